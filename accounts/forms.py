@@ -1,0 +1,33 @@
+import zoneinfo
+
+from django import forms
+
+from .models import User
+
+
+def time_zone_choices() -> list[tuple[str, str]]:
+    return [(name, name.replace("_", " ")) for name in sorted(zoneinfo.available_timezones())]
+
+
+class SignupForm(forms.Form):
+    """Extra fields on allauth's sign-up form."""
+
+    display_name = forms.CharField(
+        max_length=60,
+        label="What should we call you?",
+        help_text="A first name or nickname is enough. People you invite will see it.",
+    )
+    time_zone = forms.ChoiceField(choices=time_zone_choices, initial="UTC", label="Time zone")
+
+    def signup(self, request, user: User) -> None:
+        user.display_name = self.cleaned_data["display_name"]
+        user.time_zone = self.cleaned_data["time_zone"]
+        user.save(update_fields=["display_name", "time_zone"])
+
+
+class ProfileForm(forms.ModelForm):
+    time_zone = forms.ChoiceField(choices=time_zone_choices, label="Time zone")
+
+    class Meta:
+        model = User
+        fields = ["display_name", "time_zone", "language"]

@@ -1,0 +1,121 @@
+from __future__ import annotations
+
+import zoneinfo
+
+from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.models import PermissionsMixin
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+
+
+def validate_time_zone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError("“%(value)s” is not a known time zone.", params={"value": value})
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def _create_user(self, email: str, password: str | None, **extra_fields) -> User:
+        if not email:
+            raise ValueError("An email address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra_fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email: str, password: str | None = None, **extra_fields) -> User:
+        extra_fields.setdefault("is_staff", False)
+        extra_fields.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra_fields)
+
+    def create_superuser(self, email: str, password: str | None = None, **extra_fields) -> User:
+        extra_fields["is_staff"] = True
+        extra_fields["is_superuser"] = True
+        return self._create_user(email, password, **extra_fields)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person. The same account can be a member, a supporter of others, and a therapist."""
+
+    email = models.EmailField("email address", unique=True)
+    display_name = models.CharField(
+        max_length=60,
+        help_text="The name others in your network see. A first name or nickname is enough.",
+    )
+    time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
+    language = models.CharField(
+        "preferred language", max_length=8, choices=settings.LANGUAGES, default="en"
+    )
+    is_staff = models.BooleanField(default=False)
+    is_active = models.BooleanField(default=True)
+    date_joined = models.DateTimeField(default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    class Meta:
+        verbose_name = "user"
+
+    def __str__(self) -> str:
+        return self.display_name or self.email
+
+    def clean(self) -> None:
+        super().clean()
+        self.email = self.__class__.objects.normalize_email(self.email).lower()
+
+    def get_full_name(self) -> str:
+        return self.display_name
+
+    def get_short_name(self) -> str:
+        return self.display_name
+
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        try:
+            return zoneinfo.ZoneInfo(self.time_zone)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            return zoneinfo.ZoneInfo("UTC")
+
+    def local_now(self):
+        return timezone.now().astimezone(self.zone)
+
+    @property
+    def is_verified_therapist(self) -> bool:
+        profile = getattr(self, "therapist_profile", None)
+        return profile is not None and profile.is_verified
+
+
+class TherapistProfileQuerySet(models.QuerySet):
+    def verified(self):
+        return self.filter(verified_at__isnull=False, revoked_at__isnull=True)
+
+
+class TherapistProfile(models.Model):
+    """A clinician's credentials. Clinician powers need staff verification in the admin."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="therapist_profile")
+    credential = models.CharField(
+        max_length=120, help_text="Licence type and number, e.g. “LCSW 12345 (Oregon)”."
+    )
+    organisation = models.CharField(max_length=200, blank=True)
+    submitted_at = models.DateTimeField(default=timezone.now)
+    verified_at = models.DateTimeField(null=True, blank=True)
+    verified_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = TherapistProfileQuerySet.as_manager()
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.credential})"
+
+    @property
+    def is_verified(self) -> bool:
+        return self.verified_at is not None and self.revoked_at is None

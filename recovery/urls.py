@@ -1,0 +1,21 @@
+from allauth.account.decorators import secure_admin_login
+from django.contrib import admin
+from django.urls import include, path
+
+from . import views
+
+# The admin login goes through allauth, so staff sign in with MFA like everyone else.
+admin.site.login = secure_admin_login(admin.site.login)
+admin.site.site_header = "Rat Park administration"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("crisis/", views.crisis, name="crisis"),
+    path("accounts/", include("allauth.urls")),
+    path("", include("accounts.urls")),
+    path("network/", include("network.urls")),
+    path("checkins/", include("checkins.urls")),
+    path("nudges/", include("nudges.urls")),
+    path("admin/", admin.site.urls),
+]

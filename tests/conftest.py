@@ -1,0 +1,40 @@
+import pytest
+from allauth.account.models import EmailAddress
+from django.core.cache import cache
+
+from accounts.models import User
+
+PASSWORD = "a-long-test-password-42"
+
+
+@pytest.fixture(autouse=True)
+def _clean_cache():
+    # Rate limits live in the cache; every test starts with a clean slate.
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def make_user(db):
+    counter = iter(range(1, 1_000_000))
+
+    def make(email: str | None = None, *, display_name: str = "", time_zone: str = "UTC", **extra):
+        n = next(counter)
+        email = email or f"user{n}@example.org"
+        user = User.objects.create_user(
+            email=email,
+            password=PASSWORD,
+            display_name=display_name or f"Person {n}",
+            time_zone=time_zone,
+            **extra,
+        )
+        EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
+        return user
+
+    return make
+
+
+@pytest.fixture
+def member(make_user):
+    return make_user("sam@example.org", display_name="Sam")
