@@ -1,0 +1,47 @@
+"""Multi-step operations on the support network. Free of requests and HTML."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import Max
+from django.utils import timezone
+
+from accounts.models import User
+
+from .models import Ease, Tie
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    tie: Tie
+    reason: (
+        str  # one kind sentence, e.g. "You haven't talked with Maria, your sponsor, for 6 days."
+    )
+    score: float
+
+
+def suggest_reach_out(
+    member: User, *, now: datetime | None = None, crisis: bool = False, limit: int = 3
+) -> list[Suggestion]:
+    """Rank the member's active ties for "reach out now", best first.
+
+    Placeholder ranking (least recently contacted first, crisis-only ties only in a crisis);
+    the support-network issue replaces it with the full ranking, keeping this signature.
+    """
+    now = now or timezone.now()
+    ties = Tie.objects.active().filter(member=member).select_related("supporter")
+    if not crisis:
+        ties = ties.exclude(ease=Ease.CRISIS_ONLY)
+    ties = ties.annotate(last_contact=Max("contacts__occurred_at"))
+    suggestions = []
+    for tie in ties:
+        days = (now - tie.last_contact).days if tie.last_contact else None
+        if days is None:
+            reason = f"You haven't logged a contact with {tie.name} yet."
+        else:
+            reason = f"You haven't talked with {tie.name} for {days} days."
+        suggestions.append(Suggestion(tie=tie, reason=reason, score=float(days or 10_000)))
+    suggestions.sort(key=lambda s: s.score, reverse=True)
+    return suggestions[:limit]
