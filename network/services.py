@@ -45,3 +45,22 @@ def suggest_reach_out(
         suggestions.append(Suggestion(tie=tie, reason=reason, score=float(days or 10_000)))
     suggestions.sort(key=lambda s: s.score, reverse=True)
     return suggestions[:limit]
+
+
+def shared_scopes(viewer: User, member: User) -> frozenset[str]:
+    """The scopes of ``member``'s data that ``viewer`` may see right now.
+
+    Placeholder: an active tie's scopes. The support-network issue adds therapist consent
+    (active, unexpired, unrevoked) and keeps this signature.
+    """
+    if viewer.pk == member.pk:
+        raise ValueError("A member's own data is not a disclosure.")
+    tie = Tie.objects.active().filter(member=member, supporter=viewer).first()
+    return tie.scopes if tie else frozenset()
+
+
+def record_disclosure(*, viewer: User, member: User, scope: str, action: str = "view") -> None:
+    """Write one entry in the member's access log (accounting of disclosures).
+
+    Placeholder: the support-network issue implements the append-only, hash-chained log.
+    """
