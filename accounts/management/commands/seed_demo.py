@@ -1,21 +1,167 @@
-"""Create a small, deterministic demo data set. Safe to run again."""
+"""Create a realistic, deterministic demo data set. Safe to run again.
 
+Sam is a member with 90 days of check-ins and six supporters of different roles; Maria is
+Sam's sponsor and has her own supporter account; Dr. Rivera is a verified therapist whose
+caseload has 25 consenting members (Sam and 24 others).
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime, time, timedelta
+
+from allauth.account.models import EmailAddress
+from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import TherapistProfile, User
+from checkins.models import CheckIn, ReminderPreference
+from network.models import Contact, ContactMethod, Ease, ReachMethod, Role, Tie
 
 DEMO_PASSWORD = "ratpark-demo-2026"  # noqa: S105 (published demo login, never for real data)
+DOMAIN = "demo.ratpark.local"
+CASELOAD_SIZE = 25
+HISTORY_DAYS = 90
+
+# (key, display name, role, relationship label, ease, how to reach, has an account)
+SAMS_NETWORK = [
+    ("rivera", "Dr. Rivera", Role.THERAPIST, "my therapist", Ease.EFFORT, ["video"], True),
+    ("maria", "Maria", Role.SPONSOR, "my sponsor", Ease.EASY, ["call", "text"], True),
+    ("june", "Grandma June", Role.FAMILY, "my grandmother", Ease.EASY, ["call"], False),
+    ("alex", "Alex", Role.FRIEND, "old friend from work", Ease.EFFORT, ["text"], True),
+    ("jordan", "Jordan", Role.PEER, "peer from group", Ease.EASY, ["text", "in_person"], True),
+    ("smart", "Tuesday SMART Recovery", Role.GROUP, "home group", Ease.EASY, ["in_person"], False),
+]
 
 
 class Command(BaseCommand):
-    help = "Create demo accounts and data (idempotent)."
+    help = "Create demo accounts and data (deterministic, safe to re-run)."
 
-    @transaction.atomic
-    def handle(self, *args, **options):
-        member, _ = User.objects.get_or_create(
-            email="sam@demo.ratpark.local", defaults={"display_name": "Sam"}
+    def handle(self, *args, **options) -> None:
+        with transaction.atomic():
+            logins = seed()
+        self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
+        for role, email in logins:
+            self.stdout.write(f"  {role:<10} {email}")
+
+
+def demo_user(key: str, name: str, password_hash: str, time_zone: str = "America/New_York") -> User:
+    email = f"{key}@{DOMAIN}"
+    user, _ = User.objects.get_or_create(
+        email=email,
+        defaults={"display_name": name, "time_zone": time_zone, "password": password_hash},
+    )
+    EmailAddress.objects.update_or_create(
+        user=user, email=email, defaults={"verified": True, "primary": True}
+    )
+    return user
+
+
+def seed() -> list[tuple[str, str]]:
+    rng = random.Random(2026)  # deterministic demo
+    password_hash = make_password(DEMO_PASSWORD)  # hashing is slow on purpose: do it once
+    sam = demo_user("sam", "Sam", password_hash)
+    ReminderPreference.objects.get_or_create(member=sam)
+    people = {}
+    ties = {}
+    for key, name, role, label, ease, reach, has_account in SAMS_NETWORK:
+        supporter = demo_user(key, name, password_hash) if has_account else None
+        people[key] = supporter
+        tie = Tie.objects.filter(member=sam, relationship_label=label).first()
+        if tie is None:
+            tie = Tie.objects.create(
+                member=sam,
+                supporter=supporter,
+                offline_name="" if has_account else name,
+                role=role,
+                relationship_label=label,
+                ease=ease,
+                reach_methods=[ReachMethod(r).value for r in reach],
+                share_mood_craving=role in (Role.THERAPIST, Role.SPONSOR),
+                share_use=role == Role.THERAPIST,
+                share_contacts=role == Role.THERAPIST,
+                is_sos_contact=role in (Role.SPONSOR, Role.PEER),
+            )
+        ties[key] = tie
+
+    therapist = people["rivera"]
+    TherapistProfile.objects.get_or_create(
+        user=therapist,
+        defaults={
+            "credential": "LCSW 12345 (Oregon), demo",
+            "organisation": "Riverside Counseling (demo)",
+            "verified_at": timezone.now(),
+        },
+    )
+
+    seed_history(sam, ties, rng, HISTORY_DAYS)
+
+    for n in range(1, CASELOAD_SIZE):
+        client = demo_user(f"client{n:02d}", f"Client {n:02d}", password_hash, "America/Chicago")
+        Tie.objects.get_or_create(
+            member=client,
+            supporter=therapist,
+            defaults={"role": Role.THERAPIST, "share_mood_craving": True, "share_contacts": True},
         )
-        member.set_password(DEMO_PASSWORD)
-        member.save()
-        self.stdout.write(f"Demo member: {member.email} / {DEMO_PASSWORD}")
+        client_ties = {"rivera": Tie.objects.get(member=client, supporter=therapist)}
+        seed_history(client, client_ties, rng, 30)
+
+    return [
+        ("member", sam.email),
+        ("supporter", people["maria"].email),
+        ("therapist", therapist.email),
+        ("client", f"client01@{DOMAIN}"),
+    ]
+
+
+def seed_history(member: User, ties: dict[str, Tie], rng: random.Random, days: int) -> None:
+    """Check-ins and contacts for the last ``days`` local days; existing days are kept."""
+    today = member.local_now().date()
+    existing = set(member.checkins.values_list("local_date", flat=True))
+    has_contacts = member.contacts.exists()
+    checkins, contacts = [], []
+    tie_list = list(ties.values())
+    for offset in range(days, -1, -1):
+        day = today - timedelta(days=offset)
+        # A realistic month: most days checked in, a few gaps, a hard patch in the middle.
+        if rng.random() < 0.12:
+            continue
+        hard_patch = days // 2 - 3 <= offset <= days // 2 + 2
+        connected_today = rng.random() < (0.45 if hard_patch else 0.8)
+        if day not in existing:
+            checkins.append(
+                CheckIn(
+                    member=member,
+                    local_date=day,
+                    mood=rng.randint(1, 3) if hard_patch else rng.randint(3, 5),
+                    craving=rng.randint(5, 9) if hard_patch else rng.randint(0, 4),
+                    used=hard_patch and offset == days // 2,
+                    connectedness=rng.randint(3, 5) if connected_today else rng.randint(1, 3),
+                    sleep_quality=rng.randint(2, 5),
+                )
+            )
+        if connected_today and not has_contacts and tie_list:
+            tie = rng.choice(tie_list)
+            at = datetime.combine(day, time(rng.randint(8, 20), rng.choice((0, 15, 30, 45))))
+            method = {
+                Role.GROUP: ContactMethod.MEETING,
+                Role.THERAPIST: ContactMethod.VIDEO,
+            }.get(tie.role, rng.choice([ContactMethod.CALL, ContactMethod.TEXT]))
+            contacts.append(
+                Contact(
+                    member=member,
+                    tie=tie,
+                    method=method,
+                    occurred_at=timezone.make_aware(at, member.zone),
+                    local_date=day,
+                    duration_minutes=rng.choice([None, 10, 20, 45, 60]),
+                    helped=rng.randint(3, 5),
+                    initiated_by=rng.choice(
+                        [Contact.Initiator.MEMBER] * 3 + [Contact.Initiator.SUPPORTER]
+                    ),
+                )
+            )
+    CheckIn.objects.bulk_create(checkins, ignore_conflicts=True)
+    Contact.objects.bulk_create(contacts)

@@ -1,0 +1,42 @@
+import pytest
+from django.core.management import call_command
+
+from accounts.models import User
+from checkins.models import CheckIn
+from network.models import Contact, Role, Tie
+
+
+def counts() -> tuple[int, int, int, int]:
+    return (
+        User.objects.count(),
+        CheckIn.objects.count(),
+        Contact.objects.count(),
+        Tie.objects.count(),
+    )
+
+
+@pytest.mark.django_db
+def test_seed_demo_builds_the_promised_data_set_and_is_safe_to_rerun(client, capsys):
+    call_command("seed_demo")
+    output = capsys.readouterr().out
+    assert "sam@demo.ratpark.local" in output
+    assert "rivera@demo.ratpark.local" in output
+
+    sam = User.objects.get(email="sam@demo.ratpark.local")
+    sam_ties = Tie.objects.filter(member=sam)
+    assert sam_ties.count() == 6
+    assert len(set(sam_ties.values_list("role", flat=True))) == 6
+    # 90 days of history, with realistic gaps but most days present.
+    assert 60 <= sam.checkins.count() <= 91
+    assert sam.contacts.exists()
+
+    therapist = User.objects.get(email="rivera@demo.ratpark.local")
+    assert therapist.is_verified_therapist
+    caseload = Tie.objects.active().filter(supporter=therapist, role=Role.THERAPIST)
+    assert caseload.values("member").distinct().count() == 25
+
+    before = counts()
+    call_command("seed_demo")
+    assert counts() == before
+
+    assert client.login(email="maria@demo.ratpark.local", password="ratpark-demo-2026")
