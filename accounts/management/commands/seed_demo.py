@@ -60,7 +60,6 @@ def demo_user(key: str, name: str, password_hash: str, time_zone: str = "America
 
 
 def seed() -> list[tuple[str, str]]:
-    rng = random.Random(2026)  # deterministic demo
     password_hash = make_password(DEMO_PASSWORD)  # hashing is slow on purpose: do it once
     sam = demo_user("sam", "Sam", password_hash)
     ReminderPreference.objects.get_or_create(member=sam)
@@ -96,7 +95,7 @@ def seed() -> list[tuple[str, str]]:
         },
     )
 
-    seed_history(sam, ties, rng, HISTORY_DAYS)
+    seed_history(sam, ties, HISTORY_DAYS)
 
     for n in range(1, CASELOAD_SIZE):
         client = demo_user(f"client{n:02d}", f"Client {n:02d}", password_hash, "America/Chicago")
@@ -106,7 +105,7 @@ def seed() -> list[tuple[str, str]]:
             defaults={"role": Role.THERAPIST, "share_mood_craving": True, "share_contacts": True},
         )
         client_ties = {"rivera": Tie.objects.get(member=client, supporter=therapist)}
-        seed_history(client, client_ties, rng, 30)
+        seed_history(client, client_ties, 30)
 
     return [
         ("member", sam.email),
@@ -116,8 +115,9 @@ def seed() -> list[tuple[str, str]]:
     ]
 
 
-def seed_history(member: User, ties: dict[str, Tie], rng: random.Random, days: int) -> None:
+def seed_history(member: User, ties: dict[str, Tie], days: int) -> None:
     """Check-ins and contacts for the last ``days`` local days; existing days are kept."""
+    rng = random.Random(member.email)  # deterministic per person, whatever ran before
     today = member.local_now().date()
     existing = set(member.checkins.values_list("local_date", flat=True))
     has_contacts = member.contacts.exists()
@@ -142,26 +142,26 @@ def seed_history(member: User, ties: dict[str, Tie], rng: random.Random, days: i
                     sleep_quality=rng.randint(2, 5),
                 )
             )
-        if connected_today and not has_contacts and tie_list:
+        if connected_today and tie_list:
             tie = rng.choice(tie_list)
             at = datetime.combine(day, time(rng.randint(8, 20), rng.choice((0, 15, 30, 45))))
             method = {
                 Role.GROUP: ContactMethod.MEETING,
                 Role.THERAPIST: ContactMethod.VIDEO,
             }.get(tie.role, rng.choice([ContactMethod.CALL, ContactMethod.TEXT]))
-            contacts.append(
-                Contact(
-                    member=member,
-                    tie=tie,
-                    method=method,
-                    occurred_at=timezone.make_aware(at, member.zone),
-                    local_date=day,
-                    duration_minutes=rng.choice([None, 10, 20, 45, 60]),
-                    helped=rng.randint(3, 5),
-                    initiated_by=rng.choice(
-                        [Contact.Initiator.MEMBER] * 3 + [Contact.Initiator.SUPPORTER]
-                    ),
-                )
+            contact = Contact(
+                member=member,
+                tie=tie,
+                method=method,
+                occurred_at=timezone.make_aware(at, member.zone),
+                local_date=day,
+                duration_minutes=rng.choice([None, 10, 20, 45, 60]),
+                helped=rng.randint(3, 5),
+                initiated_by=rng.choice(
+                    [Contact.Initiator.MEMBER] * 3 + [Contact.Initiator.SUPPORTER]
+                ),
             )
+            if not has_contacts:
+                contacts.append(contact)
     CheckIn.objects.bulk_create(checkins, ignore_conflicts=True)
     Contact.objects.bulk_create(contacts)
