@@ -130,18 +130,17 @@ def seed_history(member: User, ties: dict[str, Tie], days: int) -> None:
             continue
         hard_patch = days // 2 - 3 <= offset <= days // 2 + 2
         connected_today = rng.random() < (0.45 if hard_patch else 0.8)
+        checkin = CheckIn(
+            member=member,
+            local_date=day,
+            mood=rng.randint(1, 3) if hard_patch else rng.randint(3, 5),
+            craving=rng.randint(5, 9) if hard_patch else rng.randint(0, 4),
+            used=hard_patch and offset == days // 2,
+            connectedness=rng.randint(3, 5) if connected_today else rng.randint(1, 3),
+            sleep_quality=rng.randint(2, 5),
+        )
         if day not in existing:
-            checkins.append(
-                CheckIn(
-                    member=member,
-                    local_date=day,
-                    mood=rng.randint(1, 3) if hard_patch else rng.randint(3, 5),
-                    craving=rng.randint(5, 9) if hard_patch else rng.randint(0, 4),
-                    used=hard_patch and offset == days // 2,
-                    connectedness=rng.randint(3, 5) if connected_today else rng.randint(1, 3),
-                    sleep_quality=rng.randint(2, 5),
-                )
-            )
+            checkins.append(checkin)
         if connected_today and tie_list:
             tie = rng.choice(tie_list)
             at = datetime.combine(day, time(rng.randint(8, 20), rng.choice((0, 15, 30, 45))))
