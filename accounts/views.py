@@ -67,8 +67,9 @@ def therapist_application(request: HttpRequest) -> HttpResponse:
             form.add_error(None, error)
         else:
             messages.success(
-                request, "Thank you. An administrator will check your credential before "
-                "you can see anything members share with clinicians."
+                request,
+                "Thank you. An administrator will check your credential before "
+                "you can see anything members share with clinicians.",
             )
             return redirect("account_settings")
     context = {"form": form, "profile": profile, "editable": editable}

@@ -16,9 +16,7 @@ def export_user_data(user: User) -> dict[str, Any]:
     belongs to the member. Supporters are named by display name, never by account email.
     """
     ties = Tie.objects.filter(member=user).select_related("supporter").order_by("created_at")
-    supporting = (
-        Tie.objects.filter(supporter=user).select_related("member").order_by("created_at")
-    )
+    supporting = Tie.objects.filter(supporter=user).select_related("member").order_by("created_at")
     contacts = Contact.objects.filter(member=user).order_by("occurred_at")
     return {
         "ties": [

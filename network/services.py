@@ -87,9 +87,7 @@ def end_ties_of_departing_user(user: User) -> int:
         status=TieStatus.ENDED, status_changed_at=now
     )
     # Detach explicitly: the delete's SET NULL alone would break tie_has_supporter_or_name.
-    Tie.objects.filter(supporter=user, offline_name="").update(
-        offline_name=DEPARTED_SUPPORTER_NAME
-    )
+    Tie.objects.filter(supporter=user, offline_name="").update(offline_name=DEPARTED_SUPPORTER_NAME)
     Tie.objects.filter(supporter=user).update(supporter=None)
     for tie in open_ties:
         notify(
