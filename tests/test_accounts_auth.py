@@ -131,6 +131,7 @@ def test_the_login_page_renders_inside_the_site_layout(client):
     assert 'for="id_login"' in body
     assert 'for="id_password"' in body
     assert "style=" not in body
+    assert 'class="button' in body  # allauth's elements pick up the site's button styles
     scripts = re.findall(r"<script(?P<attrs>[^>]*)>", body)
     for attrs in scripts:
         assert "src=" in attrs or 'type="application/json"' in attrs, attrs
