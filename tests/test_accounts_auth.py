@@ -135,3 +135,30 @@ def test_the_login_page_renders_inside_the_site_layout(client):
     scripts = re.findall(r"<script(?P<attrs>[^>]*)>", body)
     for attrs in scripts:
         assert "src=" in attrs or 'type="application/json"' in attrs, attrs
+
+
+def emailed_code(message) -> str:
+    lines = [line.strip() for line in message.body.splitlines()]
+    start = next(i for i, line in enumerate(lines) if line.startswith("Your sign-in code"))
+    return next(line for line in lines[start + 1 :] if line)
+
+
+def test_login_byemailed_code(client, member):
+    response = client.post(reverse("account_request_login_code"), {"email": member.email})
+    assert response.status_code == HTTPStatus.FOUND
+    assert response.url == reverse("account_confirm_login_code")
+    code = emailed_code(mail.outbox[-1])
+
+    response = client.post(reverse("account_confirm_login_code"), {"code": "WRONG1"})
+    assert response.status_code == HTTPStatus.OK
+    assert not _is_logged_in(client)
+    response = client.post(reverse("account_confirm_login_code"), {"code": code})
+    assert response.status_code == HTTPStatus.FOUND
+    assert _is_logged_in(client)
+
+
+def test_login_by_code_does_not_reveal_whether_an_account_exists(client):
+    response = client.post(reverse("account_request_login_code"), {"email": "nobody@example.org"})
+    assert response.status_code == HTTPStatus.FOUND
+    assert response.url == reverse("account_confirm_login_code")
+    assert not _is_logged_in(client)

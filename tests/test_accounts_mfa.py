@@ -10,9 +10,11 @@ from allauth.mfa import app_settings as mfa_settings
 from allauth.mfa.models import Authenticator
 from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
 from allauth.mfa.totp.internal.auth import SECRET_SESSION_KEY, format_hotp_value, hotp_value
+from django.core import mail
 from django.urls import reverse
 
 from tests.conftest import PASSWORD
+from tests.test_accounts_auth import emailed_code
 
 pytestmark = pytest.mark.django_db
 
@@ -128,4 +130,16 @@ def test_an_empty_passkey_login_is_a_clear_error_not_a_crash(client, member):
     # What the "Sign in with a passkey" button posts when JavaScript is off.
     response = client.post(reverse("mfa_login_webauthn"), {"credential": ""})
     assert response.status_code < HTTPStatus.INTERNAL_SERVER_ERROR
+    assert not _is_logged_in(client)
+
+
+def test_an_emailed_sign_in_code_does_not_skip_the_second_factor(client, member):
+    enrol_totp(client, member)
+    client.logout()
+    client.post(reverse("account_request_login_code"), {"email": member.email})
+    response = client.post(
+        reverse("account_confirm_login_code"), {"code": emailed_code(mail.outbox[-1])}
+    )
+    assert response.status_code == HTTPStatus.FOUND
+    assert response.url == reverse("mfa_authenticate")
     assert not _is_logged_in(client)
