@@ -103,5 +103,8 @@ def delete_account(user: User) -> None:
     member (network.services.end_ties_of_departing_user). The delete then cascades to their
     check-ins, contacts, ties as a member, notifications, email addresses and authenticators.
     """
+    # Lock the row: a tie being created with this user as supporter right now (an invitation
+    # accepted) either commits first and is ended below, or waits and then fails its FK check.
+    User.objects.select_for_update().filter(pk=user.pk).first()
     end_ties_of_departing_user(user)
     user.delete()

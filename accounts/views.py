@@ -12,7 +12,6 @@ from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -81,7 +80,7 @@ def therapist_application(request: HttpRequest) -> HttpResponse:
 @require_GET
 def account_export(request: HttpRequest) -> HttpResponse:
     data = export_user_data(request.user)
-    filename = f"rat-park-export-{timezone.now():%Y-%m-%d}.json"
+    filename = f"rat-park-export-{request.user.local_now():%Y-%m-%d}.json"
     response = HttpResponse(
         json.dumps(data, cls=DjangoJSONEncoder, indent=2, ensure_ascii=False),
         content_type="application/json; charset=utf-8",

@@ -162,3 +162,27 @@ def test_login_by_code_does_not_reveal_whether_an_account_exists(client):
     assert response.status_code == HTTPStatus.FOUND
     assert response.url == reverse("account_confirm_login_code")
     assert not _is_logged_in(client)
+
+
+def test_logout_is_a_post_and_ends_the_session(client, member):
+    client.force_login(member)
+    response = client.post(reverse("account_logout"))
+    assert response.status_code == HTTPStatus.FOUND
+    assert response.url == reverse("home")
+    assert not _is_logged_in(client)
+
+
+def test_password_reset_by_emailed_link(client, member):
+    response = client.post(reverse("account_reset_password"), {"email": member.email})
+    assert response.status_code == HTTPStatus.FOUND
+    link = re.search(r"https?://[^/\s]+(/accounts/password/reset/key/\S+/)", mail.outbox[-1].body)
+    response = client.get(link.group(1))
+    # allauth moves the key out of the URL into the session, then shows the form.
+    assert response.status_code == HTTPStatus.FOUND
+    new = "another-long-password-77"
+    response = client.post(response.url, {"password1": new, "password2": new})
+    assert response.status_code == HTTPStatus.FOUND
+    client.logout()
+    response = client.post(reverse("account_login"), {"login": member.email, "password": new})
+    assert response.status_code == HTTPStatus.FOUND
+    assert _is_logged_in(client)
