@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from http import HTTPStatus
 
 import pytest
@@ -83,3 +86,16 @@ def test_a_short_forwarded_for_header_is_not_a_server_error(client, member):
     # A request that skipped one of the configured proxies.
     response = _login(client, member.email, PASSWORD, HTTP_X_FORWARDED_FOR="203.0.113.5")
     assert response.status_code < HTTPStatus.INTERNAL_SERVER_ERROR
+
+
+def test_trusted_proxy_count_comes_from_the_environment():
+    code = "from django.conf import settings; print(settings.ALLAUTH_TRUSTED_PROXY_COUNT)"
+    env = {**os.environ, "TRUSTED_PROXY_COUNT": "2", "DJANGO_SETTINGS_MODULE": "recovery.settings"}
+    result = subprocess.run(
+        [sys.executable, "-c", f"import django; django.setup(); {code}"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert result.stdout.strip() == "2"
