@@ -20,10 +20,10 @@ from .models import TherapistProfile
 from .services import delete_account, export_user_data, therapist_apply
 
 if TYPE_CHECKING:
-    from django.http import HttpRequest
+    from django.http import HttpRequest, QueryDict
 
 
-def _data(request: HttpRequest):
+def _data(request: HttpRequest) -> QueryDict | None:
     # Not ``request.POST or None``: an empty POST must still be validated (and fail).
     return request.POST if request.method == "POST" else None
 
