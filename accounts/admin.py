@@ -1,8 +1,16 @@
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils import timezone
 
 from .models import TherapistProfile, User
+
+if TYPE_CHECKING:
+    from django.db.models import QuerySet
+    from django.http import HttpRequest
 
 
 @admin.register(User)
@@ -28,9 +36,13 @@ class TherapistProfileAdmin(admin.ModelAdmin):
     actions = ["verify", "revoke"]
 
     @admin.action(description="Verify the selected therapists' credentials")
-    def verify(self, request, queryset):
-        queryset.update(verified_at=timezone.now(), verified_by=request.user, revoked_at=None)
+    def verify(self, request: HttpRequest, queryset: QuerySet[TherapistProfile]) -> None:
+        count = queryset.update(
+            verified_at=timezone.now(), verified_by=request.user, revoked_at=None
+        )
+        self.message_user(request, f"{count} credential(s) verified.")
 
     @admin.action(description="Revoke clinician access")
-    def revoke(self, request, queryset):
-        queryset.update(revoked_at=timezone.now())
+    def revoke(self, request: HttpRequest, queryset: QuerySet[TherapistProfile]) -> None:
+        count = queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
+        self.message_user(request, f"Clinician access revoked for {count} account(s).")

@@ -1,8 +1,14 @@
+from __future__ import annotations
+
 import zoneinfo
+from typing import TYPE_CHECKING
 
 from django import forms
 
-from .models import User
+from .models import TherapistProfile, User
+
+if TYPE_CHECKING:
+    from django.http import HttpRequest
 
 
 def time_zone_choices() -> list[tuple[str, str]]:
@@ -19,15 +25,34 @@ class SignupForm(forms.Form):
     )
     time_zone = forms.ChoiceField(choices=time_zone_choices, initial="UTC", label="Time zone")
 
-    def signup(self, request, user: User) -> None:
+    def signup(self, request: HttpRequest, user: User) -> None:
         user.display_name = self.cleaned_data["display_name"]
         user.time_zone = self.cleaned_data["time_zone"]
         user.save(update_fields=["display_name", "time_zone"])
 
 
 class ProfileForm(forms.ModelForm):
-    time_zone = forms.ChoiceField(choices=time_zone_choices, label="Time zone")
+    time_zone = forms.ChoiceField(
+        choices=time_zone_choices,
+        label="Time zone",
+        help_text="Reminders and your daily check-in follow this time zone.",
+    )
 
     class Meta:
         model = User
         fields = ["display_name", "time_zone", "language"]
+        labels = {"display_name": "What should we call you?"}
+
+
+class TherapistApplicationForm(forms.ModelForm):
+    class Meta:
+        model = TherapistProfile
+        fields = ["credential", "organisation"]
+        labels = {"credential": "Licence or credential", "organisation": "Practice or organisation"}
+
+
+class DeleteAccountForm(forms.Form):
+    confirm = forms.BooleanField(
+        label="I understand that my account and everything in it will be deleted for good.",
+        error_messages={"required": "Tick the box to confirm, or go back to your settings."},
+    )

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from accounts.models import User
 
-from .models import Ease, Tie
+from .models import Ease, Tie, TieStatus
 
 
 @dataclass(frozen=True)
@@ -64,3 +64,38 @@ def record_disclosure(*, viewer: User, member: User, scope: str, action: str = "
 
     Placeholder: the support-network issue implements the append-only, hash-chained log.
     """
+
+
+DEPARTED_SUPPORTER_NAME = "A former supporter"
+
+
+def end_ties_of_departing_user(user: User) -> int:
+    """End every tie where ``user`` supports someone, before their account is deleted.
+
+    Each member whose open tie ends gets one neutral notification that names no one. Every
+    tie, open or already ended, is detached from the departing user (their display name is
+    not kept), so the member's history and contacts stay. Returns how many open ties ended.
+    Call inside the transaction that deletes the user.
+    """
+    # Imported here: nudges builds on network, so a module-level import would be circular.
+    from nudges.models import Kind
+    from nudges.services import notify
+
+    now = timezone.now()
+    open_ties = list(Tie.objects.open().filter(supporter=user).select_related("member"))
+    Tie.objects.filter(pk__in=[tie.pk for tie in open_ties]).update(
+        status=TieStatus.ENDED, status_changed_at=now
+    )
+    # Detach explicitly: the delete's SET NULL alone would break tie_has_supporter_or_name.
+    Tie.objects.filter(supporter=user, offline_name="").update(offline_name=DEPARTED_SUPPORTER_NAME)
+    Tie.objects.filter(supporter=user).update(supporter=None)
+    for tie in open_ties:
+        notify(
+            recipient=tie.member,
+            kind=Kind.NETWORK,
+            title="A change in your network",
+            body="Someone is no longer part of your support network on Rat Park.",
+            idempotency_key=f"network:supporter-left:{tie.pk}",
+            action_url="",
+        )
+    return len(open_ties)

@@ -1,0 +1,45 @@
+"""Rat Park's allauth policy."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from allauth.account.adapter import DefaultAccountAdapter
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied
+
+if TYPE_CHECKING:
+    from django.contrib.auth.base_user import AbstractBaseUser
+    from django.contrib.auth.models import AnonymousUser
+    from django.http import HttpRequest
+
+logger = logging.getLogger(__name__)
+
+MFA_METHOD_IDS = ("mfa_reauthenticate", "mfa_reauthenticate:webauthn")
+
+
+class AccountAdapter(DefaultAccountAdapter):
+    def get_client_ip(self, request: HttpRequest) -> str:
+        """The client address that rate limits key on.
+
+        allauth raises ImproperlyConfigured (a 500) when X-Forwarded-For has fewer entries
+        than TRUSTED_PROXY_COUNT. That only happens to a request that skipped one of our
+        proxies, so its header is not to be trusted: key on the connecting address instead.
+        """
+        try:
+            return super().get_client_ip(request)
+        except ImproperlyConfigured:
+            logger.warning("X-Forwarded-For shorter than TRUSTED_PROXY_COUNT; using REMOTE_ADDR")
+            ip = request.META.get("REMOTE_ADDR")
+            if not ip:
+                raise PermissionDenied("Unable to determine client IP address") from None
+            return ip
+
+    def get_reauthentication_methods(self, user: AbstractBaseUser | AnonymousUser) -> list[dict]:
+        """Ask people who set up two-factor authentication for that factor first.
+
+        The first method is where allauth's ``reauthentication_required`` sends them; the
+        others stay one link away on that page.
+        """
+        methods = super().get_reauthentication_methods(user)
+        return sorted(methods, key=lambda method: method["id"] not in MFA_METHOD_IDS)

@@ -1,0 +1,110 @@
+"""Account-wide operations: the therapist application, data export and account deletion."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.module_loading import import_string
+
+from network.services import end_ties_of_departing_user
+
+from .models import TherapistProfile, User
+
+EXPORT_FORMAT_VERSION = 1
+
+# Every app that stores a person's data adds its exporter here: a function taking the user
+# and returning a JSON-serialisable dict of what they own, and nothing of anyone else's.
+EXPORTERS: dict[str, str] = {
+    "network": "network.exports.export_user_data",
+    "checkins": "checkins.exports.export_user_data",
+    "nudges": "nudges.exports.export_user_data",
+}
+
+
+def therapist_apply(*, user: User, credential: str, organisation: str = "") -> TherapistProfile:
+    """Create or update the user's pending therapist application.
+
+    A verified or revoked profile is not changed here: a new credential needs staff to look
+    again, and a revoked one stays revoked. Raises ValidationError in both cases.
+    """
+    profile = TherapistProfile.objects.filter(user=user).first()
+    if profile is None:
+        profile = TherapistProfile(user=user)
+    elif profile.revoked_at is not None:
+        raise ValidationError("Your clinician access was withdrawn; an administrator can help.")
+    elif profile.verified_at is not None:
+        raise ValidationError("Your credential is verified; ask an administrator to change it.")
+    profile.credential = credential
+    profile.organisation = organisation
+    profile.submitted_at = timezone.now()
+    profile.full_clean()
+    profile.save()
+    return profile
+
+
+def _export_account(user: User) -> dict[str, Any]:
+    profile = TherapistProfile.objects.filter(user=user).first()
+    return {
+        "email": user.email,
+        "display_name": user.display_name,
+        "time_zone": user.time_zone,
+        "language": user.language,
+        "date_joined": user.date_joined.isoformat(),
+        "last_login": user.last_login.isoformat() if user.last_login else None,
+        "email_addresses": [
+            {"email": address.email, "verified": address.verified, "primary": address.primary}
+            for address in EmailAddress.objects.filter(user=user).order_by("email")
+        ],
+        # Which second factors exist, never their secrets.
+        "two_factor_methods": [
+            {"type": authenticator.type, "created_at": authenticator.created_at.isoformat()}
+            for authenticator in Authenticator.objects.filter(user=user).order_by("created_at")
+        ],
+        "therapist_profile": None
+        if profile is None
+        else {
+            "credential": profile.credential,
+            "organisation": profile.organisation,
+            "submitted_at": profile.submitted_at.isoformat(),
+            "verified": profile.is_verified,
+            "verified_at": profile.verified_at.isoformat() if profile.verified_at else None,
+            "revoked_at": profile.revoked_at.isoformat() if profile.revoked_at else None,
+        },
+    }
+
+
+def export_user_data(user: User) -> dict[str, Any]:
+    """Collect everything the user owns into one JSON-serialisable dict.
+
+    The accounts part is built here; each app in EXPORTERS adds its own section. The query
+    count is constant in the amount of data.
+    """
+    data: dict[str, Any] = {
+        "format": "rat-park-export",
+        "version": EXPORT_FORMAT_VERSION,
+        "exported_at": timezone.now().isoformat(),
+        "account": _export_account(user),
+    }
+    for section, path in EXPORTERS.items():
+        data[section] = import_string(path)(user)
+    return data
+
+
+@transaction.atomic
+def delete_account(user: User) -> None:
+    """Delete the user and everything they own, telling the people they supported.
+
+    Ties where the user supports someone end first, with a neutral notification to each
+    member (network.services.end_ties_of_departing_user). The delete then cascades to their
+    check-ins, contacts, ties as a member, notifications, email addresses and authenticators.
+    """
+    # Lock the row: a tie being created with this user as supporter right now (an invitation
+    # accepted) either commits first and is ended below, or waits and then fails its FK check.
+    User.objects.select_for_update().filter(pk=user.pk).first()
+    end_ties_of_departing_user(user)
+    user.delete()
