@@ -118,7 +118,7 @@ def checkin_record(
     milestones = _celebrate(member, checkin.local_date, window.today)
     logger.info(
         "checkin recorded",
-        extra={"member_id": member.pk, "created": created, "risk": bool(risk_event)},
+        extra={"member_id": member.pk, "checkin_created": created, "risk": bool(risk_event)},
     )
     return CheckinResult(checkin, created, risk_event, milestones)
 
