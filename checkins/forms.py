@@ -33,12 +33,14 @@ class CheckInForm(forms.ModelForm):
         choices=Mood.choices,
         coerce=int,
         widget=forms.RadioSelect,
+        error_messages={"required": "Please choose how your mood is today."},
     )
     craving = forms.TypedChoiceField(
         label="How strong is any craving right now? (0 = none, 10 = the strongest)",
         choices=CRAVING_CHOICES,
         coerce=int,
         widget=forms.RadioSelect,
+        error_messages={"required": "Please choose a craving level from 0 to 10."},
     )
     used = forms.TypedChoiceField(
         label="Have you used or acted out since your last check-in?",
@@ -46,12 +48,14 @@ class CheckInForm(forms.ModelForm):
         choices=USED_CHOICES,
         coerce=lambda value: value == "yes",
         widget=forms.RadioSelect,
+        error_messages={"required": "Please answer yes or no. Either answer is okay."},
     )
     connectedness = forms.TypedChoiceField(
         label="How connected do you feel today?",
         choices=Connectedness.choices,
         coerce=int,
         widget=forms.RadioSelect,
+        error_messages={"required": "Please choose how connected you feel."},
     )
     connected_with = forms.MultipleChoiceField(
         label="Who did you connect with today?",

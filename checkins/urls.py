@@ -17,4 +17,5 @@ urlpatterns = [
     ),
     path("questionnaires/<str:instrument>/", views.questionnaire_take, name="questionnaire_take"),
     path("shared/<uuid:tie_id>/", views.shared, name="shared"),
+    path("shared/<uuid:tie_id>/schedule/", views.therapist_schedule, name="therapist_schedule"),
 ]

@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from network import services as network_services
-from network.models import Role, Scope, Tie
+from network.models import Role, Scope, Tie, TieStatus
 
 from . import charts, selectors, services
 from .forms import (
@@ -330,7 +330,10 @@ def reminders(request: HttpRequest) -> HttpResponse:
 def questionnaires(request: HttpRequest) -> HttpResponse:
     member = request.user
     today_ = selectors.local_today(member)
-    schedules = {s.instrument: s for s in QuestionnaireSchedule.objects.filter(member=member)}
+    schedules = {
+        s.instrument: s
+        for s in QuestionnaireSchedule.objects.filter(member=member).select_related("created_by")
+    }
     responses = list(
         QuestionnaireResponse.objects.filter(member=member).order_by("-completed_at")[:30]
     )
@@ -475,9 +478,44 @@ def shared(request: HttpRequest, tie_id: uuid.UUID) -> HttpResponse:
             "member": member,
             "tie": tie,
             "rows": rows,
+            "schedule_form": ScheduleForm() if _may_schedule(request.user, tie) else None,
             "show_status": Scope.CHECKIN_STATUS in scopes,
             "show_mood": Scope.MOOD_CRAVING in scopes,
             "show_use": Scope.USE in scopes,
             "show_notes": Scope.NOTES in scopes,
         },
     )
+
+
+def _may_schedule(viewer, tie: Tie) -> bool:
+    return (
+        tie.role == Role.THERAPIST
+        and tie.status == TieStatus.ACTIVE
+        and tie.supporter_id == viewer.pk
+        and viewer.is_verified_therapist
+    )
+
+
+@login_required
+@require_POST
+def therapist_schedule(request: HttpRequest, tie_id: uuid.UUID) -> HttpResponse:
+    """A verified therapist, with an active therapist tie, schedules a questionnaire.
+
+    The member sees the schedule and answers when ready; the scores stay the member's.
+    """
+    tie = _get_tie_for_viewer(request, tie_id)
+    if not _may_schedule(request.user, tie):
+        raise PermissionDenied("Only the member's verified therapist can schedule this.")
+    form = ScheduleForm(request.POST)
+    if not form.is_valid() or form.cleaned_data["every_days"] == 0:
+        messages.error(request, "Please choose a questionnaire and how often.")
+    else:
+        services.questionnaire_schedule_set(
+            member=tie.member,
+            instrument=form.cleaned_data["instrument"],
+            every_days=form.cleaned_data["every_days"],
+            created_by=request.user,
+            today=selectors.local_today(tie.member),
+        )
+        messages.success(request, f"Scheduled. {tie.member.display_name} will see it as due.")
+    return redirect("checkins:shared", tie_id=tie.pk)

@@ -169,3 +169,68 @@ def test_export_includes_questionnaires_and_sobriety(member):
     assert data["questionnaire_responses"][0]["answers"] == [1, 2, 3]
     assert data["questionnaire_responses"][0]["version"] == UCLA3.version
     assert data["sobriety_periods"] == [{"started_on": "2026-01-01", "ended_on": None}]
+
+
+# --- A therapist schedules a questionnaire for the member ------------------------------------
+
+
+@pytest.fixture
+def therapist(make_user):
+    from accounts.models import TherapistProfile
+
+    user = make_user(display_name="Dr. Lee")
+    TherapistProfile.objects.create(
+        user=user,
+        credential="LCSW 1",
+        verified_at=datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC),
+    )
+    return user
+
+
+def _tie(member, supporter, **fields):
+    from network.models import Role, Tie
+
+    fields.setdefault("role", Role.THERAPIST)
+    return Tie.objects.create(member=member, supporter=supporter, **fields)
+
+
+def _schedule_url(tie):
+    return reverse("checkins:therapist_schedule", kwargs={"tie_id": tie.pk})
+
+
+def test_a_verified_therapist_can_schedule_for_their_client(client, member, therapist):
+    tie = _tie(member, therapist)
+    client.force_login(therapist)
+    response = client.post(_schedule_url(tie), {"instrument": "barc10", "every_days": "30"})
+    assert response.status_code == HTTPStatus.FOUND
+    schedule = QuestionnaireSchedule.objects.get(member=member)
+    assert schedule.created_by == therapist
+    client.force_login(member)
+    page = client.get(reverse("checkins:questionnaires")).content.decode()
+    assert "suggested by Dr. Lee" in page
+
+
+def test_scheduling_is_refused_to_everyone_else(client, member, therapist, make_user):
+    from accounts.models import TherapistProfile
+    from network.models import Role, TieStatus
+
+    unverified = make_user()
+    TherapistProfile.objects.create(user=unverified, credential="pending")
+    friend = make_user()
+    data = {"instrument": "ucla3", "every_days": "7"}
+    refused = [
+        (therapist, _tie(member, therapist, status=TieStatus.PAUSED)),
+        (unverified, _tie(member, unverified)),
+        (friend, _tie(member, friend, role=Role.FRIEND)),
+    ]
+    for user, tie in refused:
+        client.force_login(user)
+        assert client.post(_schedule_url(tie), data).status_code == HTTPStatus.FORBIDDEN
+    # Neither the member nor a stranger can act through someone else's therapist tie.
+    others_tie = _tie(make_user(), therapist)
+    for user in (member, friend):
+        client.force_login(user)
+        assert client.post(_schedule_url(others_tie), data).status_code == HTTPStatus.NOT_FOUND
+    client.logout()
+    assert client.post(_schedule_url(others_tie), data).status_code == HTTPStatus.FOUND
+    assert not QuestionnaireSchedule.objects.exists()

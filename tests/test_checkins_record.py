@@ -296,3 +296,34 @@ def test_counters_count_contacts_this_week(member, tie):
     c = selectors.counters(member, monday + datetime.timedelta(days=2))
     assert c.contacts_this_week == 2
     assert c.connection_streak == 1 and c.longest_connection_streak == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_simultaneous_submissions_end_as_one_checkin(make_user):
+    """Two requests for the same date race; the unique constraint makes the loser edit."""
+    import threading
+
+    from django.db import connections
+
+    member = make_user()
+    now = at("UTC", 2026, 3, 10, 9)
+    barrier = threading.Barrier(2)
+    results, errors = [], []
+
+    def submit(mood):
+        try:
+            barrier.wait(timeout=5)
+            results.append(record(member, datetime.date(2026, 3, 10), now, {**CALM, "mood": mood}))
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=submit, args=(m,)) for m in (2, 5)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=10)
+    assert errors == []
+    assert sorted(r.created for r in results) == [False, True]
+    assert CheckIn.objects.filter(member=member).count() == 1
