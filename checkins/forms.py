@@ -59,6 +59,7 @@ class CheckInForm(forms.ModelForm):
     )
     connected_with = forms.MultipleChoiceField(
         label="Who did you connect with today?",
+        help_text="Anyone you already logged for this day is ticked already.",
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )

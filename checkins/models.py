@@ -10,9 +10,12 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Length
+from django.db.models.lookups import LessThanOrEqual
 from django.utils import timezone
 
 HIGH_CRAVING = 8
+NOTES_MAX_LENGTH = 2000
 
 
 class Mood(models.IntegerChoices):
@@ -52,7 +55,7 @@ class CheckIn(models.Model):
     sleep_quality = models.PositiveSmallIntegerField(
         null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(5)]
     )
-    notes = models.TextField(blank=True, max_length=2000)
+    notes = models.TextField(blank=True, max_length=NOTES_MAX_LENGTH)
     gratitude = models.CharField("grateful for", max_length=500, blank=True)
     # The zone the member was in when they checked in: after travel, the date stays explainable.
     time_zone = models.CharField(max_length=64, blank=True)
@@ -77,6 +80,11 @@ class CheckIn(models.Model):
                 condition=Q(sleep_quality__isnull=True)
                 | Q(sleep_quality__gte=1, sleep_quality__lte=5),
                 name="sleep_quality_1_to_5",
+            ),
+            # TextField's max_length is only a form check; bound it in the database too.
+            models.CheckConstraint(
+                condition=LessThanOrEqual(Length("notes"), NOTES_MAX_LENGTH),
+                name="checkin_notes_bounded",
             ),
         ]
 

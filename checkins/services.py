@@ -246,11 +246,12 @@ def _celebrate(member: User, on: datetime.date, today: datetime.date) -> list[se
         notify(
             recipient=member,
             kind=Kind.CELEBRATION,
+            # Lock-screen safe: the detail (days sober, streaks) stays inside the app.
             title="A milestone to celebrate",
-            body=milestone.message,
+            body="You reached a milestone. Open Rat Park to see it.",
             idempotency_key=f"celebration:{member.pk}:{milestone.key}:{milestone.reached_on}",
             action_url=reverse("checkins:history"),
-            data={"milestone": milestone.key},
+            data={"milestone": milestone.key, "message": milestone.message},
         )
     return reached
 

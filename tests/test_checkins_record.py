@@ -327,3 +327,21 @@ def test_two_simultaneous_submissions_end_as_one_checkin(make_user):
     assert errors == []
     assert sorted(r.created for r in results) == [False, True]
     assert CheckIn.objects.filter(member=member).count() == 1
+
+
+def test_the_database_bounds_notes_length(member):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        CheckIn.objects.create(
+            member=member, local_date=datetime.date(2026, 3, 10), notes="x" * 2001, **CALM
+        )
+
+
+def test_celebration_text_is_safe_on_a_lock_screen(member):
+    services.sobriety_set(
+        member=member, started_on=datetime.date(2026, 3, 9), today=datetime.date(2026, 3, 10)
+    )
+    record(member, datetime.date(2026, 3, 10), at("UTC", 2026, 3, 10, 9))
+    note = Notification.objects.get(recipient=member, kind="celebration")
+    assert "sober" not in (note.title + note.body).lower()
+    assert "day" not in (note.title + note.body).lower()
+    assert note.data["milestone"] == "sober1"
