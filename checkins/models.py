@@ -85,6 +85,7 @@ class CheckIn(models.Model):
             models.CheckConstraint(
                 condition=LessThanOrEqual(Length("notes"), NOTES_MAX_LENGTH),
                 name="checkin_notes_bounded",
+                violation_error_message="Notes can be at most 2000 characters.",
             ),
         ]
 

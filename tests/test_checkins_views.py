@@ -341,3 +341,13 @@ def test_weekly_summary_states_the_craving_pattern_only_with_enough_data(member,
     summary = selectors.weekly_summary(enough)
     assert summary.connected_days == 4
     assert any("craving was lower on days you talked with someone" in s for s in summary.sentences)
+
+
+def test_overlong_notes_get_one_clear_message(client, member):
+    client.force_login(member)
+    response = client.post(reverse("checkins:today"), {**CALM, "notes": "x" * 2001})
+    page = response.content.decode()
+    assert response.status_code == HTTPStatus.OK
+    assert "at most 2000 characters" in page
+    assert "Constraint" not in page
+    assert not CheckIn.objects.exists()
