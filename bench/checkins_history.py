@@ -74,7 +74,7 @@ def _timed(fn, repeat: int) -> tuple[float, float]:
 def main(repeat: int) -> None:
     logging.disable(logging.INFO)
     from accounts.models import User
-    from checkins import selectors, services, views
+    from checkins import charts, selectors, services
     from checkins.models import CheckIn
     from network.models import Contact, ContactMethod, Role, Tie
 
@@ -120,8 +120,8 @@ def main(repeat: int) -> None:
         def build(days: int = days) -> None:
             h = selectors.history(member, today, days)
             selectors.weekly_summary(h)
-            views._history_charts(h)
-            views._calendar(h)
+            charts.history_charts(h)
+            charts.calendar_weeks(h)
 
         build_median, _ = _timed(build, repeat)
         print(

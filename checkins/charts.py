@@ -10,6 +10,12 @@ import datetime
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from network.models import Role
+
+from . import selectors
+from .instruments import INSTRUMENTS
+from .models import Connectedness, Mood
+
 WIDTH = 640
 HEIGHT = 200
 LEFT = 44
@@ -211,3 +217,129 @@ def stacked_weekly_bars(
         columns=[label for _, label in categories],
         rows=rows,
     )
+
+
+# --- The charts of the history page -------------------------------------------------------
+
+ROLE_CATEGORIES = [(role.value, role.label) for role in Role]
+
+
+def history_charts(h: selectors.History) -> dict:
+    """Return the mood, craving, connectedness and weekly-contacts charts for ``h``."""
+    mood = {c.local_date: c.mood for c in h.checkins}
+    craving = {c.local_date: c.craving for c in h.checkins}
+    connected = {c.local_date: c.connectedness for c in h.checkins}
+    weeks = []
+    week = selectors.week_start(h.start)
+    while week <= h.end:
+        weeks.append(week)
+        week += datetime.timedelta(days=7)
+    span = f"{h.start:%b %-d, %Y} to {h.end:%b %-d, %Y}"
+    return {
+        "mood_chart": line_chart(
+            slug="mood",
+            title="Mood",
+            description=f"Your mood each day you checked in, from {span}. 1 is really "
+            "struggling, 5 is great.",
+            start=h.start,
+            end=h.end,
+            values=mood,
+            y_min=1,
+            y_max=5,
+            y_ticks=[(1, "1"), (3, "3"), (5, "5")],
+            value_heading="Mood",
+            value_label={m.value: f"{m.value} ({m.label})" for m in Mood},
+        ),
+        "craving_chart": line_chart(
+            slug="craving",
+            title="Craving",
+            description=f"Craving each day you checked in, from {span}. 0 is none, 10 is the "
+            "strongest.",
+            start=h.start,
+            end=h.end,
+            values=craving,
+            y_min=0,
+            y_max=10,
+            y_ticks=[(0, "0"), (5, "5"), (10, "10")],
+            value_heading="Craving (0–10)",
+        ),
+        "connected_chart": line_chart(
+            slug="connectedness",
+            title="How connected you felt",
+            description=f"How connected you felt each day you checked in, from {span}. 1 is "
+            "very alone, 5 is very connected.",
+            start=h.start,
+            end=h.end,
+            values=connected,
+            y_min=1,
+            y_max=5,
+            y_ticks=[(1, "1"), (3, "3"), (5, "5")],
+            value_heading="Connectedness",
+            value_label={c.value: f"{c.value} ({c.label})" for c in Connectedness},
+        ),
+        "contacts_chart": stacked_weekly_bars(
+            slug="contacts",
+            title="Contacts per week, by role",
+            description=f"How many times you connected with people each week, by their role "
+            f"in your network, from {span}.",
+            weeks=weeks,
+            counts=h.contacts_by_week_role,
+            categories=ROLE_CATEGORIES,
+        ),
+    }
+
+
+def score_charts(h: selectors.History) -> list[dict]:
+    by_instrument: dict[str, dict[datetime.date, float]] = {}
+    for response in h.responses:
+        by_instrument.setdefault(response.instrument, {})[response.local_date] = (
+            response.scores.get("total")
+        )
+    result = []
+    for key, values in by_instrument.items():
+        definition = INSTRUMENTS[key]
+        total = definition.score([definition.options[0][0]] * len(definition.items))[0]
+        result.append(
+            {
+                "definition": definition,
+                "chart": line_chart(
+                    slug=f"score-{key}",
+                    title=definition.short_name,
+                    description=f"Your {definition.short_name} total over time. Higher means "
+                    f"{total.higher_means}.",
+                    start=h.start,
+                    end=h.end,
+                    values=values,
+                    y_min=total.minimum,
+                    y_max=total.maximum,
+                    y_ticks=[
+                        (total.minimum, f"{total.minimum:g}"),
+                        (total.maximum, f"{total.maximum:g}"),
+                    ],
+                    value_heading="Score",
+                ),
+            }
+        )
+    return result
+
+
+def calendar_weeks(h: selectors.History) -> list[list[dict | None]]:
+    """Weeks (Monday first) of the range, each day marked checked-in and/or connected."""
+    weeks: list[list[dict | None]] = []
+    day = selectors.week_start(h.start)
+    while day <= h.end:
+        week = []
+        for _ in range(7):
+            if h.start <= day <= h.end:
+                week.append(
+                    {
+                        "date": day,
+                        "checked_in": day in h.by_date,
+                        "connected": day in h.contact_dates,
+                    }
+                )
+            else:
+                week.append(None)
+            day += datetime.timedelta(days=1)
+        weeks.append(week)
+    return weeks

@@ -23,7 +23,7 @@ from .forms import (
     SobrietyForm,
 )
 from .instruments import INSTRUMENTS, LEFT_OUT
-from .models import CheckIn, Connectedness, Mood, QuestionnaireResponse, QuestionnaireSchedule
+from .models import CheckIn, QuestionnaireResponse, QuestionnaireSchedule
 
 SHARED_DAYS = 30
 # Scopes the shared page can show, in the order it shows them.
@@ -104,129 +104,6 @@ def day(request: HttpRequest, date: str) -> HttpResponse:
     return render(request, "checkins/day.html", context)
 
 
-ROLE_CATEGORIES = [(role.value, role.label) for role in Role]
-
-
-def _history_charts(h: selectors.History) -> dict:
-    mood = {c.local_date: c.mood for c in h.checkins}
-    craving = {c.local_date: c.craving for c in h.checkins}
-    connected = {c.local_date: c.connectedness for c in h.checkins}
-    weeks = []
-    week = selectors.week_start(h.start)
-    while week <= h.end:
-        weeks.append(week)
-        week += datetime.timedelta(days=7)
-    span = f"{h.start:%b %-d, %Y} to {h.end:%b %-d, %Y}"
-    return {
-        "mood_chart": charts.line_chart(
-            slug="mood",
-            title="Mood",
-            description=f"Your mood each day you checked in, from {span}. 1 is really "
-            "struggling, 5 is great.",
-            start=h.start,
-            end=h.end,
-            values=mood,
-            y_min=1,
-            y_max=5,
-            y_ticks=[(1, "1"), (3, "3"), (5, "5")],
-            value_heading="Mood",
-            value_label={m.value: f"{m.value} ({m.label})" for m in Mood},
-        ),
-        "craving_chart": charts.line_chart(
-            slug="craving",
-            title="Craving",
-            description=f"Craving each day you checked in, from {span}. 0 is none, 10 is the "
-            "strongest.",
-            start=h.start,
-            end=h.end,
-            values=craving,
-            y_min=0,
-            y_max=10,
-            y_ticks=[(0, "0"), (5, "5"), (10, "10")],
-            value_heading="Craving (0–10)",
-        ),
-        "connected_chart": charts.line_chart(
-            slug="connectedness",
-            title="How connected you felt",
-            description=f"How connected you felt each day you checked in, from {span}. 1 is "
-            "very alone, 5 is very connected.",
-            start=h.start,
-            end=h.end,
-            values=connected,
-            y_min=1,
-            y_max=5,
-            y_ticks=[(1, "1"), (3, "3"), (5, "5")],
-            value_heading="Connectedness",
-            value_label={c.value: f"{c.value} ({c.label})" for c in Connectedness},
-        ),
-        "contacts_chart": charts.stacked_weekly_bars(
-            slug="contacts",
-            title="Contacts per week, by role",
-            description=f"How many times you connected with people each week, by their role "
-            f"in your network, from {span}.",
-            weeks=weeks,
-            counts=h.contacts_by_week_role,
-            categories=ROLE_CATEGORIES,
-        ),
-    }
-
-
-def _score_charts(h: selectors.History) -> list[dict]:
-    by_instrument: dict[str, dict[datetime.date, float]] = {}
-    for response in h.responses:
-        by_instrument.setdefault(response.instrument, {})[response.local_date] = (
-            response.scores.get("total")
-        )
-    result = []
-    for key, values in by_instrument.items():
-        definition = INSTRUMENTS[key]
-        total = definition.score([definition.options[0][0]] * len(definition.items))[0]
-        result.append(
-            {
-                "definition": definition,
-                "chart": charts.line_chart(
-                    slug=f"score-{key}",
-                    title=definition.short_name,
-                    description=f"Your {definition.short_name} total over time. Higher means "
-                    f"{total.higher_means}.",
-                    start=h.start,
-                    end=h.end,
-                    values=values,
-                    y_min=total.minimum,
-                    y_max=total.maximum,
-                    y_ticks=[
-                        (total.minimum, f"{total.minimum:g}"),
-                        (total.maximum, f"{total.maximum:g}"),
-                    ],
-                    value_heading="Score",
-                ),
-            }
-        )
-    return result
-
-
-def _calendar(h: selectors.History) -> list[list[dict | None]]:
-    """Weeks (Monday first) of the range, each day marked checked-in and/or connected."""
-    weeks: list[list[dict | None]] = []
-    day = selectors.week_start(h.start)
-    while day <= h.end:
-        week = []
-        for _ in range(7):
-            if h.start <= day <= h.end:
-                week.append(
-                    {
-                        "date": day,
-                        "checked_in": day in h.by_date,
-                        "connected": day in h.contact_dates,
-                    }
-                )
-            else:
-                week.append(None)
-            day += datetime.timedelta(days=1)
-        weeks.append(week)
-    return weeks
-
-
 @login_required
 def history(request: HttpRequest) -> HttpResponse:
     """The member's own history: calendar, charts, weekly summary, counters, score trends."""
@@ -245,9 +122,9 @@ def history(request: HttpRequest) -> HttpResponse:
         "history": h,
         "summary": selectors.weekly_summary(h),
         "counters": selectors.counters(member, today_),
-        "calendar": _calendar(h),
-        "score_charts": _score_charts(h),
-        **_history_charts(h),
+        "calendar": charts.calendar_weeks(h),
+        "score_charts": charts.score_charts(h),
+        **charts.history_charts(h),
     }
     return render(request, "checkins/history.html", context)
 
