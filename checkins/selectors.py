@@ -17,7 +17,13 @@ from django.utils import timezone
 from accounts.models import User
 from network.models import Contact, Role
 
-from .models import CheckIn, QuestionnaireResponse, QuestionnaireSchedule, SobrietyPeriod
+from .models import (
+    CheckIn,
+    QuestionnaireResponse,
+    QuestionnaireSchedule,
+    RiskEvent,
+    SobrietyPeriod,
+)
 
 LATE_CHECKIN_UNTIL = datetime.time(12, 0)
 SOBRIETY_MILESTONES = (1, 7, 30, 90, 180, 365)
@@ -289,3 +295,15 @@ def weekly_summary(h: History) -> WeeklySummary:
 def due_questionnaires(member: User, today: datetime.date) -> list[QuestionnaireSchedule]:
     """Return the member's questionnaire schedules that are due today or overdue."""
     return list(QuestionnaireSchedule.objects.filter(member=member, next_due_on__lte=today))
+
+
+def risk_events_unhandled(*, limit: int = 100) -> list[RiskEvent]:
+    """Return the oldest risk events no one has acted on yet (for the nudges engine).
+
+    Uses the partial index ``risk_unhandled``; bounded so one sweep stays small.
+    """
+    return list(
+        RiskEvent.objects.filter(handled_at__isnull=True)
+        .select_related("member", "checkin")
+        .order_by("created_at")[:limit]
+    )

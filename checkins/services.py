@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 import logging
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -236,6 +237,18 @@ def _record_risk(checkin: CheckIn) -> RiskEvent | None:
         },
     )
     return event
+
+
+def risk_event_claim(*, event_id: uuid.UUID, now: datetime.datetime | None = None) -> bool:
+    """Mark a risk event handled; return False if another worker already did.
+
+    For the nudges engine: a conditional update is the claim, so a redelivered task acting on
+    the same event does nothing the second time.
+    """
+    claimed = RiskEvent.objects.filter(pk=event_id, handled_at__isnull=True).update(
+        handled_at=now or timezone.now()
+    )
+    return claimed == 1
 
 
 def _celebrate(member: User, on: datetime.date, today: datetime.date) -> list[selectors.Milestone]:

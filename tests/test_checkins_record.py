@@ -345,3 +345,14 @@ def test_celebration_text_is_safe_on_a_lock_screen(member):
     assert "sober" not in (note.title + note.body).lower()
     assert "day" not in (note.title + note.body).lower()
     assert note.data["milestone"] == "sober1"
+
+
+def test_the_nudges_engine_claims_a_risk_event_once(member):
+    record(member, datetime.date(2026, 3, 10), at("UTC", 2026, 3, 10, 9), {**CALM, "used": True})
+    (event,) = selectors.risk_events_unhandled()
+    assert services.risk_event_claim(event_id=event.pk) is True
+    assert services.risk_event_claim(event_id=event.pk) is False
+    assert selectors.risk_events_unhandled() == []
+    # A handled event survives a later correction of the check-in: it is history now.
+    record(member, datetime.date(2026, 3, 10), at("UTC", 2026, 3, 10, 10), CALM)
+    assert RiskEvent.objects.filter(pk=event.pk).exists()
