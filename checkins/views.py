@@ -82,7 +82,12 @@ def day(request: HttpRequest, date: str) -> HttpResponse:
                     messages.success(request, f"Milestone: {milestone.message}")
                 return redirect("checkins:day", date=local_date.isoformat())
     elif request.method == "POST":
-        messages.error(request, "This check-in can no longer be changed.")
+        messages.error(
+            request,
+            "This check-in can no longer be changed."
+            if checkin
+            else "It's too late to add a check-in for that day. You can check in for today.",
+        )
         return redirect("checkins:day", date=local_date.isoformat())
     else:
         form = CheckInForm(instance=checkin, member=member)

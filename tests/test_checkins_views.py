@@ -351,3 +351,43 @@ def test_overlong_notes_get_one_clear_message(client, member):
     assert "at most 2000 characters" in page
     assert "Constraint" not in page
     assert not CheckIn.objects.exists()
+
+
+def _zone_where_hour_is_between(low, high):
+    """A fixed-offset zone whose local time right now is between low:00 and high:59."""
+    import zoneinfo
+
+    from django.utils import timezone
+
+    now = timezone.now()
+    for offset in range(-12, 15):
+        # Etc/GMT signs are inverted: Etc/GMT-3 is UTC+3.
+        name = f"Etc/GMT{'-' if offset > 0 else '+'}{abs(offset)}" if offset else "UTC"
+        if low <= now.astimezone(zoneinfo.ZoneInfo(name)).hour <= high:
+            return name
+    raise AssertionError("no zone found")
+
+
+def test_the_day_page_accepts_a_late_checkin_for_yesterday_before_noon(client, member):
+    member.time_zone = _zone_where_hour_is_between(1, 10)
+    member.save()
+    client.force_login(member)
+    yesterday = selectors.local_today(member) - datetime.timedelta(days=1)
+    today_page = client.get(reverse("checkins:today")).content.decode()
+    assert "Check in for yesterday instead" in today_page
+    url = reverse("checkins:day", kwargs={"date": yesterday.isoformat()})
+    assert "open until noon" in client.get(url).content.decode()
+    assert client.post(url, CALM).status_code == HTTPStatus.FOUND
+    assert CheckIn.objects.get(member=member).local_date == yesterday
+
+
+def test_the_day_page_refuses_a_new_checkin_for_yesterday_after_noon(client, member):
+    member.time_zone = _zone_where_hour_is_between(13, 22)
+    member.save()
+    client.force_login(member)
+    yesterday = selectors.local_today(member) - datetime.timedelta(days=1)
+    url = reverse("checkins:day", kwargs={"date": yesterday.isoformat()})
+    assert "too late to add one" in client.get(url).content.decode()
+    response = client.post(url, CALM, follow=True)
+    assert "too late to add a check-in for that day" in response.content.decode()
+    assert not CheckIn.objects.exists()
