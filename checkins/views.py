@@ -104,8 +104,11 @@ def day(request: HttpRequest, date: str) -> HttpResponse:
         "counters": selectors.counters(member, window.today),
     }
     context.update(_risk_context(request, checkin))
-    if checkin is not None and checkin.used:
-        context["offer_restart"] = context["counters"].sobriety_started_on is not None
+    started = context["counters"].sobriety_started_on
+    # Offer a restart after reported use, unless the member already restarted since.
+    context["offer_restart"] = bool(
+        checkin is not None and checkin.used and started and started < checkin.local_date
+    )
     return render(request, "checkins/day.html", context)
 
 

@@ -122,6 +122,7 @@ def test_use_offers_a_sobriety_restart_only_to_members_who_count_days(client, me
     assert "Restart my sobriety date" in client.get(reverse("checkins:today")).content.decode()
     response = client.post(reverse("checkins:sobriety_restart"))
     assert response.status_code == HTTPStatus.FOUND
+    assert "Restart my sobriety date" not in client.get(reverse("checkins:today")).content.decode()
     assert member.sobriety_periods.count() == 2
     assert CheckIn.objects.filter(member=member).count() == 1
 
