@@ -6,11 +6,18 @@ from typing import Any
 
 from accounts.models import User
 
-from .models import CheckIn, ReminderPreference
+from .models import (
+    CheckIn,
+    QuestionnaireResponse,
+    QuestionnaireSchedule,
+    ReminderPreference,
+    RiskEvent,
+    SobrietyPeriod,
+)
 
 
 def export_user_data(user: User) -> dict[str, Any]:
-    """Return every check-in of the user, oldest first, and their reminder preferences."""
+    """Every check-in (oldest first), reminder preferences, sobriety periods, questionnaires."""
     checkins = CheckIn.objects.filter(member=user).order_by("local_date")
     preference = ReminderPreference.objects.filter(member=user).first()
     return {
@@ -23,6 +30,8 @@ def export_user_data(user: User) -> dict[str, Any]:
                 "connectedness": checkin.connectedness,
                 "sleep_quality": checkin.sleep_quality,
                 "notes": checkin.notes,
+                "gratitude": checkin.gratitude,
+                "time_zone": checkin.time_zone,
                 "created_at": checkin.created_at.isoformat(),
                 "updated_at": checkin.updated_at.isoformat(),
             }
@@ -40,10 +49,46 @@ def export_user_data(user: User) -> dict[str, Any]:
             ],
             "quiet_start": preference.quiet_start.isoformat(),
             "quiet_end": preference.quiet_end.isoformat(),
+            "channel_in_app": preference.channel_in_app,
             "channel_email": preference.channel_email,
             "channel_push": preference.channel_push,
             "paused_until": preference.paused_until.isoformat()
             if preference.paused_until
             else None,
         },
+        "sobriety_periods": [
+            {
+                "started_on": p.started_on.isoformat(),
+                "ended_on": p.ended_on.isoformat() if p.ended_on else None,
+            }
+            for p in SobrietyPeriod.objects.filter(member=user).order_by("started_on")
+        ],
+        "questionnaire_responses": [
+            {
+                "id": str(r.id),
+                "instrument": r.instrument,
+                "version": r.version,
+                "answers": r.answers,
+                "scores": r.scores,
+                "local_date": r.local_date.isoformat(),
+                "completed_at": r.completed_at.isoformat(),
+            }
+            for r in QuestionnaireResponse.objects.filter(member=user).order_by("completed_at")
+        ],
+        "questionnaire_schedules": [
+            {
+                "instrument": s.instrument,
+                "every_days": s.every_days,
+                "next_due_on": s.next_due_on.isoformat(),
+            }
+            for s in QuestionnaireSchedule.objects.filter(member=user)
+        ],
+        "risk_events": [
+            {
+                "local_date": e.local_date.isoformat(),
+                "reasons": e.reasons,
+                "created_at": e.created_at.isoformat(),
+            }
+            for e in RiskEvent.objects.filter(member=user).order_by("local_date")
+        ],
     }

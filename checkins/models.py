@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import datetime
+import uuid
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
+from django.db.models.functions import Length
+from django.db.models.lookups import LessThanOrEqual
 from django.utils import timezone
 
 HIGH_CRAVING = 8
+NOTES_MAX_LENGTH = 2000
 
 
 class Mood(models.IntegerChoices):
@@ -50,7 +55,10 @@ class CheckIn(models.Model):
     sleep_quality = models.PositiveSmallIntegerField(
         null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(5)]
     )
-    notes = models.TextField(blank=True, max_length=2000)
+    notes = models.TextField(blank=True, max_length=NOTES_MAX_LENGTH)
+    gratitude = models.CharField("grateful for", max_length=500, blank=True)
+    # The zone the member was in when they checked in: after travel, the date stays explainable.
+    time_zone = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -72,6 +80,12 @@ class CheckIn(models.Model):
                 condition=Q(sleep_quality__isnull=True)
                 | Q(sleep_quality__gte=1, sleep_quality__lte=5),
                 name="sleep_quality_1_to_5",
+            ),
+            # TextField's max_length is only a form check; bound it in the database too.
+            models.CheckConstraint(
+                condition=LessThanOrEqual(Length("notes"), NOTES_MAX_LENGTH),
+                name="checkin_notes_bounded",
+                violation_error_message="Notes can be at most 2000 characters.",
             ),
         ]
 
@@ -101,6 +115,7 @@ class ReminderPreference(models.Model):
     reminder_days = models.PositiveSmallIntegerField(default=ALL_DAYS)
     quiet_start = models.TimeField(default=datetime.time(22, 0))
     quiet_end = models.TimeField(default=datetime.time(8, 0))
+    channel_in_app = models.BooleanField(default=True)
     channel_email = models.BooleanField(default=True)
     channel_push = models.BooleanField(default=False)
     paused_until = models.DateTimeField(null=True, blank=True)
@@ -126,3 +141,179 @@ class ReminderPreference(models.Model):
 
     def is_paused(self, now: datetime.datetime | None = None) -> bool:
         return self.paused_until is not None and self.paused_until > (now or timezone.now())
+
+
+class SobrietyPeriodQuerySet(models.QuerySet):
+    def current(self):
+        return self.filter(ended_on__isnull=True)
+
+
+class SobrietyPeriod(models.Model):
+    """A run of days a member counts as sober. Optional: some members do not count days.
+
+    Restarting after a relapse closes the open period and opens a new one; nothing is deleted,
+    so the member's history (and every other streak) survives a restart.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="sobriety_periods"
+    )
+    started_on = models.DateField()
+    ended_on = models.DateField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = SobrietyPeriodQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-started_on", "-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["member"],
+                condition=Q(ended_on__isnull=True),
+                name="one_open_sobriety_period",
+            ),
+            models.CheckConstraint(
+                condition=Q(ended_on__isnull=True) | Q(ended_on__gte=F("started_on")),
+                name="sobriety_period_ends_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Sobriety period from {self.started_on}"
+
+    def days_on(self, day: datetime.date) -> int:
+        return max((day - self.started_on).days, 0)
+
+
+class RiskEvent(models.Model):
+    """A check-in that reported use, high craving or the lowest mood.
+
+    The nudges engine reads these; the member saw crisis resources at once on the check-in page.
+    One row per check-in: editing the check-in updates the reasons instead of adding a row.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="risk_events"
+    )
+    checkin = models.OneToOneField(CheckIn, on_delete=models.CASCADE, related_name="risk_event")
+    local_date = models.DateField()
+    used = models.BooleanField(default=False)
+    high_craving = models.BooleanField(default=False)
+    low_mood = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+    # Set when the nudges engine has acted on the event (so a sweep handles it once).
+    handled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-local_date"]
+        indexes = [
+            models.Index(
+                fields=["created_at"], condition=Q(handled_at__isnull=True), name="risk_unhandled"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Risk signal on {self.local_date}"
+
+    @property
+    def reasons(self) -> list[str]:
+        return [
+            name
+            for name, flag in (
+                ("used", self.used),
+                ("high_craving", self.high_craving),
+                ("low_mood", self.low_mood),
+            )
+            if flag
+        ]
+
+
+class Instrument(models.TextChoices):
+    UCLA3 = "ucla3", "UCLA 3-item Loneliness Scale"
+    BARC10 = "barc10", "Brief Assessment of Recovery Capital (BARC-10)"
+    MSPSS = "mspss", "Multidimensional Scale of Perceived Social Support (MSPSS)"
+
+
+class QuestionnaireResponse(models.Model):
+    """One completed questionnaire: item-level answers, the instrument version, and the scores.
+
+    Scores are computed once, by ``checkins.instruments``, and stored beside the answers so a
+    later change of scoring code cannot silently rewrite a member's history.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="questionnaire_responses"
+    )
+    instrument = models.CharField(max_length=16, choices=Instrument.choices)
+    version = models.CharField(max_length=40)
+    answers = models.JSONField()
+    scores = models.JSONField()
+    local_date = models.DateField()
+    completed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-completed_at"]
+        indexes = [models.Index(fields=["member", "instrument", "-completed_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(instrument__in=Instrument.values), name="response_known_instrument"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_instrument_display()} on {self.local_date}"
+
+    def clean(self) -> None:
+        from .instruments import INSTRUMENTS, InvalidAnswers
+
+        super().clean()
+        definition = INSTRUMENTS.get(self.instrument)
+        if definition is None:
+            raise ValidationError({"instrument": "Unknown questionnaire."})
+        try:
+            definition.validate(self.answers)
+        except InvalidAnswers as exc:
+            raise ValidationError({"answers": str(exc)}) from exc
+
+
+class QuestionnaireSchedule(models.Model):
+    """A member's (or their therapist's) plan to repeat a questionnaire every N days."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="questionnaire_schedules"
+    )
+    instrument = models.CharField(max_length=16, choices=Instrument.choices)
+    every_days = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(7), MaxValueValidator(365)]
+    )
+    next_due_on = models.DateField()
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["next_due_on"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["member", "instrument"], name="one_schedule_per_instrument"
+            ),
+            models.CheckConstraint(
+                condition=Q(every_days__gte=7, every_days__lte=365),
+                name="schedule_every_7_to_365_days",
+            ),
+            models.CheckConstraint(
+                condition=Q(instrument__in=Instrument.values), name="schedule_known_instrument"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_instrument_display()} every {self.every_days} days"
+
+    def is_due(self, today: datetime.date) -> bool:
+        return self.next_due_on <= today

@@ -1,0 +1,309 @@
+"""Reads for check-ins: local dates, counters and streaks, history and the weekly summary.
+
+Every selector here runs a fixed number of queries whatever the size of the history, so pages
+built on them stay constant-query (asserted in the tests).
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.db.models import Count
+from django.utils import timezone
+
+from accounts.models import User
+from network.models import Contact, Role
+
+from .models import (
+    CheckIn,
+    QuestionnaireResponse,
+    QuestionnaireSchedule,
+    RiskEvent,
+    SobrietyPeriod,
+)
+
+LATE_CHECKIN_UNTIL = datetime.time(12, 0)
+SOBRIETY_MILESTONES = (1, 7, 30, 90, 180, 365)
+CONNECTION_MILESTONES = (7, 30)
+# The craving comparison is only shown with at least this many days on each side, over
+# SUMMARY_LOOKBACK_DAYS: fewer days would be noise dressed up as a finding.
+MIN_DAYS_PER_GROUP = 5
+MIN_CRAVING_DIFFERENCE = 1.0
+SUMMARY_LOOKBACK_DAYS = 28
+
+
+def local_today(member: User, now: datetime.datetime | None = None) -> datetime.date:
+    """Return the member's calendar date right now, in their own time zone."""
+    return (now or timezone.now()).astimezone(member.zone).date()
+
+
+@dataclass(frozen=True)
+class CheckinWindow:
+    today: datetime.date
+    yesterday: datetime.date
+    # A new check-in for yesterday is accepted until local noon (a late-night check-in).
+    late_allowed: bool
+
+    def can_create(self, day: datetime.date) -> bool:
+        return day == self.today or (day == self.yesterday and self.late_allowed)
+
+    def can_edit(self, day: datetime.date) -> bool:
+        return day in (self.today, self.yesterday)
+
+
+def checkin_window(member: User, now: datetime.datetime | None = None) -> CheckinWindow:
+    """Return which local dates the member may check in for, or edit, right now."""
+    local = (now or timezone.now()).astimezone(member.zone)
+    today = local.date()
+    return CheckinWindow(
+        today=today,
+        yesterday=today - datetime.timedelta(days=1),
+        late_allowed=local.time() < LATE_CHECKIN_UNTIL,
+    )
+
+
+def streaks(dates: Iterable[datetime.date], today: datetime.date) -> tuple[int, int]:
+    """Return (current, longest) runs of consecutive dates.
+
+    The current run may end yesterday: a member who has not checked in yet today has not
+    broken their streak. Dates are calendar dates, so DST days (23 or 25 hours) count once.
+    """
+    days = set(dates)
+    longest = run = 0
+    previous = None
+    for day in sorted(days):
+        run = run + 1 if previous is not None and (day - previous).days == 1 else 1
+        longest = max(longest, run)
+        previous = day
+    start = today if today in days else today - datetime.timedelta(days=1)
+    current = 0
+    while start in days:
+        current += 1
+        start -= datetime.timedelta(days=1)
+    return current, longest
+
+
+@dataclass(frozen=True)
+class Counters:
+    today: datetime.date
+    checked_in_today: bool
+    checkin_streak: int
+    longest_checkin_streak: int
+    connection_streak: int
+    longest_connection_streak: int
+    contacts_this_week: int
+    connected_today: bool
+    sobriety_started_on: datetime.date | None
+    sobriety_days: int | None
+
+
+def counters(member: User, today: datetime.date | None = None) -> Counters:
+    """Return the member's counters: streaks, contacts this week, sobriety days (3 queries)."""
+    today = today or local_today(member)
+    checkin_dates = set(
+        CheckIn.objects.filter(member=member, local_date__lte=today).values_list(
+            "local_date", flat=True
+        )
+    )
+    contacts_per_day = dict(
+        Contact.objects.confirmed()
+        .filter(member=member, local_date__lte=today)
+        .values("local_date")
+        .annotate(n=Count("id"))
+        .values_list("local_date", "n")
+    )
+    period = SobrietyPeriod.objects.current().filter(member=member).first()
+    checkin_current, checkin_longest = streaks(checkin_dates, today)
+    connection_current, connection_longest = streaks(contacts_per_day, today)
+    week_start = today - datetime.timedelta(days=today.weekday())
+    return Counters(
+        today=today,
+        checked_in_today=today in checkin_dates,
+        checkin_streak=checkin_current,
+        longest_checkin_streak=checkin_longest,
+        connection_streak=connection_current,
+        longest_connection_streak=connection_longest,
+        contacts_this_week=sum(n for day, n in contacts_per_day.items() if day >= week_start),
+        connected_today=today in contacts_per_day,
+        sobriety_started_on=period.started_on if period else None,
+        sobriety_days=period.days_on(today) if period and period.started_on <= today else None,
+    )
+
+
+@dataclass(frozen=True)
+class Milestone:
+    key: str  # e.g. "sober30" or "connection7"
+    reached_on: datetime.date
+    message: str
+
+
+def milestones_reached(c: Counters, on: datetime.date, *, grace_days: int = 7) -> list[Milestone]:
+    """Return the milestones reached within ``grace_days`` before ``on`` (highest of each kind).
+
+    The grace window lets a member who skipped the exact day still be celebrated, without
+    celebrating every old milestone when a long-ago sobriety date is first entered.
+    """
+    found = []
+    earliest = on - datetime.timedelta(days=grace_days - 1)
+    if c.sobriety_started_on is not None:
+        for days in reversed(SOBRIETY_MILESTONES):
+            reached = c.sobriety_started_on + datetime.timedelta(days=days)
+            if earliest <= reached <= on:
+                unit = "day" if days == 1 else "days"
+                found.append(
+                    Milestone(f"sober{days}", reached, f"{days} {unit} — that took real strength.")
+                )
+                break
+    if c.connection_streak:
+        # The current run ends today, or yesterday when there is no contact yet today.
+        run_end = c.today if c.connected_today else c.today - datetime.timedelta(days=1)
+        streak_start = run_end - datetime.timedelta(days=c.connection_streak - 1)
+        for days in reversed(CONNECTION_MILESTONES):
+            reached = streak_start + datetime.timedelta(days=days - 1)
+            if c.connection_streak >= days and earliest <= reached <= on:
+                found.append(
+                    Milestone(
+                        f"connection{days}",
+                        reached,
+                        f"{days} days in a row connecting with someone. That is how recovery "
+                        "grows.",
+                    )
+                )
+                break
+    return found
+
+
+# --- History ------------------------------------------------------------------------------
+
+RANGES = (30, 90, 365)
+
+
+@dataclass
+class History:
+    start: datetime.date
+    end: datetime.date
+    checkins: list[CheckIn]
+    contacts_by_week_role: dict[datetime.date, dict[str, int]]
+    contact_dates: set[datetime.date]
+    responses: list[QuestionnaireResponse]
+    by_date: dict[datetime.date, CheckIn] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.by_date = {c.local_date: c for c in self.checkins}
+
+
+def week_start(day: datetime.date) -> datetime.date:
+    return day - datetime.timedelta(days=day.weekday())
+
+
+def history(member: User, today: datetime.date, days: int) -> History:
+    """Return the member's check-ins, weekly contacts by role and scores for the last N days.
+
+    Three queries, whatever the number of days or rows.
+    """
+    start = today - datetime.timedelta(days=days - 1)
+    checkins = list(
+        CheckIn.objects.filter(member=member, local_date__range=(start, today))
+        .order_by("local_date")
+        .only(
+            "local_date",
+            "mood",
+            "craving",
+            "used",
+            "connectedness",
+            "sleep_quality",
+            "member_id",
+        )
+    )
+    rows = (
+        Contact.objects.confirmed()
+        .filter(member=member, local_date__range=(week_start(start), today))
+        .values_list("local_date", "tie__role")
+    )
+    by_week: dict[datetime.date, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    contact_dates = set()
+    for day, role in rows:
+        # A contact without a tie is a meeting or group outside the listed network.
+        by_week[week_start(day)][role or Role.GROUP] += 1
+        contact_dates.add(day)
+    responses = list(
+        QuestionnaireResponse.objects.filter(
+            member=member, local_date__range=(start, today)
+        ).order_by("completed_at")
+    )
+    return History(
+        start=start,
+        end=today,
+        checkins=checkins,
+        contacts_by_week_role={week: dict(roles) for week, roles in by_week.items()},
+        contact_dates=contact_dates,
+        responses=responses,
+    )
+
+
+@dataclass(frozen=True)
+class WeeklySummary:
+    connected_days: int
+    days: int
+    checkin_days: int
+    sentences: list[str]
+
+
+def _mean(values: list[int]) -> float:
+    return sum(values) / len(values)
+
+
+def weekly_summary(h: History) -> WeeklySummary:
+    """Describe the last 7 days in plain words, from the data in ``h`` (no queries).
+
+    The craving comparison is only said when both groups have enough days over the last four
+    weeks and the difference is large enough to be worth saying; it is described as a
+    pattern, never as a cause.
+    """
+    last7 = [h.end - datetime.timedelta(days=i) for i in range(7)]
+    connected = sum(1 for d in last7 if d in h.contact_dates)
+    checkin_days = sum(1 for d in last7 if d in h.by_date)
+    sentences = [f"You connected with someone on {connected} of the last 7 days."]
+    if checkin_days:
+        sentences.append(f"You checked in on {checkin_days} of the last 7 days.")
+    lookback_start = h.end - datetime.timedelta(days=SUMMARY_LOOKBACK_DAYS - 1)
+    with_contact, without = [], []
+    for c in h.checkins:
+        if c.local_date >= lookback_start:
+            (with_contact if c.local_date in h.contact_dates else without).append(c.craving)
+    if len(with_contact) >= MIN_DAYS_PER_GROUP and len(without) >= MIN_DAYS_PER_GROUP:
+        a, b = _mean(with_contact), _mean(without)
+        if abs(a - b) >= MIN_CRAVING_DIFFERENCE:
+            lower = "lower" if a < b else "higher"
+            sentences.append(
+                f"Over the last 4 weeks, craving was {lower} on days you talked with someone "
+                f"(average {a:.1f} on {len(with_contact)} days, against {b:.1f} on "
+                f"{len(without)} days without contact). This is a pattern in your own "
+                "check-ins, not proof of cause."
+            )
+        else:
+            sentences.append(
+                "Over the last 4 weeks, craving was about the same on days with and without "
+                "contact."
+            )
+    return WeeklySummary(connected, 7, checkin_days, sentences)
+
+
+def due_questionnaires(member: User, today: datetime.date) -> list[QuestionnaireSchedule]:
+    """Return the member's questionnaire schedules that are due today or overdue."""
+    return list(QuestionnaireSchedule.objects.filter(member=member, next_due_on__lte=today))
+
+
+def risk_events_unhandled(*, limit: int = 100) -> list[RiskEvent]:
+    """Return the oldest risk events no one has acted on yet (for the nudges engine).
+
+    Uses the partial index ``risk_unhandled``; bounded so one sweep stays small.
+    """
+    return list(
+        RiskEvent.objects.filter(handled_at__isnull=True)
+        .select_related("member", "checkin")
+        .order_by("created_at")[:limit]
+    )

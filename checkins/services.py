@@ -1,0 +1,411 @@
+"""Writes for check-ins: recording a check-in and what follows from it, sobriety dates,
+questionnaires and reminder preferences. Free of requests and HTML."""
+
+from __future__ import annotations
+
+import datetime
+import logging
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import User
+from network.models import Contact, ContactMethod, ReachMethod, Role, Tie
+from nudges.models import Kind
+from nudges.services import notify
+
+from . import selectors
+from .instruments import INSTRUMENTS, InvalidAnswers
+from .models import (
+    CheckIn,
+    QuestionnaireResponse,
+    QuestionnaireSchedule,
+    ReminderPreference,
+    RiskEvent,
+    SobrietyPeriod,
+)
+
+logger = logging.getLogger(__name__)
+
+MEETING = "meeting"  # the "a meeting" choice among the people a member connected with
+CHECKIN_FIELDS = (
+    "mood",
+    "craving",
+    "used",
+    "connectedness",
+    "sleep_quality",
+    "notes",
+    "gratitude",
+)
+MAX_PAUSE_DAYS = 90
+
+
+@dataclass
+class CheckinResult:
+    checkin: CheckIn
+    created: bool
+    risk_event: RiskEvent | None
+    milestones: list[selectors.Milestone] = field(default_factory=list)
+
+
+def _date_error(window: selectors.CheckinWindow, day: datetime.date, exists: bool) -> str | None:
+    if day > window.today:
+        return "That date is in the future. You can check in for today."
+    if exists and not window.can_edit(day):
+        return "Check-ins older than yesterday are kept as they were and can't be changed."
+    if not exists and not window.can_create(day):
+        if day == window.yesterday:
+            return (
+                "A check-in for yesterday can be added until noon. You can still check in "
+                "for today."
+            )
+        return "Check-ins can only be added for today (or for yesterday, until noon)."
+    return None
+
+
+@transaction.atomic
+def checkin_record(
+    *,
+    member: User,
+    local_date: datetime.date,
+    values: dict[str, Any],
+    connected_with: Iterable[str] = (),
+    now: datetime.datetime | None = None,
+) -> CheckinResult:
+    """Create or edit the member's check-in for one local date, and what follows from it.
+
+    ``values`` holds the CHECKIN_FIELDS; ``connected_with`` holds tie ids and/or MEETING.
+    A second check-in for the same date edits the first (the database enforces one per day,
+    so two simultaneous submissions still end as one row). Logs contacts, records a risk
+    event, and celebrates milestones once each (idempotent notifications). Raises
+    ValidationError with a member-facing message when the date is not allowed.
+    """
+    now = now or timezone.now()
+    window = selectors.checkin_window(member, now)
+    checkin = CheckIn.objects.select_for_update().filter(member=member, local_date=local_date)
+    checkin = checkin.first()
+    error = _date_error(window, local_date, exists=checkin is not None)
+    if error:
+        raise ValidationError(error)
+
+    fields = {name: values[name] for name in CHECKIN_FIELDS if name in values}
+    created = False
+    if checkin is None:
+        checkin = CheckIn(member=member, local_date=local_date, time_zone=member.time_zone)
+        for name, value in fields.items():
+            setattr(checkin, name, value)
+        checkin.full_clean(validate_constraints=False)
+        try:
+            with transaction.atomic():
+                checkin.save()
+            created = True
+        except IntegrityError:
+            # Another submission for the same day won the race: edit that one instead.
+            checkin = CheckIn.objects.select_for_update().get(member=member, local_date=local_date)
+    if not created:
+        for name, value in fields.items():
+            setattr(checkin, name, value)
+        checkin.full_clean(validate_constraints=False)
+        checkin.save(update_fields=[*fields, "updated_at"])
+
+    log_contacts_from_checkin(checkin=checkin, connected_with=connected_with, now=now)
+    risk_event = _record_risk(checkin)
+    milestones = _celebrate(member, checkin.local_date, window.today)
+    logger.info(
+        "checkin recorded",
+        extra={"member_id": member.pk, "checkin_created": created, "risk": bool(risk_event)},
+    )
+    return CheckinResult(checkin, created, risk_event, milestones)
+
+
+def _contact_method(tie: Tie) -> str:
+    # The check-in asks only "who", not "how", to stay under 30 seconds; use the tie's usual way.
+    if tie.role == Role.GROUP:
+        return ContactMethod.MEETING
+    for method in tie.reach_methods or ():
+        if method in ReachMethod.values:
+            return method
+    return ContactMethod.IN_PERSON
+
+
+def _occurred_at(checkin: CheckIn, now: datetime.datetime) -> datetime.datetime:
+    zone = checkin.member.zone
+    if now.astimezone(zone).date() == checkin.local_date:
+        return now
+    # A late check-in for yesterday: the exact time is unknown, midday local is honest enough.
+    return datetime.datetime.combine(checkin.local_date, datetime.time(12, 0), tzinfo=zone)
+
+
+def log_contacts_from_checkin(
+    *, checkin: CheckIn, connected_with: Iterable[str], now: datetime.datetime | None = None
+) -> list[Contact]:
+    """Make the member's contact log for the check-in's date match who they said they saw.
+
+    Creates one Contact per chosen tie (and one tie-less "meeting" contact), skipping any
+    already logged that day by any route. Contacts this check-in created earlier and no longer
+    chosen are removed; contacts logged by hand or by a supporter are never touched.
+    Returns the new contacts.
+
+    Lives here for now; meant to move behind a network service (it writes network.Contact).
+    """
+    now = now or timezone.now()
+    chosen = set(connected_with)
+    meeting = MEETING in chosen
+    ties = {
+        str(t.pk): t
+        for t in Tie.objects.open().filter(member=checkin.member, pk__in=chosen - {MEETING})
+    }
+    logged = list(
+        Contact.objects.filter(member=checkin.member, local_date=checkin.local_date).only(
+            "id", "tie_id", "method", "source"
+        )
+    )
+    stale = [
+        c.pk
+        for c in logged
+        if c.source == Contact.Source.CHECKIN
+        and (
+            (c.tie_id is not None and str(c.tie_id) not in ties)
+            or (c.tie_id is None and c.method == ContactMethod.MEETING and not meeting)
+        )
+    ]
+    if stale:
+        Contact.objects.filter(pk__in=stale).delete()
+    kept = [c for c in logged if c.pk not in stale]
+    seen_ties = {str(c.tie_id) for c in kept if c.tie_id is not None}
+    seen_meeting = any(c.tie_id is None and c.method == ContactMethod.MEETING for c in kept)
+
+    occurred_at = _occurred_at(checkin, now)
+    new = [
+        Contact(
+            member=checkin.member,
+            tie=tie,
+            method=_contact_method(tie),
+            occurred_at=occurred_at,
+            local_date=checkin.local_date,
+            source=Contact.Source.CHECKIN,
+        )
+        for key, tie in ties.items()
+        if key not in seen_ties
+    ]
+    if meeting and not seen_meeting:
+        new.append(
+            Contact(
+                member=checkin.member,
+                tie=None,
+                method=ContactMethod.MEETING,
+                occurred_at=occurred_at,
+                local_date=checkin.local_date,
+                source=Contact.Source.CHECKIN,
+            )
+        )
+    return Contact.objects.bulk_create(new)
+
+
+def checkin_connected_with(checkin: CheckIn) -> list[str]:
+    """Return the choices (tie ids, MEETING) matching the contacts logged on the check-in's date."""
+    chosen = []
+    for tie_id, method in Contact.objects.filter(
+        member=checkin.member, local_date=checkin.local_date
+    ).values_list("tie_id", "method"):
+        if tie_id is not None:
+            chosen.append(str(tie_id))
+        elif method == ContactMethod.MEETING:
+            chosen.append(MEETING)
+    return chosen
+
+
+def _record_risk(checkin: CheckIn) -> RiskEvent | None:
+    if not checkin.is_high_risk:
+        # The member corrected the check-in; an event nobody acted on yet goes away with it.
+        RiskEvent.objects.filter(checkin=checkin, handled_at__isnull=True).delete()
+        return None
+    event, _ = RiskEvent.objects.update_or_create(
+        checkin=checkin,
+        defaults={
+            "member": checkin.member,
+            "local_date": checkin.local_date,
+            "used": checkin.used,
+            "high_craving": checkin.craving >= 8,
+            "low_mood": checkin.mood == 1,
+        },
+    )
+    return event
+
+
+def risk_event_claim(*, event_id: uuid.UUID, now: datetime.datetime | None = None) -> bool:
+    """Mark a risk event handled; return False if another worker already did.
+
+    For the nudges engine: a conditional update is the claim, so a redelivered task acting on
+    the same event does nothing the second time.
+    """
+    claimed = RiskEvent.objects.filter(pk=event_id, handled_at__isnull=True).update(
+        handled_at=now or timezone.now()
+    )
+    return claimed == 1
+
+
+def _celebrate(member: User, on: datetime.date, today: datetime.date) -> list[selectors.Milestone]:
+    c = selectors.counters(member, today)
+    reached = selectors.milestones_reached(c, on)
+    for milestone in reached:
+        # Keyed by the day it was reached: a re-submitted check-in cannot celebrate twice.
+        notify(
+            recipient=member,
+            kind=Kind.CELEBRATION,
+            # Lock-screen safe: the detail (days sober, streaks) stays inside the app.
+            title="A milestone to celebrate",
+            body="You reached a milestone. Open Rat Park to see it.",
+            idempotency_key=f"celebration:{member.pk}:{milestone.key}:{milestone.reached_on}",
+            action_url=reverse("checkins:history"),
+            data={"milestone": milestone.key, "message": milestone.message},
+        )
+    return reached
+
+
+# --- Sobriety date ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def sobriety_set(
+    *, member: User, started_on: datetime.date, today: datetime.date
+) -> SobrietyPeriod:
+    """Set (or correct) the start date of the member's current sobriety period."""
+    if started_on > today:
+        raise ValidationError("The start date can't be in the future.")
+    period = SobrietyPeriod.objects.select_for_update().current().filter(member=member).first()
+    if period is None:
+        period = SobrietyPeriod(member=member, started_on=started_on)
+        period.full_clean(validate_constraints=False)
+        period.save()
+    else:
+        period.started_on = started_on
+        period.save(update_fields=["started_on"])
+    return period
+
+
+@transaction.atomic
+def sobriety_restart(*, member: User, today: datetime.date) -> SobrietyPeriod:
+    """Close the current sobriety period and start a new one today; all history stays."""
+    period = SobrietyPeriod.objects.select_for_update().current().filter(member=member).first()
+    if period is not None:
+        if period.started_on == today:
+            return period
+        period.ended_on = today
+        period.save(update_fields=["ended_on"])
+    return SobrietyPeriod.objects.create(member=member, started_on=today)
+
+
+@transaction.atomic
+def sobriety_stop_counting(*, member: User, today: datetime.date) -> None:
+    """Stop counting days (some members prefer not to); past periods stay in the history."""
+    period = SobrietyPeriod.objects.select_for_update().current().filter(member=member).first()
+    if period is not None:
+        period.ended_on = max(today, period.started_on)
+        period.save(update_fields=["ended_on"])
+
+
+# --- Questionnaires --------------------------------------------------------------------------
+
+
+@transaction.atomic
+def questionnaire_submit(
+    *, member: User, instrument: str, answers: list[int], now: datetime.datetime | None = None
+) -> QuestionnaireResponse:
+    """Store one completed questionnaire with item-level answers, version and scores.
+
+    Advances the member's schedule for that instrument, if any.
+    """
+    now = now or timezone.now()
+    definition = INSTRUMENTS.get(instrument)
+    if definition is None:
+        raise ValidationError("Unknown questionnaire.")
+    try:
+        scores = definition.score(answers)
+    except InvalidAnswers as exc:
+        raise ValidationError(str(exc)) from exc
+    today = selectors.local_today(member, now)
+    response = QuestionnaireResponse(
+        member=member,
+        instrument=instrument,
+        version=definition.version,
+        answers=list(answers),
+        scores={s.key: s.value for s in scores},
+        local_date=today,
+        completed_at=now,
+    )
+    response.full_clean(validate_constraints=False)
+    response.save()
+    schedule = (
+        QuestionnaireSchedule.objects.select_for_update()
+        .filter(member=member, instrument=instrument)
+        .first()
+    )
+    if schedule is not None:
+        schedule.next_due_on = today + datetime.timedelta(days=schedule.every_days)
+        schedule.save(update_fields=["next_due_on"])
+    return response
+
+
+def questionnaire_schedule_set(
+    *,
+    member: User,
+    instrument: str,
+    every_days: int,
+    created_by: User,
+    today: datetime.date,
+) -> QuestionnaireSchedule:
+    """Create or change the member's schedule for one questionnaire; first due today."""
+    schedule, _ = QuestionnaireSchedule.objects.update_or_create(
+        member=member,
+        instrument=instrument,
+        defaults={"every_days": every_days, "next_due_on": today, "created_by": created_by},
+    )
+    return schedule
+
+
+# --- Reminder preferences --------------------------------------------------------------------
+
+
+def reminder_preference_for(member: User) -> ReminderPreference:
+    """Return the member's reminder preferences, creating the defaults on first use."""
+    preference, _ = ReminderPreference.objects.get_or_create(member=member)
+    return preference
+
+
+def reminders_pause(
+    *, preference: ReminderPreference, days: int, now: datetime.datetime | None = None
+) -> ReminderPreference:
+    """Pause all reminders for ``days`` days (0 resumes them now)."""
+    if not 0 <= days <= MAX_PAUSE_DAYS:
+        raise ValidationError(f"Choose between 0 and {MAX_PAUSE_DAYS} days.")
+    now = now or timezone.now()
+    preference.paused_until = now + datetime.timedelta(days=days) if days else None
+    preference.save(update_fields=["paused_until"])
+    return preference
+
+
+# --- Dashboard -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DashboardSummary:
+    counters: selectors.Counters
+    today_checkin: CheckIn | None
+    due: list[QuestionnaireSchedule]
+
+
+def dashboard_summary(member: User, now: datetime.datetime | None = None) -> DashboardSummary:
+    """Return what the dashboard shows about check-ins: counters, today's check-in, what's due."""
+    today = selectors.local_today(member, now)
+    return DashboardSummary(
+        counters=selectors.counters(member, today),
+        today_checkin=CheckIn.objects.filter(member=member, local_date=today).first(),
+        due=selectors.due_questionnaires(member, today),
+    )

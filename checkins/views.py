@@ -1,0 +1,406 @@
+from __future__ import annotations
+
+import datetime
+import uuid
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from network import services as network_services
+from network.models import Role, Scope, Tie, TieStatus
+
+from . import charts, selectors, services
+from .forms import (
+    CheckInForm,
+    PauseForm,
+    QuestionnaireForm,
+    ReminderPreferenceForm,
+    ScheduleForm,
+    SobrietyForm,
+)
+from .instruments import INSTRUMENTS, LEFT_OUT
+from .models import CheckIn, QuestionnaireResponse, QuestionnaireSchedule
+
+SHARED_DAYS = 30
+# Scopes the shared page can show, in the order it shows them.
+SHARED_SCOPES = (Scope.CHECKIN_STATUS, Scope.MOOD_CRAVING, Scope.USE, Scope.NOTES)
+
+
+def _parse_day(value: str) -> datetime.date:
+    try:
+        return datetime.date.fromisoformat(value)
+    except ValueError:
+        raise Http404("No such date.") from None
+
+
+def _risk_context(request: HttpRequest, checkin: CheckIn | None) -> dict:
+    if checkin is None or not checkin.is_high_risk:
+        return {}
+    suggestions = network_services.suggest_reach_out(request.user, crisis=True, limit=1)
+    return {"risk": True, "suggestion": suggestions[0] if suggestions else None}
+
+
+@login_required
+def today(request: HttpRequest) -> HttpResponse:
+    return day(request, selectors.local_today(request.user).isoformat())
+
+
+@login_required
+def day(request: HttpRequest, date: str) -> HttpResponse:
+    """Show, create or edit the member's own check-in for one local date."""
+    member = request.user
+    local_date = _parse_day(date)
+    window = selectors.checkin_window(member)
+    if local_date > window.today:
+        messages.error(request, "That date is in the future. Here is today's check-in.")
+        return redirect("checkins:today")
+    checkin = CheckIn.objects.filter(member=member, local_date=local_date).first()
+    editable = window.can_edit(local_date) if checkin else window.can_create(local_date)
+
+    if request.method == "POST" and editable:
+        form = CheckInForm(request.POST, instance=checkin, member=member)
+        if form.is_valid():
+            try:
+                result = services.checkin_record(
+                    member=member,
+                    local_date=local_date,
+                    values=form.checkin_values(),
+                    connected_with=form.cleaned_data["connected_with"],
+                )
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                messages.success(
+                    request,
+                    "Thank you for checking in." if result.created else "Your check-in is updated.",
+                )
+                for milestone in result.milestones:
+                    messages.success(request, f"Milestone: {milestone.message}")
+                return redirect("checkins:day", date=local_date.isoformat())
+    elif request.method == "POST":
+        messages.error(
+            request,
+            "This check-in can no longer be changed."
+            if checkin
+            else "It's too late to add a check-in for that day. You can check in for today.",
+        )
+        return redirect("checkins:day", date=local_date.isoformat())
+    else:
+        form = CheckInForm(instance=checkin, member=member)
+        if checkin is not None:
+            form.initial["connected_with"] = services.checkin_connected_with(checkin)
+
+    context = {
+        "form": form,
+        "checkin": checkin,
+        "local_date": local_date,
+        "is_today": local_date == window.today,
+        "editable": editable,
+        "window": window,
+        "counters": selectors.counters(member, window.today),
+    }
+    context.update(_risk_context(request, checkin))
+    started = context["counters"].sobriety_started_on
+    # Offer a restart after reported use, unless the member already restarted since.
+    context["offer_restart"] = bool(
+        checkin is not None and checkin.used and started and started < checkin.local_date
+    )
+    return render(request, "checkins/day.html", context)
+
+
+@login_required
+def history(request: HttpRequest) -> HttpResponse:
+    """The member's own history: calendar, charts, weekly summary, counters, score trends."""
+    member = request.user
+    try:
+        days = int(request.GET.get("range", 30))
+    except ValueError:
+        days = 30
+    if days not in selectors.RANGES:
+        days = 30
+    today_ = selectors.local_today(member)
+    h = selectors.history(member, today_, days)
+    context = {
+        "days": days,
+        "ranges": selectors.RANGES,
+        "history": h,
+        "summary": selectors.weekly_summary(h),
+        "counters": selectors.counters(member, today_),
+        "calendar": charts.calendar_weeks(h),
+        "score_charts": charts.score_charts(h),
+        **charts.history_charts(h),
+    }
+    return render(request, "checkins/history.html", context)
+
+
+@login_required
+def sobriety(request: HttpRequest) -> HttpResponse:
+    member = request.user
+    today_ = selectors.local_today(member)
+    form = SobrietyForm(request.POST or None, today=today_)
+    if request.method == "POST":
+        if request.POST.get("action") == "stop":
+            services.sobriety_stop_counting(member=member, today=today_)
+            messages.success(request, "Rat Park will not count days. Your history is kept.")
+            return redirect("checkins:sobriety")
+        if form.is_valid():
+            services.sobriety_set(
+                member=member, started_on=form.cleaned_data["started_on"], today=today_
+            )
+            messages.success(request, "Your sobriety date is saved.")
+            return redirect("checkins:sobriety")
+    counters = selectors.counters(member, today_)
+    if counters.sobriety_started_on and not form.is_bound:
+        form.initial["started_on"] = counters.sobriety_started_on
+    periods = list(member.sobriety_periods.all()[:50])
+    return render(
+        request,
+        "checkins/sobriety.html",
+        {"form": form, "counters": counters, "periods": periods},
+    )
+
+
+@login_required
+@require_POST
+def sobriety_restart(request: HttpRequest) -> HttpResponse:
+    services.sobriety_restart(member=request.user, today=selectors.local_today(request.user))
+    messages.success(
+        request,
+        "Your sobriety date starts again today. Every check-in, every connection and every "
+        "streak you built is still here.",
+    )
+    return redirect("checkins:today")
+
+
+@login_required
+def reminders(request: HttpRequest) -> HttpResponse:
+    preference = services.reminder_preference_for(request.user)
+    form = ReminderPreferenceForm(
+        request.POST if request.POST.get("action") == "save" else None, instance=preference
+    )
+    pause_form = PauseForm(request.POST if request.POST.get("action") == "pause" else None)
+    if request.method == "POST":
+        if form.is_bound and form.is_valid():
+            form.save()
+            messages.success(request, "Your reminder settings are saved.")
+            return redirect("checkins:reminders")
+        if pause_form.is_bound and pause_form.is_valid():
+            days = pause_form.cleaned_data["days"]
+            services.reminders_pause(preference=preference, days=days)
+            messages.success(
+                request,
+                f"Reminders are paused for {days} days." if days else "Reminders are back on.",
+            )
+            return redirect("checkins:reminders")
+        if not form.is_bound and not pause_form.is_bound:
+            messages.error(request, "Nothing was changed.")
+            return redirect("checkins:reminders")
+    return render(
+        request,
+        "checkins/reminders.html",
+        {
+            "form": form,
+            "pause_form": pause_form,
+            "preference": preference,
+            "paused": preference.is_paused(),
+        },
+    )
+
+
+@login_required
+def questionnaires(request: HttpRequest) -> HttpResponse:
+    member = request.user
+    today_ = selectors.local_today(member)
+    schedules = {
+        s.instrument: s
+        for s in QuestionnaireSchedule.objects.filter(member=member).select_related("created_by")
+    }
+    responses = list(
+        QuestionnaireResponse.objects.filter(member=member).order_by("-completed_at")[:30]
+    )
+    instruments = [
+        {
+            "definition": definition,
+            "schedule": schedules.get(key),
+            "due": schedules[key].is_due(today_) if key in schedules else False,
+            "form": ScheduleForm(
+                initial={
+                    "instrument": key,
+                    "every_days": schedules[key].every_days if key in schedules else 30,
+                }
+            ),
+        }
+        for key, definition in INSTRUMENTS.items()
+    ]
+    return render(
+        request,
+        "checkins/questionnaires.html",
+        {"instruments": instruments, "responses": responses, "left_out": LEFT_OUT},
+    )
+
+
+@login_required
+def questionnaire_take(request: HttpRequest, instrument: str) -> HttpResponse:
+    definition = INSTRUMENTS.get(instrument)
+    if definition is None:
+        raise Http404("No such questionnaire.")
+    form = QuestionnaireForm(request.POST or None, instrument=definition)
+    if request.method == "POST" and form.is_valid():
+        try:
+            response = services.questionnaire_submit(
+                member=request.user, instrument=instrument, answers=form.answers()
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            return redirect("checkins:questionnaire_result", pk=response.pk)
+    return render(
+        request, "checkins/questionnaire_take.html", {"form": form, "definition": definition}
+    )
+
+
+def _get_response_for_user(request: HttpRequest, pk: uuid.UUID) -> QuestionnaireResponse:
+    # Scores are shown to the member first and only: nobody else reaches this page.
+    return get_object_or_404(QuestionnaireResponse, pk=pk, member=request.user)
+
+
+@login_required
+def questionnaire_result(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
+    response = _get_response_for_user(request, pk)
+    definition = INSTRUMENTS[response.instrument]
+    scores = definition.score(response.answers)
+    answers = [
+        (text, dict(definition.options).get(answer, answer))
+        for text, answer in zip(definition.items, response.answers, strict=True)
+    ]
+    previous = (
+        QuestionnaireResponse.objects.filter(
+            member=request.user,
+            instrument=response.instrument,
+            completed_at__lt=response.completed_at,
+        )
+        .order_by("-completed_at")
+        .first()
+    )
+    return render(
+        request,
+        "checkins/questionnaire_result.html",
+        {
+            "response": response,
+            "definition": definition,
+            "scores": scores,
+            "answers": answers,
+            "previous": previous,
+        },
+    )
+
+
+@login_required
+@require_POST
+def questionnaire_schedule(request: HttpRequest) -> HttpResponse:
+    form = ScheduleForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Please choose a questionnaire and how often.")
+        return redirect("checkins:questionnaires")
+    member = request.user
+    instrument = form.cleaned_data["instrument"]
+    every_days = form.cleaned_data["every_days"]
+    if every_days == 0:
+        QuestionnaireSchedule.objects.filter(member=member, instrument=instrument).delete()
+        messages.success(request, "That questionnaire is no longer scheduled.")
+    else:
+        services.questionnaire_schedule_set(
+            member=member,
+            instrument=instrument,
+            every_days=every_days,
+            created_by=member,
+            today=selectors.local_today(member),
+        )
+        messages.success(request, "Schedule saved. It's due now, whenever you're ready.")
+    return redirect("checkins:questionnaires")
+
+
+# --- What a supporter or therapist may see ------------------------------------------------
+
+
+def _get_tie_for_viewer(request: HttpRequest, tie_id: uuid.UUID) -> Tie:
+    """Return the tie through which the requesting user supports someone, or 404."""
+    tie = Tie.objects.select_related("member").filter(pk=tie_id, supporter=request.user).first()
+    if tie is None:
+        raise Http404("Not found.")
+    return tie
+
+
+@login_required
+def shared(request: HttpRequest, tie_id: uuid.UUID) -> HttpResponse:
+    """A member's check-ins as one supporter may see them: only consented scopes, each logged."""
+    tie = _get_tie_for_viewer(request, tie_id)
+    member = tie.member
+    scopes = network_services.shared_scopes(request.user, member) & set(SHARED_SCOPES)
+    if not scopes:
+        raise PermissionDenied("Nothing is shared with you here.")
+    today_ = selectors.local_today(member)
+    start = today_ - datetime.timedelta(days=SHARED_DAYS - 1)
+    by_date = {
+        c.local_date: c
+        for c in CheckIn.objects.filter(member=member, local_date__range=(start, today_))
+    }
+    rows = [
+        {"date": d, "checkin": by_date.get(d)}
+        for d in (today_ - datetime.timedelta(days=i) for i in range(SHARED_DAYS))
+    ]
+    for scope in SHARED_SCOPES:
+        if scope in scopes:
+            network_services.record_disclosure(viewer=request.user, member=member, scope=scope)
+    return render(
+        request,
+        "checkins/shared.html",
+        {
+            "member": member,
+            "tie": tie,
+            "rows": rows,
+            "schedule_form": ScheduleForm() if _may_schedule(request.user, tie) else None,
+            "show_status": Scope.CHECKIN_STATUS in scopes,
+            "show_mood": Scope.MOOD_CRAVING in scopes,
+            "show_use": Scope.USE in scopes,
+            "show_notes": Scope.NOTES in scopes,
+        },
+    )
+
+
+def _may_schedule(viewer, tie: Tie) -> bool:
+    return (
+        tie.role == Role.THERAPIST
+        and tie.status == TieStatus.ACTIVE
+        and tie.supporter_id == viewer.pk
+        and viewer.is_verified_therapist
+    )
+
+
+@login_required
+@require_POST
+def therapist_schedule(request: HttpRequest, tie_id: uuid.UUID) -> HttpResponse:
+    """A verified therapist, with an active therapist tie, schedules a questionnaire.
+
+    The member sees the schedule and answers when ready; the scores stay the member's.
+    """
+    tie = _get_tie_for_viewer(request, tie_id)
+    if not _may_schedule(request.user, tie):
+        raise PermissionDenied("Only the member's verified therapist can schedule this.")
+    form = ScheduleForm(request.POST)
+    if not form.is_valid() or form.cleaned_data["every_days"] == 0:
+        messages.error(request, "Please choose a questionnaire and how often.")
+    else:
+        services.questionnaire_schedule_set(
+            member=tie.member,
+            instrument=form.cleaned_data["instrument"],
+            every_days=form.cleaned_data["every_days"],
+            created_by=request.user,
+            today=selectors.local_today(tie.member),
+        )
+        messages.success(request, f"Scheduled. {tie.member.display_name} will see it as due.")
+    return redirect("checkins:shared", tie_id=tie.pk)

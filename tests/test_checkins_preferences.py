@@ -1,0 +1,98 @@
+"""Reminder preferences and the sobriety date pages."""
+
+from __future__ import annotations
+
+import datetime
+from http import HTTPStatus
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from checkins import selectors
+from checkins.models import ReminderPreference, SobrietyPeriod
+
+VALID = {
+    "action": "save",
+    "checkin_reminder_enabled": "on",
+    "reminder_time": "08:30",
+    "reminder_days": ["0", "2", "4"],
+    "quiet_start": "22:00",
+    "quiet_end": "07:00",
+    "channel_in_app": "on",
+    "channel_push": "on",
+}
+
+
+def test_reminder_settings_are_saved_as_a_weekday_mask(client, member):
+    client.force_login(member)
+    response = client.post(reverse("checkins:reminders"), VALID)
+    assert response.status_code == HTTPStatus.FOUND
+    preference = ReminderPreference.objects.get(member=member)
+    assert preference.reminder_time == datetime.time(8, 30)
+    assert preference.reminder_days == 0b10101
+    assert preference.reminds_on(datetime.date(2026, 3, 9))  # a Monday
+    assert not preference.reminds_on(datetime.date(2026, 3, 10))
+    assert preference.channel_in_app and preference.channel_push and not preference.channel_email
+    page = client.get(reverse("checkins:reminders")).content.decode()
+    assert 'value="2" id="id_reminder_days_2" checked' in page
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"reminder_days": []}, "Choose at least one day"),
+        ({"channel_in_app": "", "channel_push": ""}, "Choose at least one way"),
+        ({"reminder_time": "25:00"}, "Enter a valid time"),
+    ],
+)
+def test_bad_reminder_settings_are_explained_and_change_nothing(client, member, change, message):
+    client.force_login(member)
+    data = {k: v for k, v in {**VALID, **change}.items() if v != ""}
+    response = client.post(reverse("checkins:reminders"), data)
+    assert response.status_code == HTTPStatus.OK
+    assert message in response.content.decode()
+    assert ReminderPreference.objects.get(member=member).reminder_time == datetime.time(19, 0)
+
+
+def test_pausing_and_resuming_all_reminders(client, member):
+    client.force_login(member)
+    client.post(reverse("checkins:reminders"), {"action": "pause", "days": "5"})
+    preference = ReminderPreference.objects.get(member=member)
+    assert preference.is_paused()
+    assert not preference.is_paused(timezone.now() + datetime.timedelta(days=5, minutes=1))
+    response = client.post(reverse("checkins:reminders"), {"action": "pause", "days": "365"})
+    assert response.status_code == HTTPStatus.OK
+    client.post(reverse("checkins:reminders"), {"action": "pause", "days": "0"})
+    assert not ReminderPreference.objects.get(member=member).is_paused()
+
+
+def test_setting_and_stopping_the_sobriety_date(client, member):
+    client.force_login(member)
+    client.post(reverse("checkins:sobriety"), {"action": "set", "started_on": "2026-01-01"})
+    assert SobrietyPeriod.objects.current().get(member=member).started_on == datetime.date(
+        2026, 1, 1
+    )
+    client.post(reverse("checkins:sobriety"), {"action": "set", "started_on": "2026-01-05"})
+    assert SobrietyPeriod.objects.filter(member=member).count() == 1  # a correction
+    client.post(reverse("checkins:sobriety"), {"action": "stop"})
+    assert not SobrietyPeriod.objects.current().filter(member=member).exists()
+    assert SobrietyPeriod.objects.filter(member=member).count() == 1  # history kept
+    assert selectors.counters(member).sobriety_days is None
+
+
+def test_a_future_sobriety_date_is_refused_with_a_message(client, member):
+    client.force_login(member)
+    future = selectors.local_today(member) + datetime.timedelta(days=1)
+    response = client.post(
+        reverse("checkins:sobriety"), {"action": "set", "started_on": future.isoformat()}
+    )
+    assert response.status_code == HTTPStatus.OK
+    assert "can&#x27;t be in the future" in response.content.decode()
+    assert not SobrietyPeriod.objects.exists()
+
+
+def test_restart_needs_post(client, member):
+    client.force_login(member)
+    response = client.get(reverse("checkins:sobriety_restart"))
+    assert response.status_code == HTTPStatus.METHOD_NOT_ALLOWED

@@ -1,0 +1,394 @@
+"""Check-in pages: who may see what, the risk panel, validation, constant-query history."""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+from http import HTTPStatus
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from checkins import selectors
+from checkins.models import CheckIn, QuestionnaireResponse, RiskEvent
+from network import services as network_services
+from network.models import Contact, ContactMethod, Role, Tie, TieStatus
+
+CALM = {"mood": "4", "craving": "2", "used": "no", "connectedness": "4"}
+
+
+@pytest.fixture
+def supporter(make_user):
+    return make_user(display_name="Maria")
+
+
+@pytest.fixture
+def tie(member, supporter):
+    return Tie.objects.create(
+        member=member, supporter=supporter, role=Role.SPONSOR, phone="555-0101"
+    )
+
+
+@pytest.fixture
+def disclosures(monkeypatch):
+    """Record the access-log calls the views make (the log itself belongs to the network app)."""
+    calls = []
+
+    def record(*, viewer, member, scope, action="view"):
+        calls.append((viewer.pk, member.pk, str(scope), action))
+
+    monkeypatch.setattr(network_services, "record_disclosure", record)
+    return calls
+
+
+MEMBER_PAGES = [
+    ("checkins:today", {}),
+    ("checkins:history", {}),
+    ("checkins:sobriety", {}),
+    ("checkins:reminders", {}),
+    ("checkins:questionnaires", {}),
+    ("checkins:questionnaire_take", {"instrument": "ucla3"}),
+]
+
+
+@pytest.mark.parametrize(("name", "kwargs"), MEMBER_PAGES)
+def test_anonymous_visitors_are_sent_to_log_in(client, db, name, kwargs):
+    response = client.get(reverse(name, kwargs=kwargs))
+    assert response.status_code == HTTPStatus.FOUND
+    assert "/accounts/login/" in response["Location"]
+
+
+@pytest.mark.parametrize(("name", "kwargs"), MEMBER_PAGES)
+def test_the_member_sees_their_pages(client, member, name, kwargs):
+    client.force_login(member)
+    assert client.get(reverse(name, kwargs=kwargs)).status_code == HTTPStatus.OK
+
+
+def test_a_checkin_via_the_form_saves_and_logs_contacts(client, member, tie):
+    client.force_login(member)
+    response = client.post(
+        reverse("checkins:today"), {**CALM, "connected_with": [str(tie.pk), "meeting"]}
+    )
+    assert response.status_code == HTTPStatus.FOUND
+    checkin = CheckIn.objects.get(member=member)
+    assert checkin.local_date == selectors.local_today(member)
+    assert Contact.objects.filter(member=member).count() == 2
+    page = client.get(response["Location"]).content.decode()
+    assert "Thank you for checking in." in page
+    assert "Tell my SOS contacts" not in page
+
+
+def test_the_form_refuses_bad_values_with_a_message_and_saves_nothing(client, member):
+    client.force_login(member)
+    response = client.post(reverse("checkins:today"), {**CALM, "mood": "9", "craving": "-1"})
+    assert response.status_code == HTTPStatus.OK
+    assert "Select a valid choice" in response.content.decode()
+    assert not CheckIn.objects.exists()
+
+
+def test_the_form_refuses_someone_elses_tie(client, member, make_user):
+    client.force_login(member)
+    foreign = Tie.objects.create(member=make_user(), offline_name="Kim", role=Role.FRIEND)
+    response = client.post(reverse("checkins:today"), {**CALM, "connected_with": [str(foreign.pk)]})
+    assert response.status_code == HTTPStatus.OK
+    assert not CheckIn.objects.exists() and not Contact.objects.exists()
+
+
+def test_a_hard_day_shows_crisis_help_and_the_sos_prompt_at_once(client, member, tie):
+    client.force_login(member)
+    response = client.post(
+        reverse("checkins:today"), {**CALM, "used": "yes", "craving": "9"}, follow=True
+    )
+    page = response.content.decode()
+    checkin = CheckIn.objects.get(member=member)
+    assert 'href="tel:988"' in page
+    assert "1-800-662-4357" in page
+    assert 'href="tel:555-0101"' in page and 'href="sms:555-0101"' in page
+    assert f'action="{reverse("nudges:sos")}"' in page
+    assert f'name="checkin" value="{checkin.pk}"' in page
+    assert "Tell my SOS contacts" in page
+    assert RiskEvent.objects.filter(checkin=checkin).exists()
+    for word in ("failed", "failure", "relapsed", "should have"):
+        assert word not in page.lower()
+
+
+def test_use_offers_a_sobriety_restart_only_to_members_who_count_days(client, member):
+    client.force_login(member)
+    client.post(reverse("checkins:today"), {**CALM, "used": "yes"})
+    assert "Restart my sobriety date" not in client.get(reverse("checkins:today")).content.decode()
+    client.post(reverse("checkins:sobriety"), {"action": "set", "started_on": "2026-01-01"})
+    assert "Restart my sobriety date" in client.get(reverse("checkins:today")).content.decode()
+    response = client.post(reverse("checkins:sobriety_restart"))
+    assert response.status_code == HTTPStatus.FOUND
+    assert "Restart my sobriety date" not in client.get(reverse("checkins:today")).content.decode()
+    assert member.sobriety_periods.count() == 2
+    assert CheckIn.objects.filter(member=member).count() == 1
+
+
+def test_a_future_date_redirects_to_today(client, member):
+    client.force_login(member)
+    future = selectors.local_today(member) + datetime.timedelta(days=2)
+    response = client.get(reverse("checkins:day", kwargs={"date": future.isoformat()}))
+    assert response.status_code == HTTPStatus.FOUND
+    assert response["Location"] == reverse("checkins:today")
+
+
+def test_a_bad_date_is_a_404_not_a_500(client, member):
+    client.force_login(member)
+    response = client.get(reverse("checkins:day", kwargs={"date": "2026-02-31"}))
+    assert response.status_code == HTTPStatus.NOT_FOUND
+
+
+def test_old_checkins_are_read_only(client, member):
+    client.force_login(member)
+    old = selectors.local_today(member) - datetime.timedelta(days=5)
+    CheckIn.objects.create(member=member, local_date=old, mood=3, craving=4, connectedness=3)
+    url = reverse("checkins:day", kwargs={"date": old.isoformat()})
+    page = client.get(url).content.decode()
+    assert '<form method="post" class="checkin-form"' not in page
+    client.post(url, {**CALM, "mood": "5"})
+    assert CheckIn.objects.get(member=member).mood == 3
+
+
+def test_a_member_cannot_see_another_members_questionnaire(client, member, make_user):
+    other = make_user()
+    response = QuestionnaireResponse.objects.create(
+        member=other,
+        instrument="ucla3",
+        version="x",
+        answers=[1, 2, 3],
+        scores={"total": 6},
+        local_date=datetime.date(2026, 3, 1),
+    )
+    client.force_login(member)
+    url = reverse("checkins:questionnaire_result", kwargs={"pk": response.pk})
+    assert client.get(url).status_code == HTTPStatus.NOT_FOUND
+    client.force_login(other)
+    assert client.get(url).status_code == HTTPStatus.OK
+
+
+def test_the_dashboard_shows_the_checkin_section(client, member):
+    client.force_login(member)
+    page = client.get(reverse("dashboard")).content.decode()
+    assert reverse("checkins:today") in page
+    assert "in a row connecting with someone" in page
+
+
+# --- Shared view ----------------------------------------------------------------------------
+
+
+def _shared_url(tie):
+    return reverse("checkins:shared", kwargs={"tie_id": tie.pk})
+
+
+def _checkin_today(member, **fields):
+    values = {"mood": 2, "craving": 6, "used": True, "connectedness": 2, "notes": "hard call"}
+    return CheckIn.objects.create(
+        member=member, local_date=selectors.local_today(member), **{**values, **fields}
+    )
+
+
+def test_shared_view_requires_login(client, tie):
+    assert client.get(_shared_url(tie)).status_code == HTTPStatus.FOUND
+
+
+def test_shared_view_status_only_by_default_and_logged(client, member, supporter, tie, disclosures):
+    _checkin_today(member)
+    client.force_login(supporter)
+    response = client.get(_shared_url(tie))
+    page = response.content.decode()
+    assert response.status_code == HTTPStatus.OK
+    assert "under their consent. Do not share it further." in page
+    assert "Sam" in page
+    assert "Checked in" in page
+    assert "Really struggling" not in page and "Low" not in page
+    assert "hard call" not in page
+    assert disclosures == [(supporter.pk, member.pk, "checkin_status", "view")]
+
+
+def test_shared_view_shows_each_consented_scope_and_logs_each(
+    client, member, supporter, tie, disclosures
+):
+    tie.share_mood_craving = tie.share_use = tie.share_notes = True
+    tie.save()
+    _checkin_today(member)
+    client.force_login(supporter)
+    page = client.get(_shared_url(tie)).content.decode()
+    assert "Low" in page and "hard call" in page
+    assert {scope for _v, _m, scope, _a in disclosures} == {
+        "checkin_status",
+        "mood_craving",
+        "use",
+        "notes",
+    }
+
+
+def test_supporter_without_consent_is_refused(client, member, supporter, tie, disclosures):
+    tie.share_checkin_status = False
+    tie.save()
+    _checkin_today(member)
+    client.force_login(supporter)
+    assert client.get(_shared_url(tie)).status_code == HTTPStatus.FORBIDDEN
+    assert disclosures == []
+
+
+@pytest.mark.parametrize("status", [TieStatus.PAUSED, TieStatus.ENDED])
+def test_paused_or_ended_consent_is_refused(client, member, make_user, status, disclosures):
+    therapist = make_user(display_name="Dr. Lee")
+    tie = Tie.objects.create(
+        member=member,
+        supporter=therapist,
+        role=Role.THERAPIST,
+        status=status,
+        share_mood_craving=True,
+    )
+    _checkin_today(member)
+    client.force_login(therapist)
+    assert client.get(_shared_url(tie)).status_code == HTTPStatus.FORBIDDEN
+    assert disclosures == []
+
+
+def test_other_people_cannot_use_the_tie_id(client, member, make_user, tie, disclosures):
+    _checkin_today(member)
+    for person in (member, make_user()):
+        client.force_login(person)
+        assert client.get(_shared_url(tie)).status_code == HTTPStatus.NOT_FOUND
+    url = reverse("checkins:shared", kwargs={"tie_id": uuid.uuid4()})
+    assert client.get(url).status_code == HTTPStatus.NOT_FOUND
+    assert disclosures == []
+
+
+# --- History stays constant-query ----------------------------------------------------------
+
+
+def _fill_history(member, tie, days, start=0):
+    today = selectors.local_today(member)
+    CheckIn.objects.bulk_create(
+        CheckIn(
+            member=member,
+            local_date=today - datetime.timedelta(days=i),
+            mood=1 + i % 5,
+            craving=i % 11,
+            connectedness=1 + (i * 3) % 5,
+        )
+        for i in range(start, days)
+    )
+    Contact.objects.bulk_create(
+        Contact(
+            member=member,
+            tie=tie if i % 3 else None,
+            method=ContactMethod.CALL,
+            local_date=today - datetime.timedelta(days=i),
+        )
+        for i in range(start, days, 2)
+    )
+
+
+def _count_queries(client, url):
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url).status_code == HTTPStatus.OK
+    return len(ctx)
+
+
+@pytest.mark.parametrize("days", [30, 90, 365])
+def test_history_is_constant_query_for_three_years_of_checkins(
+    client, member, make_user, tie, days, django_assert_max_num_queries
+):
+    client.force_login(member)
+    url = f"{reverse('checkins:history')}?range={days}"
+    baseline = _count_queries(client, url)  # no data at all
+    _fill_history(member, tie, 3 * 365)
+    with django_assert_max_num_queries(baseline):
+        page = client.get(url)
+    body = page.content.decode()
+    assert "<svg" in body and "<title" in body and "<desc" in body
+    assert body.count("<table") >= 5  # calendar plus a data table per chart
+
+
+def test_the_day_page_is_constant_query(client, member, tie, django_assert_max_num_queries):
+    client.force_login(member)
+    url = reverse("checkins:today")
+    _fill_history(member, tie, 2)  # today's check-in exists (a hard day: the risk panel shows)
+    baseline = _count_queries(client, url)
+    _fill_history(member, tie, 3 * 365, start=2)
+    with django_assert_max_num_queries(baseline):
+        client.get(url)
+
+
+def test_weekly_summary_states_the_craving_pattern_only_with_enough_data(member, tie):
+    today = datetime.date(2026, 3, 28)
+    h = selectors.History(today - datetime.timedelta(days=29), today, [], {}, set(), [])
+    assert len(selectors.weekly_summary(h).sentences) == 1
+    checkins, contact_dates = [], set()
+    for i in range(28):
+        day = today - datetime.timedelta(days=i)
+        talked = i % 2 == 0
+        if talked:
+            contact_dates.add(day)
+        checkins.append(
+            CheckIn(
+                member=member, local_date=day, mood=3, craving=2 if talked else 6, connectedness=3
+            )
+        )
+    few = selectors.History(
+        today - datetime.timedelta(days=29), today, checkins[:6], {}, contact_dates, []
+    )
+    assert not any("craving" in s for s in selectors.weekly_summary(few).sentences)
+    enough = selectors.History(
+        today - datetime.timedelta(days=29), today, checkins, {}, contact_dates, []
+    )
+    summary = selectors.weekly_summary(enough)
+    assert summary.connected_days == 4
+    assert any("craving was lower on days you talked with someone" in s for s in summary.sentences)
+
+
+def test_overlong_notes_get_one_clear_message(client, member):
+    client.force_login(member)
+    response = client.post(reverse("checkins:today"), {**CALM, "notes": "x" * 2001})
+    page = response.content.decode()
+    assert response.status_code == HTTPStatus.OK
+    assert "at most 2000 characters" in page
+    assert "Constraint" not in page
+    assert not CheckIn.objects.exists()
+
+
+def _zone_where_hour_is_between(low, high):
+    """A fixed-offset zone whose local time right now is between low:00 and high:59."""
+    import zoneinfo
+
+    from django.utils import timezone
+
+    now = timezone.now()
+    for offset in range(-12, 15):
+        # Etc/GMT signs are inverted: Etc/GMT-3 is UTC+3.
+        name = f"Etc/GMT{'-' if offset > 0 else '+'}{abs(offset)}" if offset else "UTC"
+        if low <= now.astimezone(zoneinfo.ZoneInfo(name)).hour <= high:
+            return name
+    raise AssertionError("no zone found")
+
+
+def test_the_day_page_accepts_a_late_checkin_for_yesterday_before_noon(client, member):
+    member.time_zone = _zone_where_hour_is_between(1, 10)
+    member.save()
+    client.force_login(member)
+    yesterday = selectors.local_today(member) - datetime.timedelta(days=1)
+    today_page = client.get(reverse("checkins:today")).content.decode()
+    assert "Check in for yesterday instead" in today_page
+    url = reverse("checkins:day", kwargs={"date": yesterday.isoformat()})
+    assert "open until noon" in client.get(url).content.decode()
+    assert client.post(url, CALM).status_code == HTTPStatus.FOUND
+    assert CheckIn.objects.get(member=member).local_date == yesterday
+
+
+def test_the_day_page_refuses_a_new_checkin_for_yesterday_after_noon(client, member):
+    member.time_zone = _zone_where_hour_is_between(13, 22)
+    member.save()
+    client.force_login(member)
+    yesterday = selectors.local_today(member) - datetime.timedelta(days=1)
+    url = reverse("checkins:day", kwargs={"date": yesterday.isoformat()})
+    assert "too late to add one" in client.get(url).content.decode()
+    response = client.post(url, CALM, follow=True)
+    assert "too late to add a check-in for that day" in response.content.decode()
+    assert not CheckIn.objects.exists()
