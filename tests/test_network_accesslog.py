@@ -8,7 +8,7 @@ from http import HTTPStatus
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import connection
+from django.db import DatabaseError, connection, transaction
 from django.urls import reverse
 
 from network.accesslog import GENESIS_HASH, disclosures_append, verify_chain
@@ -42,14 +42,36 @@ def test_entries_chain_from_genesis_and_verify(member, friend):
     assert report.ok and report.checked == 3
 
 
+def _tamper(sql: str, params) -> None:
+    """Change the table as a database superuser could: with the append-only trigger off."""
+    with connection.cursor() as cursor:
+        cursor.execute("SET session_replication_role = replica")  # triggers off (superuser)
+        cursor.execute(sql, params)
+        cursor.execute("SET session_replication_role = origin")
+
+
+def test_the_database_refuses_updates_and_deletes(member, friend):
+    (event,) = disclosures_append(viewer=friend, member=member, scopes=["notes"])
+    for sql in [
+        "UPDATE network_disclosureevent SET scope = 'use' WHERE id = %s",
+        "UPDATE network_disclosureevent SET viewer_id = member_id WHERE id = %s",
+        "DELETE FROM network_disclosureevent WHERE id = %s",
+    ]:
+        with (
+            pytest.raises(DatabaseError, match="append-only"),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute(sql, [event.pk])
+    assert DisclosureEvent.objects.get().scope == "notes"
+
+
 def test_editing_an_entry_is_detected(member, friend):
     disclosures_append(viewer=friend, member=member, scopes=["notes", "use", "contacts"])
     middle = DisclosureEvent.objects.order_by("id")[1]
-    with connection.cursor() as cursor:  # tampering outside the app, straight in SQL
-        cursor.execute(
-            "UPDATE network_disclosureevent SET scope = 'checkin_status' WHERE id = %s",
-            [middle.pk],
-        )
+    _tamper(
+        "UPDATE network_disclosureevent SET scope = 'checkin_status' WHERE id = %s", [middle.pk]
+    )
     report = verify_chain()
     assert report.broken_at == middle.pk and "content" in report.problem
     with pytest.raises(CommandError, match=f"broken at entry {middle.pk}"):
@@ -59,8 +81,7 @@ def test_editing_an_entry_is_detected(member, friend):
 def test_deleting_an_entry_is_detected(member, friend):
     disclosures_append(viewer=friend, member=member, scopes=["notes", "use", "contacts"])
     first, middle, last = DisclosureEvent.objects.order_by("id")
-    with connection.cursor() as cursor:
-        cursor.execute("DELETE FROM network_disclosureevent WHERE id = %s", [middle.pk])
+    _tamper("DELETE FROM network_disclosureevent WHERE id = %s", [middle.pk])
     report = verify_chain()
     assert report.broken_at == last.pk and "link" in report.problem
 
