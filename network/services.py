@@ -21,6 +21,7 @@ from nudges.services import notify
 from .accesslog import disclosures_append
 from .consents import DEFAULT_SCOPES, consent_record_sharing, requires_formal_consent
 from .models import (
+    SCOPE_FIELDS,
     Consent,
     ConsentEnd,
     Contact,
@@ -147,9 +148,10 @@ def tie_add_offline(
 def _initial_consent(tie: Tie) -> None:
     if requires_formal_consent(tie):
         # Nothing is shared with a therapist until the member signs a formal consent.
-        for field in ("share_checkin_status", "may_nudge", "is_sos_contact"):
+        fields = [*SCOPE_FIELDS.values(), "may_nudge", "is_sos_contact"]
+        for field in fields:
             setattr(tie, field, False)
-        tie.save(update_fields=["share_checkin_status", "may_nudge", "is_sos_contact"])
+        tie.save(update_fields=fields)
     else:
         consent_record_sharing(tie=tie, scopes=DEFAULT_SCOPES, may_nudge=True, is_sos_contact=False)
 
