@@ -218,3 +218,29 @@ def test_pausing_hides_everything_until_resumed(client, member, make_user):
     assert shared_scopes(friend, member) == frozenset()
     client.post(reverse("network:tie_status", args=[tie.pk, "resume"]))
     assert shared_scopes(friend, member) == {Scope.CHECKIN_STATUS}
+
+
+def test_revoking_everyday_sharing_stops_it_at_once(client, member, make_user):
+    friend = make_user()
+    tie = Tie.objects.create(member=member, supporter=friend, role=Role.FRIEND)
+    client.force_login(member)
+    client.post(reverse("network:tie_sharing", args=[tie.pk]), {"scopes": [Scope.NOTES]})
+    consent = Consent.objects.get(tie=tie, ended_at__isnull=True)
+    assert "Revoke now" in client.get(reverse("network:consent_history")).content.decode()
+    client.post(reverse("network:consent_revoke", args=[consent.pk]))
+    assert shared_scopes(friend, member) == frozenset()
+    tie.refresh_from_db()
+    assert not tie.may_nudge and not tie.is_sos_contact
+
+
+def test_a_foreign_consent_cannot_be_revoked(client, member, make_user):
+    other = make_user()
+    tie = Tie.objects.create(member=other, supporter=make_user(), role=Role.FRIEND)
+    client.force_login(other)
+    client.post(reverse("network:tie_sharing", args=[tie.pk]), {"scopes": [Scope.NOTES]})
+    consent = Consent.objects.get(tie=tie)
+    client.force_login(member)
+    response = client.post(reverse("network:consent_revoke", args=[consent.pk]))
+    assert response.status_code == HTTPStatus.NOT_FOUND
+    consent.refresh_from_db()
+    assert consent.ended_at is None
