@@ -60,8 +60,6 @@ def supporting_member(request: HttpRequest, tie_id) -> HttpResponse:
         "scopes": access.scopes,
         "data": data,
         "notice": REDISCLOSURE_NOTICE,
-        "encourage_form": EncouragementForm(),
-        "contact_form": SupporterContactForm(),
         "Scope": Scope,
     }
     return render(request, "network/supporting_member.html", context)
