@@ -107,8 +107,14 @@ def invitation_create(
             sent_at=now,
             expires_at=now + timedelta(days=INVITATION_DAYS),
         )
-        _validate(invitation)
-        invitation.save()
+        try:
+            with transaction.atomic():
+                invitation.save()
+        except IntegrityError:
+            # Two requests raced past the check above; the constraint kept one.
+            raise NetworkError(
+                "You've already invited this address. You can re-send that invitation."
+            ) from None
         transaction.on_commit(lambda: _send_email(invitation, token))
     return invitation, token
 

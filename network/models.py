@@ -301,6 +301,12 @@ class Invitation(models.Model):
                 condition=Q(status="pending"),
                 name="one_pending_invitation_per_tie",
             ),
+            # Addresses are stored lower-cased, so this also catches "Maria@" vs "maria@".
+            models.UniqueConstraint(
+                fields=["member", "email"],
+                condition=Q(status="pending"),
+                name="one_pending_invitation_per_address",
+            ),
         ]
         indexes = [models.Index(fields=["member", "-created_at"])]
 

@@ -9,6 +9,7 @@ from http import HTTPStatus
 
 import pytest
 from django.core import mail
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -226,3 +227,16 @@ def test_invitations_are_rate_limited(client, member):
     response = _invite(client, email="one-too-many@example.org")
     assert "a lot of invitations" in _text(response)
     assert Invitation.objects.count() == INVITES_PER_HOUR
+
+
+def test_the_database_keeps_one_pending_invitation_per_address(member):
+    invitation, _ = invitation_create(member=member, email="a@example.org", name="A", role="peer")
+    duplicate = Invitation(
+        tie=Tie.objects.create(member=member, offline_name="A again", role="peer"),
+        member=member,
+        email="a@example.org",
+        token_hash="f" * 64,
+        expires_at=invitation.expires_at,
+    )
+    with pytest.raises(IntegrityError), transaction.atomic():
+        duplicate.save()
