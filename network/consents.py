@@ -28,16 +28,9 @@ CONSENT_TEXTS = {
         "by federal law (42 CFR Part 2) and that my treatment does not depend on signing."
     ),
 }
-# 42 CFR 2.32, short form: shown on every page and export of shared data.
-REDISCLOSURE_NOTICE = (
-    "This information has been disclosed to you from records protected by federal "
-    "confidentiality rules (42 CFR Part 2). The federal rules prohibit you from making any "
-    "further disclosure of it unless expressly permitted by the written consent of the person "
-    "it pertains to or otherwise permitted by 42 CFR Part 2. A general authorization for the "
-    "release of medical or other information is NOT sufficient for this purpose. The rules "
-    "restrict any use of the information to investigate or prosecute with regard to a crime "
-    "any patient with a substance use disorder."
-)
+# 42 CFR 2.32(a)(2), the short statement (2024 rule): on every page and export of shared data.
+REDISCLOSURE_NOTICE = "42 CFR part 2 prohibits unauthorized use or disclosure of these records."
+REDISCLOSURE_PLAIN = "This was shared with you in confidence. Please don't pass it on."
 
 DEFAULT_SCOPES = frozenset({Scope.CHECKIN_STATUS})
 

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from ..accesslog import disclosures_append
-from ..consents import REDISCLOSURE_NOTICE
+from ..consents import REDISCLOSURE_NOTICE, REDISCLOSURE_PLAIN
 from ..forms import EncouragementForm, SupporterContactForm
 from ..models import ContactMethod, DisclosureAction, Scope, Tie
 from ..selectors import shared_data, supported_ties
@@ -60,6 +60,7 @@ def supporting_member(request: HttpRequest, tie_id) -> HttpResponse:
         "scopes": access.scopes,
         "data": data,
         "notice": REDISCLOSURE_NOTICE,
+        "notice_plain": REDISCLOSURE_PLAIN,
         "Scope": Scope,
     }
     return render(request, "network/supporting_member.html", context)
@@ -75,11 +76,15 @@ def supporting_export(request: HttpRequest, tie_id) -> HttpResponse:
             if key != "local_date":
                 rows.append([day["local_date"].isoformat(), key, value])
     if Scope.CHECKIN_STATUS in access.scopes:
-        rows.append([timezone.localdate().isoformat(), "checked_in_today", data.checked_in_today])
+        today = timezone.now().astimezone(tie.member.zone).date()  # the member's day, not ours
+        rows.append([today.isoformat(), "checked_in_today", data.checked_in_today])
     for contact in data.contacts:
         rows.append([contact["local_date"].isoformat(), "contact", contact["method"]])
     return _csv_response(
-        "rat-park-shared-data.csv", ["date", "item", "value"], rows, preface=[REDISCLOSURE_NOTICE]
+        "rat-park-shared-data.csv",
+        ["date", "item", "value"],
+        rows,
+        preface=[REDISCLOSURE_NOTICE, REDISCLOSURE_PLAIN],
     )
 
 
