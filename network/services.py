@@ -353,6 +353,7 @@ def encouragement_send(*, supporter: User, tie: Tie, message: str) -> None:
         title=f"A message from {supporter.display_name}",
         body=f"{supporter.display_name} sent you a few kind words.",
         idempotency_key=f"network:encourage:{tie.pk}:{uuid.uuid4()}",
+        action_url=reverse("network:encouragements"),
         data={"message": message, "from": supporter.display_name},
     )
 

@@ -30,6 +30,7 @@ urlpatterns = [
     path("access-log/download/", views.access_log_csv, name="access_log_csv"),
     path("contacts/", views.contacts, name="contacts"),
     path("contacts/<uuid:contact_id>/<str:answer>/", views.contact_answer, name="contact_answer"),
+    path("kind-words/", views.encouragements, name="encouragements"),
     path("supporting/", views.supporting, name="supporting"),
     path("supporting/<uuid:tie_id>/", views.supporting_member, name="supporting_member"),
     path("supporting/<uuid:tie_id>/export/", views.supporting_export, name="supporting_export"),

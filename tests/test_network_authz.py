@@ -57,6 +57,7 @@ OWN_PAGES = [
     "network:access_log_csv",
     "network:contacts",
     "network:supporting",
+    "network:encouragements",
 ]
 
 

@@ -115,6 +115,11 @@ def test_encouragement_lands_in_the_inbox_with_lock_screen_safe_text(client, mem
     messages = sorted(n.data["message"] for n in notes)
     assert messages == ["So proud of you!", "Thinking of you today."]
     assert all("proud" not in n.title + n.body for n in notes)
+    client.force_login(member)
+    page = client.get(reverse("network:encouragements")).content.decode()
+    assert "So proud of you!" in page and "Thinking of you today." in page
+    assert all(n.action_url == reverse("network:encouragements") for n in notes)
+    client.force_login(maria)
     empty = client.post(reverse("network:encourage", args=[tie.pk]), {}, follow=True)
     assert "Choose a message" in empty.content.decode()
     assert Notification.objects.filter(kind="encouragement").count() == 2

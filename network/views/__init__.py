@@ -15,7 +15,16 @@ from .invitations import (
     invitation_resend,
     invitation_respond,
 )
-from .member import contact_answer, contacts, home, tie_add, tie_edit, tie_sharing, tie_status
+from .member import (
+    contact_answer,
+    contacts,
+    encouragements,
+    home,
+    tie_add,
+    tie_edit,
+    tie_sharing,
+    tie_status,
+)
 from .supporter import (
     encourage,
     supporter_log_contact,
@@ -34,6 +43,7 @@ __all__ = [
     "contact_answer",
     "contacts",
     "encourage",
+    "encouragements",
     "home",
     "invitation_cancel",
     "invitation_create",

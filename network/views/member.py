@@ -9,6 +9,8 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from nudges.models import Kind, Notification
+
 from ..consents import consent_record_sharing, requires_formal_consent
 from ..forms import ContactForm, OfflineTieForm, SharingForm, TieEditForm
 from ..models import Contact, ContactMethod, Role, Tie, TieStatus
@@ -24,6 +26,8 @@ from ..services import (
     tie_update,
 )
 from ._common import _member_tie
+
+ENCOURAGEMENTS_SHOWN = 50
 
 # --- The member's network --------------------------------------------------------------------
 
@@ -172,3 +176,12 @@ def contact_answer(request: HttpRequest, contact_id, answer: str) -> HttpRespons
     except NetworkError as exc:
         messages.error(request, str(exc))
     return redirect("network:contacts")
+
+
+@login_required
+def encouragements(request: HttpRequest) -> HttpResponse:
+    """Kind words supporters sent; the inbox entry only says one arrived (lock-screen safe)."""
+    received = Notification.objects.filter(
+        recipient=request.user, kind=Kind.ENCOURAGEMENT
+    ).order_by("-created_at")[:ENCOURAGEMENTS_SHOWN]
+    return render(request, "network/encouragements.html", {"received": received})
