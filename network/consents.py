@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from accounts.models import User
 from nudges.models import Kind
-from nudges.services import notify
 
+from .inbox import notify
 from .models import SCOPE_FIELDS, Consent, ConsentEnd, ConsentKind, Role, Scope, Tie
 
 PART2_DEFAULT_MONTHS = 12

@@ -16,10 +16,10 @@ from django.utils import timezone
 from accounts.models import User
 from checkins.models import ReminderPreference
 from nudges.models import Kind
-from nudges.services import notify
 
 from .accesslog import disclosures_append
 from .consents import DEFAULT_SCOPES, consent_record_sharing, requires_formal_consent
+from .inbox import notify
 from .models import (
     SCOPE_FIELDS,
     Consent,
