@@ -1,4 +1,4 @@
-"""The support-network part of a member's data export (GDPR Art. 15/20)."""
+"""The network part of a member's data export (see accounts.services.export_user_data)."""
 
 from __future__ import annotations
 
@@ -14,102 +14,108 @@ def _iso(value) -> str | None:
 
 
 def export_user_data(user: User) -> dict[str, Any]:
-    """Everything the network app holds about ``user``, as JSON-ready values.
+    """Return the user's ties, the ties where they support someone, and their contacts.
 
-    Ties they support others through are listed without the other member's data: only the
-    member's display name and the tie's role and status, which the user already sees.
-    Invitation tokens are never exported (only hashes are stored anyway).
+    Where the user supports someone, only the fact of the tie is exported: the member's data
+    belongs to the member. Supporters are named by display name, never by account email.
+    Also: every version of the consents the user gave, the invitations they sent (never a
+    token: only hashes are stored) and the access log of who saw their shared data.
+    Constant-query: one query per section.
     """
-    ties = Tie.objects.filter(member=user).select_related("supporter")
-    supporting = Tie.objects.filter(supporter=user).select_related("member")
+    ties = Tie.objects.filter(member=user).select_related("supporter").order_by("created_at")
+    supporting = Tie.objects.filter(supporter=user).select_related("member").order_by("created_at")
+    contacts = Contact.objects.filter(member=user).order_by("occurred_at")
+    consents = Consent.objects.filter(member=user).order_by("signed_at")
+    invitations = Invitation.objects.filter(member=user).order_by("created_at")
+    disclosures = DisclosureEvent.objects.filter(member_ref=user.pk).order_by("id")
     return {
         "ties": [
             {
-                "id": str(t.pk),
-                "name": t.name,
-                "is_rat_park_user": t.supporter_id is not None,
-                "phone": t.phone,
-                "contact_email": t.contact_email,
-                "role": t.role,
-                "relationship_label": t.relationship_label,
-                "ease": t.ease,
-                "reach_methods": t.reach_methods,
-                "status": t.status,
-                "scopes": sorted(t.scopes),
-                "may_nudge": t.may_nudge,
-                "is_sos_contact": t.is_sos_contact,
-                "created_at": _iso(t.created_at),
-                "status_changed_at": _iso(t.status_changed_at),
+                "id": str(tie.id),
+                "name": tie.name,
+                "is_rat_park_user": tie.supporter_id is not None,
+                "phone": tie.phone,
+                "contact_email": tie.contact_email,
+                "role": tie.role,
+                "relationship_label": tie.relationship_label,
+                "ease": tie.ease,
+                "reach_methods": tie.reach_methods,
+                "status": tie.status,
+                "shares": sorted(tie.scopes),
+                "may_nudge": tie.may_nudge,
+                "is_sos_contact": tie.is_sos_contact,
+                "created_at": tie.created_at.isoformat(),
+                "status_changed_at": tie.status_changed_at.isoformat(),
             }
-            for t in ties
+            for tie in ties
         ],
         "supporting": [
             {
-                "member": t.member.display_name,
-                "role": t.role,
-                "status": t.status,
-                "created_at": _iso(t.created_at),
+                "member": tie.member.display_name,
+                "role": tie.role,
+                "status": tie.status,
+                "created_at": tie.created_at.isoformat(),
             }
-            for t in supporting
+            for tie in supporting
         ],
         "contacts": [
             {
-                "id": str(c.pk),
-                "tie_id": str(c.tie_id) if c.tie_id else None,
-                "method": c.method,
-                "occurred_at": _iso(c.occurred_at),
-                "local_date": c.local_date.isoformat(),
-                "duration_minutes": c.duration_minutes,
-                "helped": c.helped,
-                "initiated_by": c.initiated_by,
-                "source": c.source,
-                "confirmed": c.confirmed,
+                "id": str(contact.id),
+                "tie_id": str(contact.tie_id) if contact.tie_id else None,
+                "method": contact.method,
+                "occurred_at": contact.occurred_at.isoformat(),
+                "local_date": contact.local_date.isoformat(),
+                "duration_minutes": contact.duration_minutes,
+                "helped": contact.helped,
+                "initiated_by": contact.initiated_by,
+                "source": contact.source,
+                "confirmed": contact.confirmed,
             }
-            for c in Contact.objects.filter(member=user).order_by("occurred_at")
+            for contact in contacts
         ],
         "consents": [
             {
-                "id": str(c.pk),
-                "tie_id": str(c.tie_id),
-                "recipient": c.recipient_name,
-                "kind": c.kind,
-                "scopes": c.scopes,
-                "may_nudge": c.may_nudge,
-                "is_sos_contact": c.is_sos_contact,
-                "purpose": c.purpose,
-                "expires_at": _iso(c.expires_at),
-                "expiry_event": c.expiry_event,
-                "signature_name": c.signature_name,
-                "signed_at": _iso(c.signed_at),
-                "text_version": c.text_version,
-                "ended_at": _iso(c.ended_at),
-                "end_reason": c.end_reason,
-                "revocation_reason": c.revocation_reason,
+                "id": str(consent.id),
+                "tie_id": str(consent.tie_id),
+                "recipient": consent.recipient_name,
+                "kind": consent.kind,
+                "scopes": consent.scopes,
+                "may_nudge": consent.may_nudge,
+                "is_sos_contact": consent.is_sos_contact,
+                "purpose": consent.purpose,
+                "expires_at": _iso(consent.expires_at),
+                "expiry_event": consent.expiry_event,
+                "signature_name": consent.signature_name,
+                "signed_at": consent.signed_at.isoformat(),
+                "text_version": consent.text_version,
+                "ended_at": _iso(consent.ended_at),
+                "end_reason": consent.end_reason,
+                "revocation_reason": consent.revocation_reason,
             }
-            for c in Consent.objects.filter(member=user).order_by("signed_at")
+            for consent in consents
         ],
         "invitations_sent": [
             {
-                "id": str(i.pk),
-                "email": i.email,
-                "message": i.message,
-                "status": i.status,
-                "created_at": _iso(i.created_at),
-                "sent_at": _iso(i.sent_at),
-                "expires_at": _iso(i.expires_at),
-                "responded_at": _iso(i.responded_at),
+                "id": str(invitation.id),
+                "email": invitation.email,
+                "message": invitation.message,
+                "status": invitation.status,
+                "created_at": invitation.created_at.isoformat(),
+                "sent_at": invitation.sent_at.isoformat(),
+                "expires_at": invitation.expires_at.isoformat(),
+                "responded_at": _iso(invitation.responded_at),
             }
-            for i in Invitation.objects.filter(member=user).order_by("created_at")
+            for invitation in invitations
         ],
         "access_log": [
             {
-                "occurred_at": _iso(e.occurred_at),
-                "viewer": e.viewer_name,
-                "scope": e.scope,
-                "action": e.action,
-                "consent_id": e.consent_ref or None,
-                "hash": e.hash,
+                "occurred_at": event.occurred_at.isoformat(),
+                "viewer": event.viewer_name,
+                "scope": event.scope,
+                "action": event.action,
+                "consent_id": event.consent_ref or None,
+                "hash": event.hash,
             }
-            for e in DisclosureEvent.objects.filter(member_ref=user.pk).order_by("id")
+            for event in disclosures
         ],
     }
