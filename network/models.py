@@ -243,3 +243,255 @@ class Contact(models.Model):
         if self.local_date is None:
             self.local_date = self.occurred_at.astimezone(self.member.zone).date()
         super().save(*args, **kwargs)
+
+
+# --- Invitations ----------------------------------------------------------------------------
+
+
+class InvitationStatus(models.TextChoices):
+    PENDING = "pending", "Waiting for an answer"
+    ACCEPTED = "accepted", "Accepted"
+    DECLINED = "declined", "Declined"
+    CANCELLED = "cancelled", "Cancelled"
+    EXPIRED = "expired", "Expired"
+
+
+class InvitationQuerySet(models.QuerySet):
+    def pending(self):
+        return self.filter(status=InvitationStatus.PENDING)
+
+
+class Invitation(models.Model):
+    """An emailed, single-use, expiring link that turns an invited tie into an active one.
+
+    Only a SHA-256 hash of the token is stored, so a database leak reveals no working link.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    tie = models.ForeignKey(Tie, on_delete=models.CASCADE, related_name="invitations")
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="invitations_sent"
+    )
+    email = models.EmailField()
+    message = models.TextField(blank=True, max_length=500)
+    token_hash = models.CharField(max_length=64, unique=True)
+    status = models.CharField(
+        max_length=10, choices=InvitationStatus.choices, default=InvitationStatus.PENDING
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(default=timezone.now)
+    send_count = models.PositiveSmallIntegerField(default=1)
+    expires_at = models.DateTimeField()
+    responded_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="invitations_accepted",
+    )
+
+    objects = InvitationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tie"],
+                condition=Q(status="pending"),
+                name="one_pending_invitation_per_tie",
+            ),
+            # Addresses are stored lower-cased, so this also catches "Maria@" vs "maria@".
+            models.UniqueConstraint(
+                fields=["member", "email"],
+                condition=Q(status="pending"),
+                name="one_pending_invitation_per_address",
+            ),
+        ]
+        indexes = [models.Index(fields=["member", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"Invitation to {self.email} ({self.get_status_display()})"
+
+    def is_usable(self, now=None) -> bool:
+        return self.status == InvitationStatus.PENDING and self.expires_at > (now or timezone.now())
+
+
+# --- Consent ---------------------------------------------------------------------------------
+
+
+class ConsentKind(models.TextChoices):
+    SHARING = "sharing", "Sharing settings"
+    PART2 = "part2", "Formal consent (42 CFR Part 2)"
+
+
+class ConsentEnd(models.TextChoices):
+    SUPERSEDED = "superseded", "Replaced by newer settings"
+    REVOKED = "revoked", "Revoked"
+    EXPIRED = "expired", "Expired"
+    TIE_ENDED = "tie_ended", "Tie ended or paused"
+
+
+class ConsentQuerySet(models.QuerySet):
+    def current(self, now=None):
+        """Consents in force: not ended and not past their expiry."""
+        now = now or timezone.now()
+        return self.filter(ended_at__isnull=True).filter(
+            Q(expires_at__isnull=True) | Q(expires_at__gt=now)
+        )
+
+
+class Consent(models.Model):
+    """One version of what a member lets one supporter see. Never edited, only ended.
+
+    Every change to a tie's sharing creates a new row and ends the previous one, so the
+    member's consent history is complete. For therapists the row is a formal 42 CFR Part 2
+    §2.31 consent: recipient, specific data (scopes), purpose, expiry, e-signature, text version.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    tie = models.ForeignKey(Tie, on_delete=models.CASCADE, related_name="consents")
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="consents_given"
+    )
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="consents_received",
+    )
+    # Kept as plain text so the record still names the recipient if their account goes.
+    recipient_name = models.CharField(max_length=120)
+    kind = models.CharField(max_length=8, choices=ConsentKind.choices, default=ConsentKind.SHARING)
+    scopes = models.JSONField(default=list, blank=True)
+    may_nudge = models.BooleanField(default=True)
+    is_sos_contact = models.BooleanField(default=False)
+    purpose = models.CharField(max_length=300, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    expiry_event = models.CharField(max_length=200, blank=True)
+    signature_name = models.CharField(max_length=120, blank=True)
+    signed_at = models.DateTimeField(default=timezone.now)
+    text_version = models.CharField(max_length=20, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    end_reason = models.CharField(max_length=12, choices=ConsentEnd.choices, blank=True)
+    revocation_reason = models.CharField(max_length=300, blank=True)
+    reminder_sent_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ConsentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-signed_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tie"], condition=Q(ended_at__isnull=True), name="one_open_consent_per_tie"
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="part2")
+                | (
+                    ~Q(signature_name="")
+                    & ~Q(purpose="")
+                    & ~Q(text_version="")
+                    & (Q(expires_at__isnull=False) | ~Q(expiry_event=""))
+                ),
+                name="part2_consent_is_complete",
+            ),
+            models.CheckConstraint(
+                condition=Q(ended_at__isnull=True, end_reason="")
+                | Q(ended_at__isnull=False) & ~Q(end_reason=""),
+                name="consent_end_has_reason",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["member", "-signed_at"]),
+            # The daily expiry job looks only at open consents with an expiry date.
+            models.Index(
+                fields=["expires_at"],
+                condition=Q(ended_at__isnull=True, expires_at__isnull=False),
+                name="consent_open_expiry_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} for {self.recipient_name} ({self.signed_at:%Y-%m-%d})"
+
+    @property
+    def is_formal(self) -> bool:
+        return self.kind == ConsentKind.PART2
+
+    def is_current(self, now=None) -> bool:
+        now = now or timezone.now()
+        return self.ended_at is None and (self.expires_at is None or self.expires_at > now)
+
+    def scope_labels(self) -> list[str]:
+        return [Scope(s).label for s in self.scopes if s in Scope.values]
+
+
+# --- Access log (accounting of disclosures) -------------------------------------------------
+
+
+class DisclosureAction(models.TextChoices):
+    VIEW = "view", "Viewed"
+    EXPORT = "export", "Exported"
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    """The access log has no update or delete path through the ORM's default manager."""
+
+    def update(self, **kwargs):
+        raise PermissionError("The access log is append-only.")
+
+    def delete(self):
+        raise PermissionError("The access log is append-only.")
+
+
+class DisclosureEvent(models.Model):
+    """Who saw which scope of whose data, when, under which consent. Append-only, hash-chained.
+
+    People are stored as plain ids and names next to nullable foreign keys: deleting an account
+    nulls the foreign key but leaves the hashed values intact, so the chain stays verifiable.
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="disclosures_about",
+    )
+    viewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="disclosures_seen",
+    )
+    consent = models.ForeignKey(
+        Consent, null=True, on_delete=models.SET_NULL, related_name="disclosures"
+    )
+    member_ref = models.BigIntegerField()
+    member_name = models.CharField(max_length=120)
+    viewer_ref = models.BigIntegerField()
+    viewer_name = models.CharField(max_length=120)
+    consent_ref = models.CharField(max_length=36, blank=True)
+    scope = models.CharField(max_length=20)
+    action = models.CharField(max_length=8, choices=DisclosureAction.choices)
+    occurred_at = models.DateTimeField()
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64, unique=True)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["member_ref", "-occurred_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.viewer_name} {self.get_action_display().lower()} {self.scope}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise PermissionError("The access log is append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("The access log is append-only.")

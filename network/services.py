@@ -2,15 +2,373 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, time, timedelta
 
-from django.db.models import Max
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Avg, Max, Q
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
+from checkins.models import ReminderPreference
+from nudges.models import Kind
 
-from .models import Ease, Tie, TieStatus
+from .accesslog import disclosures_append
+from .consents import DEFAULT_SCOPES, consent_record_sharing, requires_formal_consent
+from .inbox import notify
+from .models import (
+    SCOPE_FIELDS,
+    Consent,
+    ConsentEnd,
+    Contact,
+    ContactMethod,
+    Ease,
+    Invitation,
+    InvitationStatus,
+    Role,
+    Tie,
+    TieStatus,
+)
+
+
+class NetworkError(Exception):
+    """A request that cannot be done; the message is safe and kind to show to the user."""
+
+
+# --- Who may see what --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Access:
+    tie: Tie
+    consent: Consent | None
+    scopes: frozenset[str]
+
+
+def access_for_tie(tie: Tie, viewer: User, *, now: datetime | None = None) -> Access:
+    """What ``viewer`` may see through ``tie`` right now (empty scopes when nothing).
+
+    An ordinary tie shares its own flags. A therapist tie shares only what a formal consent in
+    force allows, and only with a therapist whose credentials staff verified.
+    """
+    now = now or timezone.now()
+    if tie.status != TieStatus.ACTIVE or tie.supporter_id != viewer.pk:
+        return Access(tie, None, frozenset())
+    consents = [c for c in tie.consents.all() if c.is_current(now)]
+    consent = consents[0] if consents else None
+    if requires_formal_consent(tie):
+        if consent is None or not consent.is_formal or not viewer.is_verified_therapist:
+            return Access(tie, None, frozenset())
+        return Access(tie, consent, frozenset(consent.scopes))
+    return Access(tie, consent, tie.scopes)
+
+
+def shared_scopes(viewer: User, member: User) -> frozenset[str]:
+    """The scopes of ``member``'s data that ``viewer`` may see right now."""
+    if viewer.pk == member.pk:
+        raise ValueError("A member's own data is not a disclosure.")
+    tie = (
+        Tie.objects.active()
+        .filter(member=member, supporter=viewer)
+        .prefetch_related("consents")
+        .first()
+    )
+    return access_for_tie(tie, viewer).scopes if tie else frozenset()
+
+
+def record_disclosure(*, viewer: User, member: User, scope: str, action: str = "view") -> None:
+    """Write one entry in the member's access log (accounting of disclosures).
+
+    The entry names the consent in force between them, if any. Callers must have checked
+    ``shared_scopes`` first: this records, it does not authorise.
+    """
+    tie = (
+        Tie.objects.active()
+        .filter(member=member, supporter=viewer)
+        .prefetch_related("consents")
+        .first()
+    )
+    consent = access_for_tie(tie, viewer).consent if tie else None
+    disclosures_append(viewer=viewer, member=member, scopes=[scope], action=action, consent=consent)
+
+
+# --- Ties ------------------------------------------------------------------------------------
+
+
+def _validate(obj) -> None:
+    try:
+        obj.full_clean()
+    except ValidationError as exc:
+        raise NetworkError(" ".join(exc.messages)) from exc
+
+
+@transaction.atomic
+def tie_add_offline(
+    *,
+    member: User,
+    offline_name: str,
+    role: str,
+    relationship_label: str = "",
+    ease: str = Ease.EASY,
+    reach_methods: list[str] | None = None,
+    phone: str = "",
+    contact_email: str = "",
+) -> Tie:
+    """Add someone who won't use Rat Park (a grandmother, a home group) to the network."""
+    offline_name = offline_name.strip()
+    if not offline_name:
+        raise NetworkError("Please give a name.")
+    if (
+        Tie.objects.open()
+        .filter(member=member, supporter__isnull=True, offline_name__iexact=offline_name)
+        .exists()
+    ):
+        raise NetworkError(f"{offline_name} is already in your network.")
+    tie = Tie(
+        member=member,
+        offline_name=offline_name,
+        role=role,
+        relationship_label=relationship_label.strip(),
+        ease=ease,
+        reach_methods=list(reach_methods or []),
+        phone=phone.strip(),
+        contact_email=contact_email.strip(),
+        status=TieStatus.ACTIVE,
+    )
+    _validate(tie)
+    tie.save()
+    _initial_consent(tie)
+    return tie
+
+
+def _initial_consent(tie: Tie) -> None:
+    if requires_formal_consent(tie):
+        # Nothing is shared with a therapist until the member signs a formal consent.
+        fields = [*SCOPE_FIELDS.values(), "may_nudge", "is_sos_contact"]
+        for field in fields:
+            setattr(tie, field, False)
+        tie.save(update_fields=fields)
+    else:
+        consent_record_sharing(tie=tie, scopes=DEFAULT_SCOPES, may_nudge=True, is_sos_contact=False)
+
+
+EDITABLE_TIE_FIELDS = ("role", "relationship_label", "ease", "reach_methods")
+OFFLINE_ONLY_FIELDS = ("offline_name", "phone", "contact_email")
+
+
+@transaction.atomic
+def tie_update(*, tie: Tie, **changes) -> Tie:
+    """Change a tie's description. A role change to or from therapist resets sharing."""
+    allowed = set(EDITABLE_TIE_FIELDS)
+    if not tie.supporter_id:
+        allowed |= set(OFFLINE_ONLY_FIELDS)
+    unknown = set(changes) - allowed
+    if unknown:
+        raise NetworkError("Those details can't be changed here.")
+    if tie.status == TieStatus.ENDED:
+        raise NetworkError("This tie has ended; its history is kept but it can't be changed.")
+    was_formal = requires_formal_consent(tie)
+    for field, value in changes.items():
+        setattr(tie, field, value.strip() if isinstance(value, str) else value)
+    _validate(tie)
+    tie.save(update_fields=list(changes))
+    if requires_formal_consent(tie) != was_formal:
+        Consent.objects.filter(tie=tie, ended_at__isnull=True).update(
+            ended_at=timezone.now(), end_reason=ConsentEnd.SUPERSEDED
+        )
+        _initial_consent(tie)
+    return tie
+
+
+_TRANSITIONS = {
+    TieStatus.PAUSED: {TieStatus.ACTIVE},
+    TieStatus.ACTIVE: {TieStatus.PAUSED},
+    TieStatus.ENDED: {TieStatus.ACTIVE, TieStatus.PAUSED, TieStatus.INVITED},
+}
+
+
+def tie_set_status(*, tie: Tie, status: str, now: datetime | None = None) -> Tie:
+    """Pause, resume or end a tie. Nothing is deleted: contacts and consents stay.
+
+    Ending also cancels a pending invitation and ends the consent in force.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = Tie.objects.select_for_update().get(pk=tie.pk)
+        if locked.status not in _TRANSITIONS.get(status, set()):
+            raise NetworkError(_transition_message(locked, status))
+        locked.status = status
+        locked.status_changed_at = now
+        locked.save(update_fields=["status", "status_changed_at"])
+        if status == TieStatus.ENDED:
+            Invitation.objects.filter(tie=locked, status=InvitationStatus.PENDING).update(
+                status=InvitationStatus.CANCELLED, responded_at=now
+            )
+            Consent.objects.filter(tie=locked, ended_at__isnull=True).update(
+                ended_at=now, end_reason=ConsentEnd.TIE_ENDED
+            )
+    tie.status, tie.status_changed_at = locked.status, now
+    return tie
+
+
+def _transition_message(tie: Tie, status: str) -> str:
+    if tie.status == TieStatus.ENDED:
+        return "This tie has already ended. You can add the person again as a new tie."
+    if tie.status == TieStatus.INVITED and status != TieStatus.ENDED:
+        return "This person hasn't accepted your invitation yet."
+    if tie.status == status:
+        return f"This tie is already {tie.get_status_display().lower()}."
+    return "That change isn't possible for this tie."
+
+
+# --- Contacts ----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def contact_log(
+    *,
+    member: User,
+    tie: Tie | None,
+    method: str,
+    occurred_at: datetime | None = None,
+    duration_minutes: int | None = None,
+    helped: int | None = None,
+    source: str = Contact.Source.MANUAL,
+) -> Contact:
+    """Log a contact the member made: with a tie of theirs, or with a meeting (no tie)."""
+    if tie is not None and tie.member_id != member.pk:
+        raise NetworkError("That person isn't in your network.")
+    if tie is not None and tie.status in (TieStatus.ENDED, TieStatus.INVITED):
+        raise NetworkError(f"You can't log a contact with {tie.name} right now.")
+    if tie is None and method != ContactMethod.MEETING:
+        raise NetworkError("Choose who you were in touch with, or log it as a meeting.")
+    occurred_at = occurred_at or timezone.now()
+    if occurred_at > timezone.now() + timedelta(minutes=5):
+        raise NetworkError("A contact can't be in the future.")
+    contact = Contact(
+        member=member,
+        tie=tie,
+        method=method,
+        occurred_at=occurred_at,
+        local_date=occurred_at.astimezone(member.zone).date(),
+        duration_minutes=duration_minutes,
+        helped=helped,
+        source=source,
+    )
+    _validate(contact)
+    contact.save()
+    return contact
+
+
+SUPPORTER_LOG_LIMIT = 10  # per tie per day: a supporter can't flood a member's inbox
+
+
+def contact_log_by_supporter(
+    *, supporter: User, tie: Tie, method: str, occurred_at: datetime | None = None
+) -> Contact:
+    """Record "I reached out to Sam"; it counts once Sam confirms it."""
+    if tie.supporter_id != supporter.pk or tie.status != TieStatus.ACTIVE:
+        raise NetworkError("You can't log a contact for this person.")
+    if method not in ContactMethod.values:
+        raise NetworkError("Choose how you reached out.")
+    if not _within_rate(f"network:supporter-log:{tie.pk}", SUPPORTER_LOG_LIMIT, 86400):
+        raise NetworkError("You've logged a lot today. Thank you — try again tomorrow.")
+    occurred_at = occurred_at or timezone.now()
+    member = tie.member
+    contact = Contact(
+        member=member,
+        tie=tie,
+        method=method,
+        occurred_at=occurred_at,
+        local_date=occurred_at.astimezone(member.zone).date(),
+        initiated_by=Contact.Initiator.SUPPORTER,
+        source=Contact.Source.SUPPORTER,
+        confirmed=False,
+    )
+    _validate(contact)
+    contact.save()
+    notify(
+        recipient=member,
+        kind=Kind.NETWORK,
+        title=f"{supporter.display_name} reached out",
+        body=f"{supporter.display_name} says they reached out to you. Confirm it in Rat Park.",
+        idempotency_key=f"network:contact:{contact.pk}:confirm",
+        action_url=reverse("network:contacts"),
+    )
+    return contact
+
+
+def contact_confirm(*, member: User, contact_id: uuid.UUID) -> Contact:
+    """Confirm a contact a supporter logged, so it counts in health and streaks."""
+    updated = Contact.objects.filter(pk=contact_id, member=member, confirmed=False).update(
+        confirmed=True
+    )
+    if not updated:
+        raise NetworkError("There is no contact waiting for your confirmation here.")
+    return Contact.objects.get(pk=contact_id)
+
+
+def contact_dismiss(*, member: User, contact_id: uuid.UUID) -> None:
+    """Dismiss an unconfirmed supporter-logged contact (it never counted)."""
+    deleted, _ = Contact.objects.filter(
+        pk=contact_id, member=member, confirmed=False, source=Contact.Source.SUPPORTER
+    ).delete()
+    if not deleted:
+        raise NetworkError("There is no contact waiting for your confirmation here.")
+
+
+# --- Encouragement -----------------------------------------------------------------------------
+
+ENCOURAGEMENT_TEMPLATES = (
+    "Thinking of you today.",
+    "I'm proud of you. One day at a time.",
+    "You're not alone — I'm here if you want to talk.",
+    "Just checking in. No need to reply.",
+    "Every step counts. Keep going.",
+)
+ENCOURAGEMENT_LIMIT = 5  # per tie per day
+
+
+def encouragement_send(*, supporter: User, tie: Tie, message: str) -> None:
+    """Put a short kind message from a supporter in the member's inbox.
+
+    The lock-screen text only says a message arrived; the words are shown inside the app.
+    """
+    message = message.strip()
+    if tie.supporter_id != supporter.pk or tie.status != TieStatus.ACTIVE:
+        raise NetworkError("You can't send encouragement to this person.")
+    if not message:
+        raise NetworkError("Write a short message or choose one.")
+    if len(message) > 280:
+        raise NetworkError("Please keep it under 280 characters.")
+    if not _within_rate(f"network:encourage:{tie.pk}", ENCOURAGEMENT_LIMIT, 86400):
+        raise NetworkError("You've sent several messages today. Thank you — try again tomorrow.")
+    notify(
+        recipient=tie.member,
+        kind=Kind.ENCOURAGEMENT,
+        title=f"A message from {supporter.display_name}",
+        body=f"{supporter.display_name} sent you a few kind words.",
+        idempotency_key=f"network:encourage:{tie.pk}:{uuid.uuid4()}",
+        action_url=reverse("network:encouragements"),
+        data={"message": message, "from": supporter.display_name},
+    )
+
+
+def _within_rate(key: str, limit: int, window_seconds: int) -> bool:
+    """Count one attempt in a fixed window; False once the limit is passed."""
+    cache.add(key, 0, window_seconds)
+    try:
+        return cache.incr(key) <= limit
+    except ValueError:  # the key expired between add and incr
+        cache.set(key, 1, window_seconds)
+        return True
+
+
+# --- Suggesting who to reach out to ---------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -22,48 +380,107 @@ class Suggestion:
     score: float
 
 
+ROLE_NOUNS = {
+    Role.THERAPIST: "your therapist",
+    Role.SPONSOR: "your sponsor",
+    Role.FAMILY: "a family member",
+    Role.FRIEND: "your friend",
+    Role.PEER: "a peer in recovery",
+    Role.GROUP: "your group",
+}
+NEVER_CONTACTED_DAYS = 21  # ranks an untried tie high, but below someone silent for a month
+STALENESS_CAP_DAYS = 30
+_DEFAULT_QUIET = (time(22, 0), time(8, 0))
+
+
+def describe_tie(tie: Tie) -> str:
+    """'Maria, your sponsor' — or the member's own label, turned to second person."""
+    label = tie.relationship_label.strip()
+    if label.lower().startswith("my "):
+        label = "your " + label[3:]
+    return f"{tie.name}, {label or ROLE_NOUNS.get(tie.role, 'in your network')}"
+
+
+def _in_quiet_hours(start: time, end: time, local: time) -> bool:
+    if start == end:
+        return False
+    if start < end:
+        return start <= local < end
+    return local >= start or local < end
+
+
 def suggest_reach_out(
     member: User, *, now: datetime | None = None, crisis: bool = False, limit: int = 3
 ) -> list[Suggestion]:
     """Rank the member's active ties for "reach out now", best first.
 
-    Placeholder ranking (least recently contacted first, crisis-only ties only in a crisis);
-    the support-network issue replaces it with the full ranking, keeping this signature.
+    Favours ties not contacted recently and those whose contacts helped (1–5 ratings). Ties
+    marked "only in a crisis" appear only when ``crisis``. A supporter in their own quiet hours
+    is skipped, or in a crisis ranked last; offline contacts have no known quiet hours.
+    Two queries: the ties with their contact aggregates, the supporters' quiet hours.
     """
     now = now or timezone.now()
     ties = Tie.objects.active().filter(member=member).select_related("supporter")
     if not crisis:
         ties = ties.exclude(ease=Ease.CRISIS_ONLY)
-    ties = ties.annotate(last_contact=Max("contacts__occurred_at"))
+    confirmed = Q(contacts__confirmed=True)
+    ties = ties.annotate(
+        last_contact=Max("contacts__occurred_at", filter=confirmed),
+        avg_helped=Avg(
+            "contacts__helped",
+            filter=confirmed & Q(contacts__occurred_at__gte=now - timedelta(days=180)),
+        ),
+    )
+    ties = list(ties)
+    quiet = {
+        row["member_id"]: (row["quiet_start"], row["quiet_end"])
+        for row in ReminderPreference.objects.filter(
+            member_id__in=[t.supporter_id for t in ties if t.supporter_id]
+        ).values("member_id", "quiet_start", "quiet_end")
+    }
     suggestions = []
     for tie in ties:
+        in_quiet = False
+        if tie.supporter_id:
+            start, end = quiet.get(tie.supporter_id, _DEFAULT_QUIET)
+            in_quiet = _in_quiet_hours(start, end, now.astimezone(tie.supporter.zone).time())
+        if in_quiet and not crisis:
+            continue
         days = (now - tie.last_contact).days if tie.last_contact else None
-        if days is None:
-            reason = f"You haven't logged a contact with {tie.name} yet."
-        else:
-            reason = f"You haven't talked with {tie.name} for {days} days."
-        suggestions.append(Suggestion(tie=tie, reason=reason, score=float(days or 10_000)))
-    suggestions.sort(key=lambda s: s.score, reverse=True)
+        staleness = NEVER_CONTACTED_DAYS if days is None else min(days, STALENESS_CAP_DAYS)
+        helped = float(tie.avg_helped) if tie.avg_helped is not None else None
+        score = float(staleness)
+        if helped is not None:
+            score += (helped - 3) * 3  # a tie that helped a lot outweighs a few days
+        if tie.ease == Ease.EASY:
+            score += 2
+        if crisis:
+            score += 15 if tie.is_sos_contact else 0
+            score += 5 if tie.role in (Role.SPONSOR, Role.THERAPIST) else 0
+            score -= 40 if in_quiet else 0
+        suggestions.append(
+            Suggestion(tie=tie, reason=_reason(tie, days, helped, crisis, in_quiet), score=score)
+        )
+    suggestions.sort(key=lambda s: (-s.score, s.tie.created_at))
     return suggestions[:limit]
 
 
-def shared_scopes(viewer: User, member: User) -> frozenset[str]:
-    """The scopes of ``member``'s data that ``viewer`` may see right now.
-
-    Placeholder: an active tie's scopes. The support-network issue adds therapist consent
-    (active, unexpired, unrevoked) and keeps this signature.
-    """
-    if viewer.pk == member.pk:
-        raise ValueError("A member's own data is not a disclosure.")
-    tie = Tie.objects.active().filter(member=member, supporter=viewer).first()
-    return tie.scopes if tie else frozenset()
-
-
-def record_disclosure(*, viewer: User, member: User, scope: str, action: str = "view") -> None:
-    """Write one entry in the member's access log (accounting of disclosures).
-
-    Placeholder: the support-network issue implements the append-only, hash-chained log.
-    """
+def _reason(tie: Tie, days: int | None, helped: float | None, crisis: bool, quiet: bool) -> str:
+    who = describe_tie(tie)
+    if crisis and tie.is_sos_contact:
+        return f"{who}, said they are there for you when things are hard."
+    if crisis and quiet:
+        role = who.split(", ", 1)[1]
+        return f"It may be late where {tie.name} is, but {role} would want to know."
+    if days is None:
+        return f"You haven't logged a contact with {who}, yet."
+    if days >= 2:
+        return f"You haven't talked with {who}, for {days} days."
+    if helped is not None and helped >= 4:
+        return f"Talking with {who}, has helped you before."
+    if days == 0:
+        return f"You were in touch with {who}, today — it could help again."
+    return f"{who}, is someone you can reach out to."
 
 
 DEPARTED_SUPPORTER_NAME = "A former supporter"
@@ -77,10 +494,6 @@ def end_ties_of_departing_user(user: User) -> int:
     not kept), so the member's history and contacts stay. Returns how many open ties ended.
     Call inside the transaction that deletes the user.
     """
-    # Imported here: nudges builds on network, so a module-level import would be circular.
-    from nudges.models import Kind
-    from nudges.services import notify
-
     now = timezone.now()
     open_ties = list(Tie.objects.open().filter(supporter=user).select_related("member"))
     Tie.objects.filter(pk__in=[tie.pk for tie in open_ties]).update(

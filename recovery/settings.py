@@ -341,6 +341,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "accounts.tasks.clear_expired_sessions",
         "schedule": crontab(hour=3, minute=17),
     },
+    # https://crontab.guru/#41_4_*_*_* : daily consent expiry and two-week reminders.
+    "network-expire-consents": {
+        "task": "network.tasks.expire_consents",
+        "schedule": crontab(hour=4, minute=41),
+        "options": {"expires": 60 * 60},
+    },
 }
 
 # --- Logging: structured lines on stdout, never request bodies or health data ------------------

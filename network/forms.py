@@ -1,0 +1,225 @@
+"""Forms for the network pages. Each parses input for one service call."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django import forms
+from django.utils import timezone
+
+from .consents import CONSENT_TEXT_VERSION, CONSENT_TEXTS, default_part2_expiry
+from .models import ContactMethod, Ease, ReachMethod, Role, Scope, Tie, TieStatus
+from .services import ENCOURAGEMENT_TEMPLATES
+
+
+class OfflineTieForm(forms.Form):
+    offline_name = forms.CharField(label="Their name", max_length=80)
+    role = forms.ChoiceField(choices=Role.choices)
+    relationship_label = forms.CharField(
+        label="What they are to you (optional)",
+        max_length=60,
+        required=False,
+        help_text="For example “my sister” or “my home group”.",
+    )
+    ease = forms.ChoiceField(label="Reaching out to them is…", choices=Ease.choices)
+    reach_methods = forms.MultipleChoiceField(
+        label="Ways to reach them",
+        choices=ReachMethod.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    phone = forms.CharField(label="Phone (optional)", max_length=32, required=False)
+    contact_email = forms.EmailField(label="Email (optional)", required=False)
+
+
+class TieEditForm(forms.ModelForm):
+    reach_methods = forms.MultipleChoiceField(
+        label="Ways to reach them",
+        choices=ReachMethod.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+
+    class Meta:
+        model = Tie
+        fields = [
+            "offline_name",
+            "phone",
+            "contact_email",
+            "role",
+            "relationship_label",
+            "ease",
+            "reach_methods",
+        ]
+        labels = {"offline_name": "Their name", "ease": "Reaching out to them is…"}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.supporter_id:
+            # A Rat Park user's name and contact details are theirs to manage.
+            for name in ("offline_name", "phone", "contact_email"):
+                del self.fields[name]
+
+
+class InvitationForm(forms.Form):
+    email = forms.EmailField(label="Their email address")
+    name = forms.CharField(
+        label="Their name", max_length=80, help_text="How you know them; only you see this."
+    )
+    role = forms.ChoiceField(choices=Role.choices)
+    relationship_label = forms.CharField(
+        label="What they are to you (optional)", max_length=60, required=False
+    )
+    message = forms.CharField(
+        label="A short message (optional)",
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="They see this and your display name before they accept. Nothing else.",
+    )
+
+
+class SharingForm(forms.Form):
+    scopes = forms.MultipleChoiceField(
+        label="What they may see",
+        choices=Scope.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    may_nudge = forms.BooleanField(
+        label="Rat Park may suggest they reach out to me", required=False
+    )
+    is_sos_contact = forms.BooleanField(
+        label="Alert them when I ask for help after a hard check-in", required=False
+    )
+
+
+EXPIRY_CHOICES = [("date", "On a date"), ("event", "When something happens")]
+
+
+class Part2ConsentForm(forms.Form):
+    scopes = forms.MultipleChoiceField(
+        label="Information my therapist may see",
+        choices=Scope.choices,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    purpose = forms.CharField(
+        label="Purpose",
+        max_length=300,
+        initial="To support my treatment and recovery.",
+    )
+    expiry_kind = forms.ChoiceField(
+        label="This consent ends",
+        choices=EXPIRY_CHOICES,
+        initial="date",
+        widget=forms.RadioSelect,
+    )
+    expires_on = forms.DateField(
+        label="End date",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="At most 2 years from today. Default: 12 months.",
+    )
+    expiry_event = forms.CharField(
+        label="End event",
+        max_length=200,
+        required=False,
+        help_text="For example “when my treatment with this therapist ends”.",
+    )
+    may_nudge = forms.BooleanField(
+        label="Rat Park may suggest they reach out to me", required=False
+    )
+    is_sos_contact = forms.BooleanField(
+        label="Alert them when I ask for help after a hard check-in", required=False
+    )
+    understand = forms.BooleanField(
+        label="I have read the consent text and I know I can revoke it at any time"
+    )
+    signature_name = forms.CharField(
+        label="Type your full name to sign",
+        max_length=120,
+    )
+
+    consent_text = CONSENT_TEXTS[CONSENT_TEXT_VERSION]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["expires_on"].initial = default_part2_expiry().date()
+
+    def clean(self):
+        data = super().clean()
+        today = timezone.localdate()
+        if data.get("expiry_kind") == "date":
+            expires_on = data.get("expires_on")
+            if not expires_on:
+                self.add_error("expires_on", "Choose an end date.")
+            elif expires_on <= today:
+                self.add_error("expires_on", "The end date must be after today.")
+            elif expires_on > today + timedelta(days=731):
+                self.add_error("expires_on", "Please choose a date within two years.")
+        elif data.get("expiry_kind") == "event" and not data.get("expiry_event", "").strip():
+            self.add_error("expiry_event", "Describe the event that ends this consent.")
+        return data
+
+
+class RevokeForm(forms.Form):
+    reason = forms.CharField(label="Reason (optional)", max_length=300, required=False)
+
+
+class ContactForm(forms.Form):
+    tie = forms.ChoiceField(label="With whom")
+    method = forms.ChoiceField(label="How", choices=ContactMethod.choices)
+    duration_minutes = forms.IntegerField(
+        label="Minutes (optional)", min_value=1, max_value=1440, required=False
+    )
+    helped = forms.TypedChoiceField(
+        label="Did it help?",
+        required=False,
+        coerce=int,
+        empty_value=None,
+        choices=[
+            ("", "Skip"),
+            (1, "1 – not really"),
+            (2, "2"),
+            (3, "3"),
+            (4, "4"),
+            (5, "5 – a lot"),
+        ],
+    )
+
+    MEETING = "meeting"
+
+    def __init__(self, *args, ties=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["tie"].choices = [(self.MEETING, "A meeting")] + [
+            (str(t.pk), t.name) for t in ties if t.status in (TieStatus.ACTIVE, TieStatus.PAUSED)
+        ]
+
+
+class SupporterContactForm(forms.Form):
+    method = forms.ChoiceField(label="How", choices=ContactMethod.choices)
+
+
+class EncouragementForm(forms.Form):
+    template = forms.ChoiceField(
+        label="Choose a message",
+        required=False,
+        widget=forms.RadioSelect,
+        choices=[(str(i), text) for i, text in enumerate(ENCOURAGEMENT_TEMPLATES)],
+    )
+    message = forms.CharField(
+        label="Or write your own",
+        max_length=280,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def clean(self):
+        data = super().clean()
+        text = (data.get("message") or "").strip()
+        if not text and data.get("template") not in (None, ""):
+            text = ENCOURAGEMENT_TEMPLATES[int(data["template"])]
+        if not text:
+            raise forms.ValidationError("Choose a message or write your own.")
+        data["text"] = text
+        return data

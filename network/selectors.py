@@ -1,0 +1,241 @@
+"""Reads for the network pages: each returns everything a page needs in a fixed few queries."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.db.models import Count, Max, Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from accounts.models import User
+from checkins.models import CheckIn
+
+from .consents import requires_formal_consent
+from .models import (
+    Consent,
+    Contact,
+    ContactMethod,
+    DisclosureEvent,
+    Role,
+    Scope,
+    Tie,
+    TieStatus,
+)
+from .services import access_for_tie
+
+# Colour-blind-safe palette (Okabe–Ito), one colour per role; the legend names each.
+ROLE_COLOURS = {
+    Role.THERAPIST: "#0072B2",
+    Role.SPONSOR: "#D55E00",
+    Role.FAMILY: "#009E73",
+    Role.FRIEND: "#CC79A7",
+    Role.PEER: "#E69F00",
+    Role.GROUP: "#56B4E9",
+}
+ACCESS_LOG_YEARS = 3
+
+
+def ties_for_member(member: User, now: datetime | None = None) -> QuerySet[Tie]:
+    """All the member's ties with contact aggregates (one query, whatever the history)."""
+    now = now or timezone.now()
+    confirmed = Q(contacts__confirmed=True)
+    return (
+        Tie.objects.filter(member=member)
+        .select_related("supporter")
+        .annotate(
+            last_contact=Max("contacts__occurred_at", filter=confirmed),
+            contacts_30=Count(
+                "contacts", filter=confirmed & Q(contacts__occurred_at__gte=now - timedelta(30))
+            ),
+        )
+        .order_by("status", "created_at")
+    )
+
+
+@dataclass
+class Health:
+    size: int
+    by_role: list[tuple[str, int]]
+    role_diversity: int
+    days_since_last_contact: int | None
+    contacts_7: int
+    contacts_30: int
+    in_person_share: float | None
+    supporter_initiated: int
+    per_tie: list[Tie] = field(default_factory=list)
+
+    @property
+    def in_person_percent(self) -> int | None:
+        return None if self.in_person_share is None else round(self.in_person_share * 100)
+
+
+def network_health(member: User, ties: list[Tie], now: datetime | None = None) -> Health:
+    """Network health from ties already loaded by ``ties_for_member`` plus one aggregate."""
+    now = now or timezone.now()
+    active = [t for t in ties if t.status == TieStatus.ACTIVE]
+    counts: dict[str, int] = {}
+    for tie in active:
+        counts[tie.role] = counts.get(tie.role, 0) + 1
+    in_30 = Q(occurred_at__gte=now - timedelta(days=30))
+    agg = Contact.objects.filter(member=member, confirmed=True).aggregate(
+        last=Max("occurred_at"),
+        c7=Count("id", filter=Q(occurred_at__gte=now - timedelta(days=7))),
+        c30=Count("id", filter=in_30),
+        in_person=Count(
+            "id",
+            filter=in_30 & Q(method__in=[ContactMethod.IN_PERSON, ContactMethod.MEETING]),
+        ),
+        by_supporters=Count("id", filter=in_30 & Q(initiated_by=Contact.Initiator.SUPPORTER)),
+    )
+    for tie in ties:
+        tie.days_since = (now - tie.last_contact).days if tie.last_contact else None
+    return Health(
+        size=len(active),
+        by_role=[(Role(r).label, n) for r, n in sorted(counts.items(), key=lambda kv: -kv[1])],
+        role_diversity=len(counts),
+        days_since_last_contact=(now - agg["last"]).days if agg["last"] else None,
+        contacts_7=agg["c7"],
+        contacts_30=agg["c30"],
+        in_person_share=(agg["in_person"] / agg["c30"]) if agg["c30"] else None,
+        supporter_initiated=agg["by_supporters"],
+        per_tie=[t for t in ties if t.status in (TieStatus.ACTIVE, TieStatus.PAUSED)],
+    )
+
+
+@dataclass(frozen=True)
+class EgoNode:
+    tie: Tie
+    x: float
+    y: float
+    label_x: float
+    label_y: float
+    anchor: str
+    colour: str
+    stroke_width: float
+    dashed: bool
+
+
+def ego_layout(ties: list[Tie], size: int = 400) -> list[EgoNode]:
+    """Place supporters evenly round the member; line weight grows with recent contacts."""
+    centre, radius = size / 2, size / 2 - 70
+    shown = [t for t in ties if t.status in (TieStatus.ACTIVE, TieStatus.PAUSED)]
+    nodes = []
+    for i, tie in enumerate(shown):
+        angle = -math.pi / 2 + 2 * math.pi * i / max(len(shown), 1)
+        x, y = centre + radius * math.cos(angle), centre + radius * math.sin(angle)
+        lx, ly = centre + (radius + 24) * math.cos(angle), centre + (radius + 24) * math.sin(angle)
+        cos = math.cos(angle)
+        anchor = "middle" if abs(cos) < 0.3 else ("start" if cos > 0 else "end")
+        recent = getattr(tie, "contacts_30", 0) or 0
+        nodes.append(
+            EgoNode(
+                tie=tie,
+                x=round(x, 1),
+                y=round(y, 1),
+                label_x=round(lx, 1),
+                label_y=round(ly + 4, 1),
+                anchor=anchor,
+                colour=ROLE_COLOURS.get(tie.role, "#4a4a55"),
+                stroke_width=round(1 + min(recent, 12) * 0.6, 1),
+                dashed=tie.status == TieStatus.PAUSED,
+            )
+        )
+    return nodes
+
+
+def supported_ties(supporter: User, now: datetime | None = None) -> list[tuple[Tie, frozenset]]:
+    """Ties where ``supporter`` supports someone, each with exactly the scopes shared now."""
+    now = now or timezone.now()
+    ties = (
+        Tie.objects.filter(supporter=supporter, status__in=[TieStatus.ACTIVE, TieStatus.PAUSED])
+        .select_related("member", "supporter__therapist_profile")
+        .prefetch_related(
+            Prefetch("consents", queryset=Consent.objects.filter(ended_at__isnull=True))
+        )
+        .annotate(
+            last_reached_out=Max(
+                "contacts__occurred_at",
+                filter=Q(contacts__initiated_by=Contact.Initiator.SUPPORTER),
+            )
+        )
+        .order_by("member__display_name")
+    )
+    # Every tie's supporter is this same user: read the therapist profile once, not per tie.
+    return [(tie, access_for_tie(tie, tie.supporter, now=now).scopes) for tie in ties]
+
+
+def supporter_tie(supporter: User, tie_id) -> Tie | None:
+    """The tie ``tie_id`` if ``supporter`` is its supporter (any status), with consents loaded."""
+    return (
+        Tie.objects.filter(pk=tie_id, supporter=supporter)
+        .select_related("member", "supporter__therapist_profile")
+        .prefetch_related(
+            Prefetch("consents", queryset=Consent.objects.filter(ended_at__isnull=True))
+        )
+        .first()
+    )
+
+
+SHARED_DAYS = 14
+
+
+@dataclass
+class SharedData:
+    checked_in_today: bool | None = None
+    checkin_days: list = field(default_factory=list)
+    contacts: list = field(default_factory=list)
+
+
+def shared_data(member: User, scopes: frozenset[str], now: datetime | None = None) -> SharedData:
+    """The member's data limited to ``scopes``: at most two queries (check-ins, contacts)."""
+    now = now or timezone.now()
+    data = SharedData()
+    today = now.astimezone(member.zone).date()
+    checkin_scopes = scopes & {Scope.CHECKIN_STATUS, Scope.MOOD_CRAVING, Scope.USE, Scope.NOTES}
+    if checkin_scopes:
+        columns = ["local_date"]
+        if Scope.MOOD_CRAVING in scopes:
+            columns += ["mood", "craving"]
+        if Scope.USE in scopes:
+            columns += ["used"]
+        if Scope.NOTES in scopes:
+            columns += ["notes"]
+        rows = list(
+            CheckIn.objects.filter(
+                member=member, local_date__gt=today - timedelta(days=SHARED_DAYS)
+            )
+            .order_by("-local_date")
+            .values(*columns)
+        )
+        data.checked_in_today = any(r["local_date"] == today for r in rows)
+        data.checkin_days = rows
+    if Scope.CONTACTS in scopes:
+        # Other supporters are named by role only: their names are not the member's to share.
+        data.contacts = list(
+            Contact.objects.filter(
+                member=member, confirmed=True, occurred_at__gte=now - timedelta(SHARED_DAYS)
+            )
+            .order_by("-occurred_at")
+            .values("local_date", "method", "tie__role", "helped")[:50]
+        )
+    return data
+
+
+def access_log_for(member: User, now: datetime | None = None) -> QuerySet[DisclosureEvent]:
+    """Who looked at what of the member's data in the last three years, newest first."""
+    now = now or timezone.now()
+    since = now - timedelta(days=365 * ACCESS_LOG_YEARS + 1)
+    # Ordered to match the (member_ref, -occurred_at) index; id breaks ties within a page view.
+    return DisclosureEvent.objects.filter(member_ref=member.pk, occurred_at__gte=since).order_by(
+        "-occurred_at", "-id"
+    )
+
+
+def consent_history(member: User) -> QuerySet[Consent]:
+    return Consent.objects.filter(member=member).order_by("-signed_at")
+
+
+def formal_consent_ties(member: User) -> list[Tie]:
+    return [t for t in Tie.objects.open().filter(member=member) if requires_formal_consent(t)]

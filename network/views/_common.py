@@ -1,0 +1,54 @@
+"""Access helpers every network view uses: objects are always found through the user."""
+
+from __future__ import annotations
+
+import csv
+
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+
+from ..models import Invitation, Tie, TieStatus
+from ..selectors import supporter_tie
+
+# --- Access helpers ------------------------------------------------------------------------------
+
+
+def _member_tie(request: HttpRequest, tie_id) -> Tie:
+    tie = Tie.objects.filter(pk=tie_id, member=request.user).select_related("supporter").first()
+    if tie is None:
+        raise Http404("No such tie in your network.")
+    return tie
+
+
+def _member_invitation(request: HttpRequest, invitation_id) -> Invitation:
+    invitation = Invitation.objects.filter(pk=invitation_id, member=request.user).first()
+    if invitation is None:
+        raise Http404("No such invitation.")
+    return invitation
+
+
+def _supported_tie(request: HttpRequest, tie_id) -> Tie:
+    """The active tie in which the user supports someone; 404 for anyone else or any other state."""
+    tie = supporter_tie(request.user, tie_id)
+    if tie is None or tie.status != TieStatus.ACTIVE:
+        raise Http404("No such person to support.")
+    return tie
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+def _csv_response(filename: str, header: list[str], rows, preface: list[str] = ()) -> HttpResponse:
+    writer = csv.writer(_Echo())
+
+    def lines():
+        for note in preface:
+            yield writer.writerow([note])
+        yield writer.writerow(header)
+        for row in rows:
+            yield writer.writerow(row)
+
+    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response

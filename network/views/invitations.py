@@ -1,0 +1,98 @@
+"""Sending and answering invitations."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from .. import invitations as inv
+from ..forms import InvitationForm
+from ..models import Invitation
+from ..services import NetworkError
+from ._common import _member_invitation
+
+# --- Invitations ----------------------------------------------------------------------------------
+
+
+@login_required
+def invitation_create(request: HttpRequest) -> HttpResponse:
+    form = InvitationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            invitation, _ = inv.invitation_create(member=request.user, **form.cleaned_data)
+        except NetworkError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, f"Invitation sent to {invitation.email}.")
+            return redirect("network:invitations")
+    return render(request, "network/invitation_create.html", {"form": form})
+
+
+@login_required
+def invitation_list(request: HttpRequest) -> HttpResponse:
+    invitations = Invitation.objects.filter(member=request.user).select_related(
+        "tie", "accepted_by"
+    )[:200]
+    return render(
+        request, "network/invitations.html", {"invitations": invitations, "now": timezone.now()}
+    )
+
+
+@login_required
+@require_POST
+def invitation_resend(request: HttpRequest, invitation_id) -> HttpResponse:
+    invitation = _member_invitation(request, invitation_id)
+    try:
+        inv.invitation_resend(invitation=invitation)
+    except NetworkError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"A new link is on its way to {invitation.email}.")
+    return redirect("network:invitations")
+
+
+@login_required
+@require_POST
+def invitation_cancel(request: HttpRequest, invitation_id) -> HttpResponse:
+    invitation = _member_invitation(request, invitation_id)
+    try:
+        inv.invitation_cancel(invitation=invitation)
+    except NetworkError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, "Invitation cancelled.")
+    return redirect("network:invitations")
+
+
+def invitation_respond(request: HttpRequest, token: str) -> HttpResponse:
+    """The invitee's page. Before acceptance it shows only the member's name and message."""
+    invitation = inv.invitation_by_token(token)
+    problem = inv.unusable_reason(invitation)
+    if request.method == "POST" and not problem:
+        if not request.user.is_authenticated:
+            return redirect(f"{reverse('account_login')}?next={request.path}")
+        answer = request.POST.get("answer")
+        try:
+            if answer == "accept":
+                tie = inv.invitation_accept(token=token, user=request.user)
+                messages.success(request, f"You're now supporting {tie.member.display_name}.")
+                return redirect("network:supporting")
+            if answer == "decline":
+                inv.invitation_decline(token=token, user=request.user)
+                messages.success(request, "You declined the invitation.")
+                return redirect("dashboard")
+            problem = "Please choose accept or decline."
+        except NetworkError as exc:
+            problem = str(exc)
+    context = {
+        "problem": problem,
+        "member_name": invitation.member.display_name if invitation and not problem else "",
+        "message": invitation.message if invitation and not problem else "",
+    }
+    status = 410 if problem and request.method == "GET" else 200
+    return render(request, "network/invitation_respond.html", context, status=status)

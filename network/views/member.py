@@ -1,0 +1,187 @@
+"""The member's own network: ties, sharing, contacts."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from nudges.models import Kind, Notification
+
+from ..consents import consent_record_sharing, requires_formal_consent
+from ..forms import ContactForm, OfflineTieForm, SharingForm, TieEditForm
+from ..models import Contact, ContactMethod, Role, Tie, TieStatus
+from ..selectors import ROLE_COLOURS, ego_layout, network_health, ties_for_member
+from ..services import (
+    NetworkError,
+    contact_confirm,
+    contact_dismiss,
+    contact_log,
+    suggest_reach_out,
+    tie_add_offline,
+    tie_set_status,
+    tie_update,
+)
+from ._common import _member_tie
+
+ENCOURAGEMENTS_SHOWN = 50
+
+# --- The member's network --------------------------------------------------------------------
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    now = timezone.now()
+    ties = list(ties_for_member(request.user, now))
+    health = network_health(request.user, ties, now)
+    context = {
+        "ties": [t for t in ties if t.status != TieStatus.ENDED],
+        "ended_ties": [t for t in ties if t.status == TieStatus.ENDED],
+        "health": health,
+        "nodes": ego_layout(ties),
+        "legend": [(Role(r).label, c) for r, c in ROLE_COLOURS.items()],
+        "suggestions": suggest_reach_out(request.user, now=now),
+        "to_confirm": Contact.objects.filter(member=request.user, confirmed=False).count(),
+    }
+    return render(request, "network/home.html", context)
+
+
+@login_required
+def tie_add(request: HttpRequest) -> HttpResponse:
+    form = OfflineTieForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            tie = tie_add_offline(member=request.user, **form.cleaned_data)
+        except NetworkError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, f"{tie.name} is now in your network.")
+            return redirect("network:home")
+    return render(request, "network/tie_add.html", {"form": form})
+
+
+@login_required
+def tie_edit(request: HttpRequest, tie_id) -> HttpResponse:
+    tie = _member_tie(request, tie_id)
+    form = TieEditForm(request.POST or None, instance=Tie.objects.get(pk=tie.pk))
+    if request.method == "POST" and form.is_valid():
+        changes = {name: form.cleaned_data[name] for name in form.fields}
+        try:
+            tie_update(tie=tie, **changes)
+        except NetworkError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, "Saved.")
+            return redirect("network:home")
+    return render(request, "network/tie_edit.html", {"form": form, "tie": tie})
+
+
+STATUS_ACTIONS = {"pause": TieStatus.PAUSED, "resume": TieStatus.ACTIVE, "end": TieStatus.ENDED}
+STATUS_DONE = {
+    "pause": "Paused. {name} sees nothing from you until you resume.",
+    "resume": "{name} is active in your network again.",
+    "end": "Ended. Your history with {name} is kept.",
+}
+
+
+@login_required
+@require_POST
+def tie_status(request: HttpRequest, tie_id, action: str) -> HttpResponse:
+    tie = _member_tie(request, tie_id)
+    if action not in STATUS_ACTIONS:
+        raise Http404("Unknown action.")
+    try:
+        tie_set_status(tie=tie, status=STATUS_ACTIONS[action])
+    except NetworkError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, STATUS_DONE[action].format(name=tie.name))
+    return redirect("network:home")
+
+
+@login_required
+def tie_sharing(request: HttpRequest, tie_id) -> HttpResponse:
+    tie = _member_tie(request, tie_id)
+    if requires_formal_consent(tie):
+        return redirect("network:consent_part2", tie_id=tie.pk)
+    if tie.status == TieStatus.ENDED:
+        messages.error(request, "This tie has ended, so nothing is shared.")
+        return redirect("network:home")
+    initial = {
+        "scopes": sorted(tie.scopes),
+        "may_nudge": tie.may_nudge,
+        "is_sos_contact": tie.is_sos_contact,
+    }
+    form = SharingForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        consent_record_sharing(tie=tie, **form.cleaned_data)
+        messages.success(request, f"Saved. {tie.name} now sees only what you ticked.")
+        return redirect("network:home")
+    return render(request, "network/tie_sharing.html", {"form": form, "tie": tie})
+
+
+# --- Contacts -----------------------------------------------------------------------------------
+
+
+@login_required
+def contacts(request: HttpRequest) -> HttpResponse:
+    ties = list(Tie.objects.filter(member=request.user).select_related("supporter"))
+    form = ContactForm(request.POST or None, ties=ties)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        tie = None
+        if data["tie"] != ContactForm.MEETING:
+            tie = next(t for t in ties if str(t.pk) == data["tie"])
+        method = ContactMethod.MEETING if tie is None else data["method"]
+        try:
+            contact_log(
+                member=request.user,
+                tie=tie,
+                method=method,
+                duration_minutes=data["duration_minutes"],
+                helped=data["helped"],
+            )
+        except NetworkError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, "Logged. Every connection counts.")
+            if not request.htmx:
+                return redirect("network:contacts")
+            form = ContactForm(ties=ties)
+    recent = (
+        Contact.objects.filter(member=request.user)
+        .select_related("tie__supporter")
+        .order_by("-occurred_at")[:50]
+    )
+    context = {"form": form, "recent": recent}
+    template = "network/_contacts_panel.html" if request.htmx else "network/contacts.html"
+    return render(request, template, context)
+
+
+@login_required
+@require_POST
+def contact_answer(request: HttpRequest, contact_id, answer: str) -> HttpResponse:
+    try:
+        if answer == "confirm":
+            contact_confirm(member=request.user, contact_id=contact_id)
+            messages.success(request, "Confirmed. Thank you for letting them in.")
+        elif answer == "dismiss":
+            contact_dismiss(member=request.user, contact_id=contact_id)
+            messages.success(request, "Dismissed.")
+        else:
+            raise Http404("Unknown answer.")
+    except NetworkError as exc:
+        messages.error(request, str(exc))
+    return redirect("network:contacts")
+
+
+@login_required
+def encouragements(request: HttpRequest) -> HttpResponse:
+    """Kind words supporters sent; the inbox entry only says one arrived (lock-screen safe)."""
+    received = Notification.objects.filter(
+        recipient=request.user, kind=Kind.ENCOURAGEMENT
+    ).order_by("-created_at")[:ENCOURAGEMENTS_SHOWN]
+    return render(request, "network/encouragements.html", {"received": received})

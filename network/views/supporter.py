@@ -1,0 +1,126 @@
+"""The supporter's side: people I support, their shared data, encouragement."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from ..accesslog import disclosures_append
+from ..consents import REDISCLOSURE_NOTICE, REDISCLOSURE_PLAIN
+from ..forms import EncouragementForm, SupporterContactForm
+from ..models import ContactMethod, DisclosureAction, Scope, Tie
+from ..selectors import shared_data, supported_ties
+from ..services import NetworkError, access_for_tie, contact_log_by_supporter, encouragement_send
+from ._common import _csv_response, _supported_tie
+
+# --- The supporter's side -------------------------------------------------------------------------
+
+
+@login_required
+def supporting(request: HttpRequest) -> HttpResponse:
+    entries = [
+        {"tie": tie, "scopes": [Scope(s).label for s in sorted(scopes)]}
+        for tie, scopes in supported_ties(request.user)
+    ]
+    return render(
+        request,
+        "network/supporting.html",
+        {
+            "entries": entries,
+            "encourage_form": EncouragementForm(),
+            "contact_methods": ContactMethod.choices,
+        },
+    )
+
+
+def _disclose(request: HttpRequest, tie: Tie, action: str):
+    access = access_for_tie(tie, request.user)
+    data = shared_data(tie.member, access.scopes)
+    disclosures_append(
+        viewer=request.user,
+        member=tie.member,
+        scopes=sorted(access.scopes),
+        action=action,
+        consent=access.consent,
+    )
+    return access, data
+
+
+@login_required
+def supporting_member(request: HttpRequest, tie_id) -> HttpResponse:
+    tie = _supported_tie(request, tie_id)
+    access, data = _disclose(request, tie, DisclosureAction.VIEW)
+    context = {
+        "tie": tie,
+        "member": tie.member,
+        "scopes": access.scopes,
+        "data": data,
+        "notice": REDISCLOSURE_NOTICE,
+        "notice_plain": REDISCLOSURE_PLAIN,
+        "Scope": Scope,
+    }
+    return render(request, "network/supporting_member.html", context)
+
+
+@login_required
+def supporting_export(request: HttpRequest, tie_id) -> HttpResponse:
+    tie = _supported_tie(request, tie_id)
+    access, data = _disclose(request, tie, DisclosureAction.EXPORT)
+    rows = []
+    for day in data.checkin_days:
+        for key, value in day.items():
+            if key != "local_date":
+                rows.append([day["local_date"].isoformat(), key, value])
+    if Scope.CHECKIN_STATUS in access.scopes:
+        today = timezone.now().astimezone(tie.member.zone).date()  # the member's day, not ours
+        rows.append([today.isoformat(), "checked_in_today", data.checked_in_today])
+    for contact in data.contacts:
+        rows.append([contact["local_date"].isoformat(), "contact", contact["method"]])
+    return _csv_response(
+        "rat-park-shared-data.csv",
+        ["date", "item", "value"],
+        rows,
+        preface=[REDISCLOSURE_NOTICE, REDISCLOSURE_PLAIN],
+    )
+
+
+@login_required
+@require_POST
+def encourage(request: HttpRequest, tie_id) -> HttpResponse:
+    tie = _supported_tie(request, tie_id)
+    form = EncouragementForm(request.POST)
+    if not form.is_valid():
+        for error in form.non_field_errors() or ["Choose a message or write your own."]:
+            messages.error(request, error)
+        return redirect("network:supporting")
+    try:
+        encouragement_send(supporter=request.user, tie=tie, message=form.cleaned_data["text"])
+    except NetworkError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"Sent to {tie.member.display_name}.")
+    return redirect("network:supporting")
+
+
+@login_required
+@require_POST
+def supporter_log_contact(request: HttpRequest, tie_id) -> HttpResponse:
+    tie = _supported_tie(request, tie_id)
+    form = SupporterContactForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose how you reached out.")
+        return redirect("network:supporting")
+    try:
+        contact_log_by_supporter(
+            supporter=request.user, tie=tie, method=form.cleaned_data["method"]
+        )
+    except NetworkError as exc:
+        messages.error(request, str(exc))
+    else:
+        name = tie.member.display_name
+        messages.success(request, f"Thanks for reaching out. {name} can confirm it.")
+    return redirect("network:supporting")

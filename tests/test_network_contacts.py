@@ -1,0 +1,200 @@
+"""Contact log, supporter-logged contacts, encouragement, network health and the circle."""
+
+from __future__ import annotations
+
+import html
+from datetime import timedelta
+from http import HTTPStatus
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from network.models import Contact, ContactMethod, Role, Tie, TieStatus
+from network.selectors import network_health, ties_for_member
+from network.services import NetworkError, contact_log
+from nudges.models import Notification
+
+
+@pytest.fixture(autouse=True)
+def _fast_hashing(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def maria(make_user, member):
+    user = make_user(display_name="Maria")
+    Tie.objects.create(member=member, supporter=user, role=Role.SPONSOR, offline_name="Maria")
+    return user
+
+
+def _tie(member, supporter):
+    return Tie.objects.get(member=member, supporter=supporter)
+
+
+def test_quick_log_in_a_couple_of_taps(client, member, maria):
+    tie = _tie(member, maria)
+    client.force_login(member)
+    response = client.post(
+        reverse("network:contacts"), {"tie": str(tie.pk), "method": "call", "helped": "5"}
+    )
+    assert response.status_code == HTTPStatus.FOUND
+    contact = Contact.objects.get()
+    assert contact.tie == tie and contact.helped == 5 and contact.confirmed
+    assert contact.local_date == timezone.now().astimezone(member.zone).date()
+
+
+def test_a_meeting_needs_no_tie(client, member):
+    client.force_login(member)
+    client.post(reverse("network:contacts"), {"tie": "meeting", "method": "call"})
+    contact = Contact.objects.get()
+    assert contact.tie is None and contact.method == ContactMethod.MEETING
+
+
+def test_htmx_log_returns_the_panel_only(client, member, maria):
+    client.force_login(member)
+    response = client.post(
+        reverse("network:contacts"),
+        {"tie": str(_tie(member, maria).pk), "method": "text"},
+        headers={"HX-Request": "true"},
+    )
+    body = response.content.decode()
+    assert response.status_code == HTTPStatus.OK
+    assert "<html" not in body and "Recent contacts" in body and "Maria" in body
+
+
+def test_bad_contact_input_changes_nothing(client, member, make_user):
+    other = make_user()
+    foreign = Tie.objects.create(member=other, offline_name="Not yours", role=Role.FRIEND)
+    client.force_login(member)
+    for data in [
+        {"tie": str(foreign.pk), "method": "call"},
+        {"tie": "not-a-tie", "method": "call"},
+        {"tie": "meeting", "method": "call", "helped": "9"},
+        {"tie": "meeting", "method": "call", "duration_minutes": "5000"},
+    ]:
+        response = client.post(reverse("network:contacts"), data)
+        assert response.status_code == HTTPStatus.OK, data
+        assert "errorlist" in response.content.decode(), data
+    assert not Contact.objects.exists()
+    with pytest.raises(NetworkError):
+        contact_log(member=member, tie=foreign, method="call")
+
+
+def test_supporter_logs_reaching_out_and_the_member_confirms(client, member, maria):
+    tie = _tie(member, maria)
+    client.force_login(maria)
+    client.post(reverse("network:supporter_log_contact", args=[tie.pk]), {"method": "text"})
+    contact = Contact.objects.get()
+    assert not contact.confirmed and contact.initiated_by == "supporter"
+    note = Notification.objects.get(recipient=member)
+    assert note.title == "Maria reached out"
+    # Unconfirmed contacts don't count yet.
+    ties = list(ties_for_member(member))
+    assert network_health(member, ties).contacts_7 == 0
+    client.force_login(member)
+    client.post(reverse("network:contact_answer", args=[contact.pk, "confirm"]))
+    contact.refresh_from_db()
+    assert contact.confirmed
+    health = network_health(member, list(ties_for_member(member)))
+    assert health.contacts_7 == 1 and health.supporter_initiated == 1
+    # Confirming again is a clear message, not an error.
+    again = client.post(
+        reverse("network:contact_answer", args=[contact.pk, "confirm"]), follow=True
+    )
+    assert "no contact waiting" in again.content.decode()
+
+
+def test_encouragement_lands_in_the_inbox_with_lock_screen_safe_text(client, member, maria):
+    tie = _tie(member, maria)
+    client.force_login(maria)
+    client.post(reverse("network:encourage", args=[tie.pk]), {"message": "So proud of you!"})
+    client.post(reverse("network:encourage", args=[tie.pk]), {"template": "0"})
+    notes = list(Notification.objects.filter(recipient=member, kind="encouragement"))
+    assert len(notes) == 2
+    messages = sorted(n.data["message"] for n in notes)
+    assert messages == ["So proud of you!", "Thinking of you today."]
+    assert all("proud" not in n.title + n.body for n in notes)
+    client.force_login(member)
+    page = client.get(reverse("network:encouragements")).content.decode()
+    assert "So proud of you!" in page and "Thinking of you today." in page
+    assert all(n.action_url == reverse("network:encouragements") for n in notes)
+    client.force_login(maria)
+    empty = client.post(reverse("network:encourage", args=[tie.pk]), {}, follow=True)
+    assert "Choose a message" in empty.content.decode()
+    assert Notification.objects.filter(kind="encouragement").count() == 2
+
+
+def test_people_i_support_lists_exactly_the_shared_scopes(client, member, maria):
+    tie = _tie(member, maria)
+    Tie.objects.filter(pk=tie.pk).update(share_mood_craving=True)
+    Contact.objects.create(
+        member=member,
+        tie=tie,
+        method="call",
+        local_date="2026-11-01",
+        occurred_at=timezone.now() - timedelta(days=2),
+        initiated_by="supporter",
+    )
+    client.force_login(maria)
+    body = html.unescape(client.get(reverse("network:supporting")).content.decode())
+    assert "Sam" in body
+    assert "Whether I checked in today; My mood and craving." in body
+    assert "You last reached out on" in body
+
+
+def test_network_health_figures(member, maria, make_user):
+    now = timezone.now()
+    friend_tie = Tie.objects.create(member=member, offline_name="Jo", role=Role.FRIEND)
+    paused = Tie.objects.create(
+        member=member, offline_name="Kim", role=Role.FRIEND, status=TieStatus.PAUSED
+    )
+    sponsor_tie = _tie(member, maria)
+
+    def log(tie, days, method="call", by="member"):
+        Contact.objects.create(
+            member=member,
+            tie=tie,
+            method=method,
+            occurred_at=now - timedelta(days=days),
+            local_date=(now - timedelta(days=days)).date(),
+            initiated_by=by,
+        )
+
+    log(sponsor_tie, 1, "in_person")
+    log(sponsor_tie, 3, by="supporter")
+    log(friend_tie, 10, "in_person")
+    log(friend_tie, 40)
+    log(paused, 2)
+    health = network_health(member, list(ties_for_member(member, now)), now)
+    assert health.size == 2
+    assert health.role_diversity == 2
+    assert dict(health.by_role) == {"Sponsor": 1, "Friend": 1}
+    assert health.days_since_last_contact == 1
+    assert health.contacts_7 == 3 and health.contacts_30 == 4
+    assert health.in_person_percent == 50
+    assert health.supporter_initiated == 1
+    per_tie = {t.name: t.days_since for t in health.per_tie}
+    assert per_tie == {"Maria": 1, "Jo": 10, "Kim": 2}
+
+
+def test_network_page_draws_the_circle_with_a_text_alternative(client, member, maria):
+    Tie.objects.create(member=member, offline_name="Grandma", role=Role.FAMILY)
+    Contact.objects.create(
+        member=member, tie=_tie(member, maria), method="call", local_date="2026-11-01"
+    )
+    client.force_login(member)
+    body = client.get(reverse("network:home")).content.decode()
+    assert 'role="img"' in body and "<desc" in body
+    assert body.count("<line ") == 2
+    assert 'stroke="#D55E00"' in body and 'stroke="#009E73"' in body  # sponsor, family
+    assert 'stroke-width="1.6"' in body and 'stroke-width="1.0"' in body  # weight by contact
+    assert "Maria" in body and "Grandma" in body and "Active ties</dt><dd>2" in body
+    assert "style=" not in body and "<script>" not in body
+
+
+def test_pages_need_no_inline_styles_or_scripts(client, member, maria):
+    client.force_login(member)
+    for name in ["network:home", "network:contacts", "network:supporting", "network:tie_add"]:
+        body = client.get(reverse(name)).content.decode()
+        assert "style=" not in body and "<script>" not in body, name
