@@ -3,15 +3,17 @@ from django.core.management import call_command
 
 from accounts.models import User
 from checkins.models import CheckIn
-from network.models import Contact, Role, Tie
+from network.models import Consent, Contact, Role, Scope, Tie
+from network.services import shared_scopes
 
 
-def counts() -> tuple[int, int, int, int]:
+def counts() -> tuple[int, ...]:
     return (
         User.objects.count(),
         CheckIn.objects.count(),
         Contact.objects.count(),
         Tie.objects.count(),
+        Consent.objects.count(),
     )
 
 
@@ -34,6 +36,15 @@ def test_seed_demo_builds_the_promised_data_set_and_is_safe_to_rerun(client, cap
     assert therapist.is_verified_therapist
     caseload = Tie.objects.active().filter(supporter=therapist, role=Role.THERAPIST)
     assert caseload.values("member").distinct().count() == 25
+
+    # The therapist sees clients' shared data only through a signed, current consent.
+    assert Scope.MOOD_CRAVING in shared_scopes(therapist, sam)
+    client_one = User.objects.get(email="client01@demo.ratpark.local")
+    assert Scope.USE in shared_scopes(therapist, client_one)
+    assert shared_scopes(User.objects.get(email="maria@demo.ratpark.local"), sam) >= {
+        Scope.CHECKIN_STATUS,
+        Scope.MOOD_CRAVING,
+    }
 
     before = counts()
     call_command("seed_demo")

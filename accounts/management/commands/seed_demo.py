@@ -18,7 +18,8 @@ from django.utils import timezone
 
 from accounts.models import TherapistProfile, User
 from checkins.models import CheckIn, ReminderPreference
-from network.models import Contact, ContactMethod, Ease, ReachMethod, Role, Tie
+from network.consents import consent_record_sharing, consent_sign_part2
+from network.models import Consent, Contact, ContactMethod, Ease, ReachMethod, Role, Scope, Tie
 
 DEMO_PASSWORD = "ratpark-demo-2026"  # noqa: S105 (published demo login, never for real data)
 DOMAIN = "demo.ratpark.local"
@@ -78,9 +79,17 @@ def seed() -> list[tuple[str, str]]:
                 relationship_label=label,
                 ease=ease,
                 reach_methods=[ReachMethod(r).value for r in reach],
-                share_mood_craving=role in (Role.THERAPIST, Role.SPONSOR),
-                share_use=role == Role.THERAPIST,
-                share_contacts=role == Role.THERAPIST,
+            )
+        if role == Role.THERAPIST:
+            sign_therapy_consent(tie)
+        elif not Consent.objects.current().filter(tie=tie).exists():
+            scopes = {Scope.CHECKIN_STATUS}
+            if role == Role.SPONSOR:
+                scopes |= {Scope.MOOD_CRAVING, Scope.CONTACTS}
+            consent_record_sharing(
+                tie=tie,
+                scopes=scopes,
+                may_nudge=True,
                 is_sos_contact=role in (Role.SPONSOR, Role.PEER),
             )
         ties[key] = tie
@@ -99,12 +108,11 @@ def seed() -> list[tuple[str, str]]:
 
     for n in range(1, CASELOAD_SIZE):
         client = demo_user(f"client{n:02d}", f"Client {n:02d}", password_hash, "America/Chicago")
-        Tie.objects.get_or_create(
-            member=client,
-            supporter=therapist,
-            defaults={"role": Role.THERAPIST, "share_mood_craving": True, "share_contacts": True},
+        tie, _ = Tie.objects.get_or_create(
+            member=client, supporter=therapist, defaults={"role": Role.THERAPIST}
         )
-        client_ties = {"rivera": Tie.objects.get(member=client, supporter=therapist)}
+        sign_therapy_consent(tie)
+        client_ties = {"rivera": tie}
         seed_history(client, client_ties, 30)
 
     return [
@@ -113,6 +121,20 @@ def seed() -> list[tuple[str, str]]:
         ("therapist", therapist.email),
         ("client", f"client01@{DOMAIN}"),
     ]
+
+
+def sign_therapy_consent(tie: Tie) -> None:
+    """A 42 CFR Part 2 consent for the therapist tie, unless one is already in force."""
+    if Consent.objects.current().filter(tie=tie).exists():
+        return
+    consent_sign_part2(
+        tie=tie,
+        scopes=[Scope.CHECKIN_STATUS, Scope.MOOD_CRAVING, Scope.USE, Scope.CONTACTS],
+        purpose="Treatment: reviewing my connection and check-in trends between sessions.",
+        signature_name=tie.member.display_name,
+        expires_at=timezone.now() + timedelta(days=365),
+        may_nudge=True,
+    )
 
 
 def seed_history(member: User, ties: dict[str, Tie], days: int) -> None:
