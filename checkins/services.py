@@ -16,7 +16,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
-from network.models import Contact, ContactMethod, ReachMethod, Role, Tie
+from network import selectors as network_selectors
+from network import services as network_services
+from network.models import Contact
 from nudges.models import Kind
 from nudges.services import notify
 
@@ -124,101 +126,28 @@ def checkin_record(
     return CheckinResult(checkin, created, risk_event, milestones)
 
 
-def _contact_method(tie: Tie) -> str:
-    # The check-in asks only "who", not "how", to stay under 30 seconds; use the tie's usual way.
-    if tie.role == Role.GROUP:
-        return ContactMethod.MEETING
-    for method in tie.reach_methods or ():
-        if method in ReachMethod.values:
-            return method
-    return ContactMethod.IN_PERSON
-
-
-def _occurred_at(checkin: CheckIn, now: datetime.datetime) -> datetime.datetime:
-    zone = checkin.member.zone
-    if now.astimezone(zone).date() == checkin.local_date:
-        return now
-    # A late check-in for yesterday: the exact time is unknown, midday local is honest enough.
-    return datetime.datetime.combine(checkin.local_date, datetime.time(12, 0), tzinfo=zone)
-
-
 def log_contacts_from_checkin(
     *, checkin: CheckIn, connected_with: Iterable[str], now: datetime.datetime | None = None
 ) -> list[Contact]:
     """Make the member's contact log for the check-in's date match who they said they saw.
 
-    Creates one Contact per chosen tie (and one tie-less "meeting" contact), skipping any
-    already logged that day by any route. Contacts this check-in created earlier and no longer
-    chosen are removed; contacts logged by hand or by a supporter are never touched.
-    Returns the new contacts.
-
-    Lives here for now; meant to move behind a network service (it writes network.Contact).
+    ``connected_with`` holds tie ids and/or MEETING. The contact log is the network app's:
+    this only translates the form's choices for ``network.services.contacts_sync_from_checkin``.
     """
-    now = now or timezone.now()
     chosen = set(connected_with)
-    meeting = MEETING in chosen
-    ties = {
-        str(t.pk): t
-        for t in Tie.objects.open().filter(member=checkin.member, pk__in=chosen - {MEETING})
-    }
-    logged = list(
-        Contact.objects.filter(member=checkin.member, local_date=checkin.local_date).only(
-            "id", "tie_id", "method", "source"
-        )
+    return network_services.contacts_sync_from_checkin(
+        member=checkin.member,
+        local_date=checkin.local_date,
+        tie_ids=chosen - {MEETING},
+        meeting=MEETING in chosen,
+        now=now,
     )
-    stale = [
-        c.pk
-        for c in logged
-        if c.source == Contact.Source.CHECKIN
-        and (
-            (c.tie_id is not None and str(c.tie_id) not in ties)
-            or (c.tie_id is None and c.method == ContactMethod.MEETING and not meeting)
-        )
-    ]
-    if stale:
-        Contact.objects.filter(pk__in=stale).delete()
-    kept = [c for c in logged if c.pk not in stale]
-    seen_ties = {str(c.tie_id) for c in kept if c.tie_id is not None}
-    seen_meeting = any(c.tie_id is None and c.method == ContactMethod.MEETING for c in kept)
-
-    occurred_at = _occurred_at(checkin, now)
-    new = [
-        Contact(
-            member=checkin.member,
-            tie=tie,
-            method=_contact_method(tie),
-            occurred_at=occurred_at,
-            local_date=checkin.local_date,
-            source=Contact.Source.CHECKIN,
-        )
-        for key, tie in ties.items()
-        if key not in seen_ties
-    ]
-    if meeting and not seen_meeting:
-        new.append(
-            Contact(
-                member=checkin.member,
-                tie=None,
-                method=ContactMethod.MEETING,
-                occurred_at=occurred_at,
-                local_date=checkin.local_date,
-                source=Contact.Source.CHECKIN,
-            )
-        )
-    return Contact.objects.bulk_create(new)
 
 
 def checkin_connected_with(checkin: CheckIn) -> list[str]:
     """Return the choices (tie ids, MEETING) matching the contacts logged on the check-in's date."""
-    chosen = []
-    for tie_id, method in Contact.objects.filter(
-        member=checkin.member, local_date=checkin.local_date
-    ).values_list("tie_id", "method"):
-        if tie_id is not None:
-            chosen.append(str(tie_id))
-        elif method == ContactMethod.MEETING:
-            chosen.append(MEETING)
-    return chosen
+    tie_ids, meeting = network_selectors.checkin_contacts_on(checkin.member, checkin.local_date)
+    return [*tie_ids, MEETING] if meeting else tie_ids
 
 
 def _record_risk(checkin: CheckIn) -> RiskEvent | None:

@@ -8,7 +8,7 @@ from django import forms
 from django.utils import timezone
 
 from .consents import CONSENT_TEXT_VERSION, CONSENT_TEXTS, default_part2_expiry
-from .models import ContactMethod, Ease, ReachMethod, Role, Scope, Tie, TieStatus
+from .models import LOGGABLE_METHODS, Ease, ReachMethod, Role, Scope, Tie, TieStatus
 from .services import ENCOURAGEMENT_TEMPLATES
 
 
@@ -168,7 +168,7 @@ class RevokeForm(forms.Form):
 
 class ContactForm(forms.Form):
     tie = forms.ChoiceField(label="With whom")
-    method = forms.ChoiceField(label="How", choices=ContactMethod.choices)
+    method = forms.ChoiceField(label="How", choices=LOGGABLE_METHODS)
     duration_minutes = forms.IntegerField(
         label="Minutes (optional)", min_value=1, max_value=1440, required=False
     )
@@ -197,7 +197,7 @@ class ContactForm(forms.Form):
 
 
 class SupporterContactForm(forms.Form):
-    method = forms.ChoiceField(label="How", choices=ContactMethod.choices)
+    method = forms.ChoiceField(label="How", choices=LOGGABLE_METHODS)
 
 
 class EncouragementForm(forms.Form):

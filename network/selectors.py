@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from django.db.models import Count, Max, Prefetch, Q, QuerySet
 from django.utils import timezone
@@ -52,6 +52,23 @@ def ties_for_member(member: User, now: datetime | None = None) -> QuerySet[Tie]:
         )
         .order_by("status", "created_at")
     )
+
+
+def checkin_contacts_on(member: User, local_date: date) -> tuple[list[str], bool]:
+    """Who a check-in form shows as chosen for ``local_date``: tie ids, and whether a meeting.
+
+    Reads every contact logged that day, by any route, so the form matches the contact log.
+    """
+    tie_ids, meeting = [], False
+    rows = Contact.objects.filter(member=member, local_date=local_date).values_list(
+        "tie_id", "method"
+    )
+    for tie_id, method in rows:
+        if tie_id is not None:
+            tie_ids.append(str(tie_id))
+        elif method == ContactMethod.MEETING:
+            meeting = True
+    return tie_ids, meeting
 
 
 @dataclass

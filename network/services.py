@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
@@ -21,6 +22,7 @@ from .accesslog import disclosures_append
 from .consents import DEFAULT_SCOPES, consent_record_sharing, requires_formal_consent
 from .inbox import notify
 from .models import (
+    LOGGABLE_METHODS,
     SCOPE_FIELDS,
     Consent,
     ConsentEnd,
@@ -264,6 +266,94 @@ def contact_log(
     return contact
 
 
+def _checkin_occurred_at(member: User, local_date: date, now: datetime) -> datetime:
+    zone = member.zone
+    if now.astimezone(zone).date() == local_date:
+        return now
+    # A late check-in for yesterday: the exact time is unknown, midday local is honest enough.
+    return datetime.combine(local_date, time(12, 0), tzinfo=zone)
+
+
+def _checkin_method(tie: Tie) -> str:
+    # The check-in asks "who", not "how" (it stays under 30 seconds). A group is met at its
+    # meetings; for anyone else the way is not noted rather than guessed, so in-person figures
+    # count only what the member said was in person.
+    return ContactMethod.MEETING if tie.role == Role.GROUP else ContactMethod.UNSPECIFIED
+
+
+@transaction.atomic
+def contacts_sync_from_checkin(
+    *,
+    member: User,
+    local_date: date,
+    tie_ids: Iterable[str | uuid.UUID],
+    meeting: bool,
+    now: datetime | None = None,
+) -> list[Contact]:
+    """Make the member's contacts for ``local_date`` match who a check-in says they saw.
+
+    Creates one contact per chosen open tie of the member's (and one tie-less meeting), skipping
+    any already logged that day by any route, so nothing is counted twice. Contacts an earlier
+    check-in created and no longer chosen are removed; contacts logged by hand, from a reminder
+    or by a supporter are never touched. Ids of ties that aren't the member's are ignored.
+    Returns the new contacts. Three queries, whatever the number of ties.
+    """
+    now = now or timezone.now()
+    chosen = {str(pk) for pk in tie_ids}
+    ties = {
+        str(t.pk): t for t in Tie.objects.open().filter(member=member, pk__in=_valid_uuids(chosen))
+    }
+    logged = list(
+        Contact.objects.filter(member=member, local_date=local_date).only(
+            "id", "tie_id", "method", "source"
+        )
+    )
+
+    def is_meeting(c: Contact) -> bool:
+        return c.tie_id is None and c.method == ContactMethod.MEETING
+
+    stale = [
+        c.pk
+        for c in logged
+        if c.source == Contact.Source.CHECKIN
+        and (
+            (c.tie_id is not None and str(c.tie_id) not in ties) or (is_meeting(c) and not meeting)
+        )
+    ]
+    if stale:
+        Contact.objects.filter(pk__in=stale).delete()
+    kept = [c for c in logged if c.pk not in stale]
+    seen_ties = {str(c.tie_id) for c in kept if c.tie_id is not None}
+    occurred_at = _checkin_occurred_at(member, local_date, now)
+
+    def new_contact(tie: Tie | None, method: str) -> Contact:
+        return Contact(
+            member=member,
+            tie=tie,
+            method=method,
+            occurred_at=occurred_at,
+            local_date=local_date,
+            source=Contact.Source.CHECKIN,
+        )
+
+    new = [
+        new_contact(tie, _checkin_method(tie)) for key, tie in ties.items() if key not in seen_ties
+    ]
+    if meeting and not any(is_meeting(c) for c in kept):
+        new.append(new_contact(None, ContactMethod.MEETING))
+    return Contact.objects.bulk_create(new)
+
+
+def _valid_uuids(values: Iterable[str]) -> list[uuid.UUID]:
+    valid = []
+    for value in values:
+        try:
+            valid.append(uuid.UUID(value))
+        except ValueError:
+            continue
+    return valid
+
+
 SUPPORTER_LOG_LIMIT = 10  # per tie per day: a supporter can't flood a member's inbox
 
 
@@ -273,7 +363,7 @@ def contact_log_by_supporter(
     """Record "I reached out to Sam"; it counts once Sam confirms it."""
     if tie.supporter_id != supporter.pk or tie.status != TieStatus.ACTIVE:
         raise NetworkError("You can't log a contact for this person.")
-    if method not in ContactMethod.values:
+    if method not in dict(LOGGABLE_METHODS):
         raise NetworkError("Choose how you reached out.")
     if not _within_rate(f"network:supporter-log:{tie.pk}", SUPPORTER_LOG_LIMIT, 86400):
         raise NetworkError("You've logged a lot today. Thank you — try again tomorrow.")

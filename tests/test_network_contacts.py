@@ -198,3 +198,58 @@ def test_pages_need_no_inline_styles_or_scripts(client, member, maria):
     for name in ["network:home", "network:contacts", "network:supporting", "network:tie_add"]:
         body = client.get(reverse(name)).content.decode()
         assert "style=" not in body and "<script>" not in body, name
+
+
+# --- Contacts from a check-in (the check-in app calls this service) ------------------------------
+
+
+def test_a_checkin_records_who_but_not_a_guessed_way(member, maria):
+    from network.services import contacts_sync_from_checkin
+
+    sponsor = _tie(member, maria)
+    sponsor.reach_methods = ["in_person"]  # the usual way is not proof of how they met today
+    sponsor.save()
+    group = Tie.objects.create(member=member, offline_name="Home group", role=Role.GROUP)
+    today = timezone.now().astimezone(member.zone).date()
+    new = contacts_sync_from_checkin(
+        member=member, local_date=today, tie_ids=[sponsor.pk, group.pk], meeting=False
+    )
+    methods = {c.tie.name: c.method for c in new}
+    assert methods == {"Maria": ContactMethod.UNSPECIFIED, "Home group": ContactMethod.MEETING}
+    assert all(c.source == Contact.Source.CHECKIN for c in new)
+    # "In person" counts only what the member said: the group meeting, not the unnoted one.
+    health = network_health(member, list(ties_for_member(member)))
+    assert health.contacts_30 == 2 and health.in_person_percent == 50
+
+
+def test_checkin_sync_ignores_unknown_ids_and_keeps_other_routes(member, maria, make_user):
+    from network.services import contacts_sync_from_checkin
+
+    sponsor = _tie(member, maria)
+    stranger_tie = Tie.objects.create(member=make_user(), offline_name="Kim", role=Role.FRIEND)
+    today = timezone.now().astimezone(member.zone).date()
+    contact_log(member=member, tie=None, method=ContactMethod.MEETING)
+    contacts_sync_from_checkin(
+        member=member,
+        local_date=today,
+        tie_ids=[str(sponsor.pk), str(stranger_tie.pk), "not-a-uuid"],
+        meeting=True,  # already logged by hand: not doubled
+    )
+    assert Contact.objects.filter(member=member).count() == 2
+    assert not Contact.objects.filter(tie=stranger_tie).exists()
+    contacts_sync_from_checkin(member=member, local_date=today, tie_ids=[], meeting=False)
+    remaining = list(Contact.objects.filter(member=member).values_list("tie", "source"))
+    assert remaining == [(None, Contact.Source.MANUAL)]
+
+
+def test_way_not_noted_is_never_offered_when_logging_by_hand(client, member, maria):
+    tie = _tie(member, maria)
+    client.force_login(maria)
+    page = client.get(reverse("network:supporting")).content.decode()
+    assert 'value="unspecified"' not in page
+    client.post(reverse("network:supporter_log_contact", args=[tie.pk]), {"method": "unspecified"})
+    client.force_login(member)
+    client.post(reverse("network:contacts"), {"tie": str(tie.pk), "method": "unspecified"})
+    assert not Contact.objects.exists()
+    page = client.get(reverse("network:contacts")).content.decode()
+    assert 'value="unspecified"' not in page

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 from ..accesslog import disclosures_append
 from ..consents import REDISCLOSURE_NOTICE, REDISCLOSURE_PLAIN
 from ..forms import EncouragementForm, SupporterContactForm
-from ..models import ContactMethod, DisclosureAction, Scope, Tie
+from ..models import LOGGABLE_METHODS, DisclosureAction, Scope, Tie
 from ..selectors import shared_data, supported_ties
 from ..services import NetworkError, access_for_tie, contact_log_by_supporter, encouragement_send
 from ._common import _csv_response, _supported_tie
@@ -32,7 +32,7 @@ def supporting(request: HttpRequest) -> HttpResponse:
         {
             "entries": entries,
             "encourage_form": EncouragementForm(),
-            "contact_methods": ContactMethod.choices,
+            "contact_methods": LOGGABLE_METHODS,
         },
     )
 
