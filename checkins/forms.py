@@ -9,7 +9,7 @@ from accounts.models import User
 from network.models import Tie
 
 from .instruments import InstrumentDefinition
-from .models import CheckIn, Connectedness, Instrument, Mood, ReminderPreference
+from .models import SCHEDULE_INTERVALS, CheckIn, Connectedness, Instrument, Mood, ReminderPreference
 from .services import MAX_PAUSE_DAYS, MEETING
 
 CRAVING_CHOICES = [(n, str(n)) for n in range(11)]
@@ -210,12 +210,6 @@ class ScheduleForm(forms.Form):
     instrument = forms.ChoiceField(choices=Instrument.choices)
     every_days = forms.TypedChoiceField(
         label="How often",
-        choices=[
-            (7, "Every week"),
-            (14, "Every 2 weeks"),
-            (30, "Every month"),
-            (90, "Every 3 months"),
-            (0, "Stop the schedule"),
-        ],
+        choices=[*SCHEDULE_INTERVALS, (0, "Stop the schedule")],
         coerce=int,
     )

@@ -231,6 +231,15 @@ class RiskEvent(models.Model):
         ]
 
 
+# How often a scheduled questionnaire comes due (days, label).
+SCHEDULE_INTERVALS = (
+    (7, "Every week"),
+    (14, "Every 2 weeks"),
+    (30, "Every month"),
+    (90, "Every 3 months"),
+)
+
+
 class Instrument(models.TextChoices):
     UCLA3 = "ucla3", "UCLA 3-item Loneliness Scale"
     BARC10 = "barc10", "Brief Assessment of Recovery Capital (BARC-10)"

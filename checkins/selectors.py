@@ -15,10 +15,13 @@ from django.db.models import Count
 from django.utils import timezone
 
 from accounts.models import User
-from network.models import Contact, Role
+from network.models import Contact, Role, Scope
 
 from .models import (
+    SCHEDULE_INTERVALS,
     CheckIn,
+    Instrument,
+    Mood,
     QuestionnaireResponse,
     QuestionnaireSchedule,
     RiskEvent,
@@ -307,3 +310,50 @@ def risk_events_unhandled(*, limit: int = 100) -> list[RiskEvent]:
         .select_related("member", "checkin")
         .order_by("created_at")[:limit]
     )
+
+
+# --- What a supporter may see (the network app decides who and which scopes) ----------------
+
+# Which check-in fields each scope shows; the scope names are the network app's stable strings.
+SHARED_FIELDS = {
+    Scope.MOOD_CRAVING: ("mood", "craving"),
+    Scope.USE: ("used",),
+    Scope.NOTES: ("notes", "gratitude"),
+}
+CHECKIN_SCOPES = frozenset({Scope.CHECKIN_STATUS, *SHARED_FIELDS})
+
+
+def shared_checkins(
+    member: User, scopes: Iterable[str], *, today: datetime.date, days: int
+) -> list[dict]:
+    """The member's check-ins of the last ``days`` days up to ``today``, newest first, as plain
+    dicts holding only the fields ``scopes`` allow (always ``local_date``).
+
+    Authorising is the caller's job (``network.services.access_for_tie``); this only limits the
+    columns read. One query, none when no check-in scope is given.
+    """
+    scopes = set(scopes)
+    if not scopes & CHECKIN_SCOPES:
+        return []
+    columns = ["local_date"]
+    for scope, names in SHARED_FIELDS.items():
+        if scope in scopes:
+            columns += names
+    rows = list(
+        CheckIn.objects.filter(
+            member=member,
+            local_date__gt=today - datetime.timedelta(days=days),
+            local_date__lte=today,
+        )
+        .order_by("-local_date")
+        .values(*columns)
+    )
+    for row in rows:
+        if "mood" in row:
+            row["mood_label"] = Mood(row["mood"]).label
+    return rows
+
+
+def schedule_options() -> dict[str, list[tuple]]:
+    """The questionnaires a therapist can schedule and how often, as plain choices."""
+    return {"instruments": list(Instrument.choices), "intervals": list(SCHEDULE_INTERVALS)}

@@ -11,7 +11,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from network import services as network_services
-from network.models import Role, Scope, Tie, TieStatus
 
 from . import charts, selectors, services
 from .forms import (
@@ -24,10 +23,6 @@ from .forms import (
 )
 from .instruments import INSTRUMENTS, LEFT_OUT
 from .models import CheckIn, QuestionnaireResponse, QuestionnaireSchedule
-
-SHARED_DAYS = 30
-# Scopes the shared page can show, in the order it shows them.
-SHARED_SCOPES = (Scope.CHECKIN_STATUS, Scope.MOOD_CRAVING, Scope.USE, Scope.NOTES)
 
 
 def _parse_day(value: str) -> datetime.date:
@@ -325,82 +320,39 @@ def questionnaire_schedule(request: HttpRequest) -> HttpResponse:
 
 
 # --- What a supporter or therapist may see ------------------------------------------------
-
-
-def _get_tie_for_viewer(request: HttpRequest, tie_id: uuid.UUID) -> Tie:
-    """Return the tie through which the requesting user supports someone, or 404."""
-    tie = Tie.objects.select_related("member").filter(pk=tie_id, supporter=request.user).first()
-    if tie is None:
-        raise Http404("Not found.")
-    return tie
+# The supporter's page is network:supporting_member; it reads check-ins through
+# selectors.shared_checkins under the network app's access decision.
 
 
 @login_required
 def shared(request: HttpRequest, tie_id: uuid.UUID) -> HttpResponse:
-    """A member's check-ins as one supporter may see them: only consented scopes, each logged."""
-    tie = _get_tie_for_viewer(request, tie_id)
-    member = tie.member
-    scopes = network_services.shared_scopes(request.user, member) & set(SHARED_SCOPES)
-    if not scopes:
-        raise PermissionDenied("Nothing is shared with you here.")
-    today_ = selectors.local_today(member)
-    start = today_ - datetime.timedelta(days=SHARED_DAYS - 1)
-    by_date = {
-        c.local_date: c
-        for c in CheckIn.objects.filter(member=member, local_date__range=(start, today_))
-    }
-    rows = [
-        {"date": d, "checkin": by_date.get(d)}
-        for d in (today_ - datetime.timedelta(days=i) for i in range(SHARED_DAYS))
-    ]
-    for scope in SHARED_SCOPES:
-        if scope in scopes:
-            network_services.record_disclosure(viewer=request.user, member=member, scope=scope)
-    return render(
-        request,
-        "checkins/shared.html",
-        {
-            "member": member,
-            "tie": tie,
-            "rows": rows,
-            "schedule_form": ScheduleForm() if _may_schedule(request.user, tie) else None,
-            "show_status": Scope.CHECKIN_STATUS in scopes,
-            "show_mood": Scope.MOOD_CRAVING in scopes,
-            "show_use": Scope.USE in scopes,
-            "show_notes": Scope.NOTES in scopes,
-        },
-    )
-
-
-def _may_schedule(viewer, tie: Tie) -> bool:
-    return (
-        tie.role == Role.THERAPIST
-        and tie.status == TieStatus.ACTIVE
-        and tie.supporter_id == viewer.pk
-        and viewer.is_verified_therapist
-    )
+    """The old address of the supporter's page: one page now shows everything shared."""
+    return redirect("network:supporting_member", tie_id=tie_id)
 
 
 @login_required
 @require_POST
 def therapist_schedule(request: HttpRequest, tie_id: uuid.UUID) -> HttpResponse:
-    """A verified therapist, with an active therapist tie, schedules a questionnaire.
+    """A verified therapist, under a formal consent in force, schedules a questionnaire.
 
     The member sees the schedule and answers when ready; the scores stay the member's.
     """
-    tie = _get_tie_for_viewer(request, tie_id)
-    if not _may_schedule(request.user, tie):
-        raise PermissionDenied("Only the member's verified therapist can schedule this.")
+    access = network_services.supporter_access(request.user, tie_id)
+    if access is None:
+        raise Http404("Not found.")
+    if not access.is_clinical:
+        raise PermissionDenied("Only the member's verified therapist, with consent, can do this.")
+    member = access.tie.member
     form = ScheduleForm(request.POST)
     if not form.is_valid() or form.cleaned_data["every_days"] == 0:
         messages.error(request, "Please choose a questionnaire and how often.")
     else:
         services.questionnaire_schedule_set(
-            member=tie.member,
+            member=member,
             instrument=form.cleaned_data["instrument"],
             every_days=form.cleaned_data["every_days"],
             created_by=request.user,
-            today=selectors.local_today(tie.member),
+            today=selectors.local_today(member),
         )
-        messages.success(request, f"Scheduled. {tie.member.display_name} will see it as due.")
-    return redirect("checkins:shared", tie_id=tie.pk)
+        messages.success(request, f"Scheduled. {member.display_name} will see it as due.")
+    return redirect("network:supporting_member", tie_id=access.tie.pk)

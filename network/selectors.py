@@ -10,7 +10,6 @@ from django.db.models import Count, Max, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import User
-from checkins.models import CheckIn
 
 from .consents import requires_formal_consent
 from .models import (
@@ -210,22 +209,11 @@ def shared_data(member: User, scopes: frozenset[str], now: datetime | None = Non
     now = now or timezone.now()
     data = SharedData()
     today = now.astimezone(member.zone).date()
-    checkin_scopes = scopes & {Scope.CHECKIN_STATUS, Scope.MOOD_CRAVING, Scope.USE, Scope.NOTES}
-    if checkin_scopes:
-        columns = ["local_date"]
-        if Scope.MOOD_CRAVING in scopes:
-            columns += ["mood", "craving"]
-        if Scope.USE in scopes:
-            columns += ["used"]
-        if Scope.NOTES in scopes:
-            columns += ["notes"]
-        rows = list(
-            CheckIn.objects.filter(
-                member=member, local_date__gt=today - timedelta(days=SHARED_DAYS)
-            )
-            .order_by("-local_date")
-            .values(*columns)
-        )
+    if scopes & {Scope.CHECKIN_STATUS, Scope.MOOD_CRAVING, Scope.USE, Scope.NOTES}:
+        # Imported here: the check-in app builds on this one, so a module-level import would cycle.
+        from checkins.selectors import shared_checkins
+
+        rows = shared_checkins(member, scopes, today=today, days=SHARED_DAYS)
         data.checked_in_today = any(r["local_date"] == today for r in rows)
         data.checkin_days = rows
     if Scope.CONTACTS in scopes:

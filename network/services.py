@@ -10,7 +10,7 @@ from datetime import date, datetime, time, timedelta
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Avg, Max, Q
+from django.db.models import Avg, Max, Prefetch, Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -50,6 +50,12 @@ class Access:
     consent: Consent | None
     scopes: frozenset[str]
 
+    @property
+    def is_clinical(self) -> bool:
+        """A verified therapist acting under a formal consent in force (access_for_tie only
+        returns a formal consent for a verified therapist on an active tie)."""
+        return self.consent is not None and self.consent.is_formal
+
 
 def access_for_tie(tie: Tie, viewer: User, *, now: datetime | None = None) -> Access:
     """What ``viewer`` may see through ``tie`` right now (empty scopes when nothing).
@@ -80,6 +86,23 @@ def shared_scopes(viewer: User, member: User) -> frozenset[str]:
         .first()
     )
     return access_for_tie(tie, viewer).scopes if tie else frozenset()
+
+
+def supporter_access(viewer: User, tie_id: uuid.UUID | str) -> Access | None:
+    """What ``viewer`` may see through tie ``tie_id`` now; None if they aren't its supporter.
+
+    For other apps acting on the supporter's side (a therapist scheduling a questionnaire):
+    the tie in any status, so a paused or ended tie gives empty scopes rather than None.
+    """
+    tie = (
+        Tie.objects.filter(pk=tie_id, supporter=viewer)
+        .select_related("member", "supporter__therapist_profile")
+        .prefetch_related(
+            Prefetch("consents", queryset=Consent.objects.filter(ended_at__isnull=True))
+        )
+        .first()
+    )
+    return access_for_tie(tie, viewer) if tie else None
 
 
 def record_disclosure(*, viewer: User, member: User, scope: str, action: str = "view") -> None:

@@ -8,6 +8,7 @@ from http import HTTPStatus
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
+from django.utils import timezone
 
 from checkins import services
 from checkins.exports import export_user_data
@@ -187,11 +188,22 @@ def therapist(make_user):
     return user
 
 
-def _tie(member, supporter, **fields):
+def _tie(member, supporter, *, consent=True, **fields):
+    """A therapist tie; with ``consent``, a formal consent in force for a year."""
+    from network.consents import consent_sign_part2
     from network.models import Role, Tie
 
     fields.setdefault("role", Role.THERAPIST)
-    return Tie.objects.create(member=member, supporter=supporter, **fields)
+    tie = Tie.objects.create(member=member, supporter=supporter, **fields)
+    if consent and tie.role == Role.THERAPIST:
+        consent_sign_part2(
+            tie=tie,
+            scopes=["checkin_status"],
+            purpose="Treatment",
+            signature_name="Sam Example",
+            expires_at=timezone.now() + datetime.timedelta(days=365),
+        )
+    return tie
 
 
 def _schedule_url(tie):
@@ -201,8 +213,11 @@ def _schedule_url(tie):
 def test_a_verified_therapist_can_schedule_for_their_client(client, member, therapist):
     tie = _tie(member, therapist)
     client.force_login(therapist)
+    page = client.get(reverse("network:supporting_member", args=[tie.pk])).content.decode()
+    assert _schedule_url(tie) in page  # the one supporter page offers it
     response = client.post(_schedule_url(tie), {"instrument": "barc10", "every_days": "30"})
     assert response.status_code == HTTPStatus.FOUND
+    assert response["Location"] == reverse("network:supporting_member", args=[tie.pk])
     schedule = QuestionnaireSchedule.objects.get(member=member)
     assert schedule.created_by == therapist
     client.force_login(member)
@@ -226,6 +241,8 @@ def test_scheduling_is_refused_to_everyone_else(client, member, therapist, make_
     for user, tie in refused:
         client.force_login(user)
         assert client.post(_schedule_url(tie), data).status_code == HTTPStatus.FORBIDDEN
+        page = client.get(reverse("network:supporting_member", args=[tie.pk])).content
+        assert _schedule_url(tie).encode() not in page
     # Neither the member nor a stranger can act through someone else's therapist tie.
     others_tie = _tie(make_user(), therapist)
     for user in (member, friend):
@@ -233,4 +250,23 @@ def test_scheduling_is_refused_to_everyone_else(client, member, therapist, make_
         assert client.post(_schedule_url(others_tie), data).status_code == HTTPStatus.NOT_FOUND
     client.logout()
     assert client.post(_schedule_url(others_tie), data).status_code == HTTPStatus.FOUND
+    assert not QuestionnaireSchedule.objects.exists()
+
+
+@pytest.mark.parametrize("ending", ["none", "expired", "revoked"])
+def test_a_therapist_without_a_consent_in_force_cannot_schedule(client, member, therapist, ending):
+    from network.consents import consent_revoke
+    from network.models import Consent
+
+    tie = _tie(member, therapist, consent=ending != "none")
+    if ending == "expired":
+        # Past its expiry but not yet swept by the daily job: still refused.
+        Consent.objects.filter(tie=tie).update(expires_at=timezone.now())
+    elif ending == "revoked":
+        consent_revoke(consent=Consent.objects.get(tie=tie))
+    client.force_login(therapist)
+    url = _schedule_url(tie)
+    assert client.post(url, {"instrument": "ucla3", "every_days": "7"}).status_code == 403
+    page = client.get(reverse("network:supporting_member", args=[tie.pk])).content
+    assert url.encode() not in page
     assert not QuestionnaireSchedule.objects.exists()

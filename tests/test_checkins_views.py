@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import html
 import uuid
 from http import HTTPStatus
 
@@ -13,7 +14,6 @@ from django.urls import reverse
 
 from checkins import selectors
 from checkins.models import CheckIn, QuestionnaireResponse, RiskEvent
-from network import services as network_services
 from network.models import Contact, ContactMethod, Role, Tie, TieStatus
 
 CALM = {"mood": "4", "craving": "2", "used": "no", "connectedness": "4"}
@@ -29,18 +29,6 @@ def tie(member, supporter):
     return Tie.objects.create(
         member=member, supporter=supporter, role=Role.SPONSOR, phone="555-0101"
     )
-
-
-@pytest.fixture
-def disclosures(monkeypatch):
-    """Record the access-log calls the views make (the log itself belongs to the network app)."""
-    calls = []
-
-    def record(*, viewer, member, scope, action="view"):
-        calls.append((viewer.pk, member.pk, str(scope), action))
-
-    monkeypatch.setattr(network_services, "record_disclosure", record)
-    return calls
 
 
 MEMBER_PAGES = [
@@ -176,11 +164,18 @@ def test_the_dashboard_shows_the_checkin_section(client, member):
     assert "in a row connecting with someone" in page
 
 
-# --- Shared view ----------------------------------------------------------------------------
+# --- What a supporter sees: one page, network:supporting_member ---------------------------
 
 
 def _shared_url(tie):
-    return reverse("checkins:shared", kwargs={"tie_id": tie.pk})
+    return reverse("network:supporting_member", kwargs={"tie_id": tie.pk})
+
+
+def _logged(member):
+    from network.models import DisclosureEvent
+
+    events = DisclosureEvent.objects.filter(member_ref=member.pk)
+    return sorted(events.values_list("scope", flat=True))
 
 
 def _checkin_today(member, **fields):
@@ -190,52 +185,55 @@ def _checkin_today(member, **fields):
     )
 
 
+def test_the_old_shared_address_leads_to_the_one_supporter_page(client, supporter, tie):
+    old = reverse("checkins:shared", kwargs={"tie_id": tie.pk})
+    assert "/accounts/login/" in client.get(old)["Location"]
+    client.force_login(supporter)
+    response = client.get(old)
+    assert response.status_code == HTTPStatus.FOUND and response["Location"] == _shared_url(tie)
+
+
 def test_shared_view_requires_login(client, tie):
     assert client.get(_shared_url(tie)).status_code == HTTPStatus.FOUND
 
 
-def test_shared_view_status_only_by_default_and_logged(client, member, supporter, tie, disclosures):
+def test_shared_view_status_only_by_default_and_logged(client, member, supporter, tie):
     _checkin_today(member)
     client.force_login(supporter)
     response = client.get(_shared_url(tie))
     page = response.content.decode()
     assert response.status_code == HTTPStatus.OK
-    assert "under their consent. Do not share it further." in page
-    assert "Sam" in page
-    assert "Checked in" in page
-    assert "Really struggling" not in page and "Low" not in page
-    assert "hard call" not in page
-    assert disclosures == [(supporter.pk, member.pk, "checkin_status", "view")]
+    assert "Confidential." in page  # the redisclosure notice
+    assert "Sam checked in today." in page
+    assert "Low" not in page and "hard call" not in page
+    assert _logged(member) == ["checkin_status"]
 
 
-def test_shared_view_shows_each_consented_scope_and_logs_each(
-    client, member, supporter, tie, disclosures
-):
+def test_shared_view_shows_each_consented_scope_and_logs_each_once(client, member, supporter, tie):
     tie.share_mood_craving = tie.share_use = tie.share_notes = True
     tie.save()
-    _checkin_today(member)
+    _checkin_today(member, gratitude="my sister")
     client.force_login(supporter)
     page = client.get(_shared_url(tie)).content.decode()
-    assert "Low" in page and "hard call" in page
-    assert {scope for _v, _m, scope, _a in disclosures} == {
-        "checkin_status",
-        "mood_craving",
-        "use",
-        "notes",
-    }
+    assert "Low (2)" in page and "hard call" in page and "Grateful for: my sister" in page
+    assert _logged(member) == ["checkin_status", "mood_craving", "notes", "use"]
 
 
-def test_supporter_without_consent_is_refused(client, member, supporter, tie, disclosures):
+def test_supporter_without_consent_sees_nothing_and_nothing_is_logged(
+    client, member, supporter, tie
+):
     tie.share_checkin_status = False
     tie.save()
     _checkin_today(member)
     client.force_login(supporter)
-    assert client.get(_shared_url(tie)).status_code == HTTPStatus.FORBIDDEN
-    assert disclosures == []
+    page = client.get(_shared_url(tie)).content.decode()
+    assert "shared anything beyond your connection" in html.unescape(page)
+    assert "checked in today" not in page and "hard call" not in page
+    assert _logged(member) == []
 
 
 @pytest.mark.parametrize("status", [TieStatus.PAUSED, TieStatus.ENDED])
-def test_paused_or_ended_consent_is_refused(client, member, make_user, status, disclosures):
+def test_paused_or_ended_tie_is_refused(client, member, make_user, status):
     therapist = make_user(display_name="Dr. Lee")
     tie = Tie.objects.create(
         member=member,
@@ -246,18 +244,28 @@ def test_paused_or_ended_consent_is_refused(client, member, make_user, status, d
     )
     _checkin_today(member)
     client.force_login(therapist)
-    assert client.get(_shared_url(tie)).status_code == HTTPStatus.FORBIDDEN
-    assert disclosures == []
+    assert client.get(_shared_url(tie)).status_code == HTTPStatus.NOT_FOUND
+    assert _logged(member) == []
 
 
-def test_other_people_cannot_use_the_tie_id(client, member, make_user, tie, disclosures):
+def test_other_people_cannot_use_the_tie_id(client, member, make_user, tie):
     _checkin_today(member)
     for person in (member, make_user()):
         client.force_login(person)
         assert client.get(_shared_url(tie)).status_code == HTTPStatus.NOT_FOUND
-    url = reverse("checkins:shared", kwargs={"tie_id": uuid.uuid4()})
+    url = reverse("network:supporting_member", kwargs={"tie_id": uuid.uuid4()})
     assert client.get(url).status_code == HTTPStatus.NOT_FOUND
-    assert disclosures == []
+    assert _logged(member) == []
+
+
+def test_shared_checkins_selector_reads_only_the_allowed_fields(member):
+    _checkin_today(member, gratitude="tea")
+    today = selectors.local_today(member)
+    assert selectors.shared_checkins(member, {"contacts"}, today=today, days=14) == []
+    (row,) = selectors.shared_checkins(member, {"checkin_status"}, today=today, days=14)
+    assert row == {"local_date": today}
+    (row,) = selectors.shared_checkins(member, {"mood_craving", "notes"}, today=today, days=14)
+    assert set(row) == {"local_date", "mood", "mood_label", "craving", "notes", "gratitude"}
 
 
 # --- History stays constant-query ----------------------------------------------------------

@@ -9,6 +9,8 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from checkins import selectors as checkins_selectors
+
 from ..accesslog import disclosures_append
 from ..consents import REDISCLOSURE_NOTICE, REDISCLOSURE_PLAIN
 from ..forms import EncouragementForm, SupporterContactForm
@@ -62,6 +64,8 @@ def supporting_member(request: HttpRequest, tie_id) -> HttpResponse:
         "notice": REDISCLOSURE_NOTICE,
         "notice_plain": REDISCLOSURE_PLAIN,
         "Scope": Scope,
+        # A verified therapist under a formal consent may suggest a questionnaire (checkins).
+        "schedule": checkins_selectors.schedule_options() if access.is_clinical else None,
     }
     return render(request, "network/supporting_member.html", context)
 
@@ -73,7 +77,7 @@ def supporting_export(request: HttpRequest, tie_id) -> HttpResponse:
     rows = []
     for day in data.checkin_days:
         for key, value in day.items():
-            if key != "local_date":
+            if key not in ("local_date", "mood_label"):
                 rows.append([day["local_date"].isoformat(), key, value])
     if Scope.CHECKIN_STATUS in access.scopes:
         today = timezone.now().astimezone(tie.member.zone).date()  # the member's day, not ours
