@@ -6,7 +6,7 @@ from typing import Any
 from django import forms
 
 from accounts.models import User
-from network.models import Tie
+from network import selectors as network_selectors
 
 from .instruments import InstrumentDefinition
 from .models import SCHEDULE_INTERVALS, CheckIn, Connectedness, Instrument, Mood, ReminderPreference
@@ -92,7 +92,7 @@ class CheckInForm(forms.ModelForm):
 
     def __init__(self, *args: Any, member: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        ties = Tie.objects.open().filter(member=member).select_related("supporter")
+        ties = network_selectors.open_ties_for(member)
         self.fields["connected_with"].choices = [
             (str(tie.pk), f"{tie.name} ({tie.get_role_display().lower()})") for tie in ties
         ] + [(MEETING, "A meeting")]

@@ -11,11 +11,11 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db.models import Count
 from django.utils import timezone
 
 from accounts.models import User
-from network.models import Contact, Role, Scope
+from network import selectors as network_selectors
+from network.models import Role, Scope
 
 from .models import (
     SCHEDULE_INTERVALS,
@@ -24,6 +24,7 @@ from .models import (
     Mood,
     QuestionnaireResponse,
     QuestionnaireSchedule,
+    ReminderPreference,
     RiskEvent,
     SobrietyPeriod,
 )
@@ -111,13 +112,7 @@ def counters(member: User, today: datetime.date | None = None) -> Counters:
             "local_date", flat=True
         )
     )
-    contacts_per_day = dict(
-        Contact.objects.confirmed()
-        .filter(member=member, local_date__lte=today)
-        .values("local_date")
-        .annotate(n=Count("id"))
-        .values_list("local_date", "n")
-    )
+    contacts_per_day = network_selectors.confirmed_contacts_per_day(member, today)
     period = SobrietyPeriod.objects.current().filter(member=member).first()
     checkin_current, checkin_longest = streaks(checkin_dates, today)
     connection_current, connection_longest = streaks(contacts_per_day, today)
@@ -221,11 +216,7 @@ def history(member: User, today: datetime.date, days: int) -> History:
             "member_id",
         )
     )
-    rows = (
-        Contact.objects.confirmed()
-        .filter(member=member, local_date__range=(week_start(start), today))
-        .values_list("local_date", "tie__role")
-    )
+    rows = network_selectors.confirmed_contact_roles(member, week_start(start), today)
     by_week: dict[datetime.date, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     contact_dates = set()
     for day, role in rows:
@@ -357,3 +348,14 @@ def shared_checkins(
 def schedule_options() -> dict[str, list[tuple]]:
     """The questionnaires a therapist can schedule and how often, as plain choices."""
     return {"instruments": list(Instrument.choices), "intervals": list(SCHEDULE_INTERVALS)}
+
+
+def quiet_hours_for(user_ids: Iterable[int]) -> dict[int, tuple[datetime.time, datetime.time]]:
+    """Each user's quiet hours (start, end) as they set them; users who never did are left out,
+    so callers apply the defaults. One query."""
+    return {
+        row["member_id"]: (row["quiet_start"], row["quiet_end"])
+        for row in ReminderPreference.objects.filter(member_id__in=list(user_ids)).values(
+            "member_id", "quiet_start", "quiet_end"
+        )
+    }

@@ -70,6 +70,32 @@ def checkin_contacts_on(member: User, local_date: date) -> tuple[list[str], bool
     return tie_ids, meeting
 
 
+def confirmed_contacts_per_day(member: User, until: date) -> dict[date, int]:
+    """How many confirmed contacts the member had on each local date up to ``until``. One query."""
+    return dict(
+        Contact.objects.confirmed()
+        .filter(member=member, local_date__lte=until)
+        .values("local_date")
+        .annotate(n=Count("id"))
+        .values_list("local_date", "n")
+    )
+
+
+def confirmed_contact_roles(member: User, start: date, end: date) -> list[tuple[date, str | None]]:
+    """(local date, role of the tie or None for a tie-less meeting) for each confirmed contact
+    between ``start`` and ``end``. One query; names never leave this app."""
+    return list(
+        Contact.objects.confirmed()
+        .filter(member=member, local_date__range=(start, end))
+        .values_list("local_date", "tie__role")
+    )
+
+
+def open_ties_for(member: User) -> list[Tie]:
+    """The member's invited, active and paused ties with supporters loaded, oldest first."""
+    return list(Tie.objects.open().filter(member=member).select_related("supporter"))
+
+
 @dataclass
 class Health:
     size: int

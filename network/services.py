@@ -15,7 +15,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
-from checkins.models import ReminderPreference
 from nudges.models import Kind
 
 from .accesslog import disclosures_append
@@ -545,12 +544,10 @@ def suggest_reach_out(
         ),
     )
     ties = list(ties)
-    quiet = {
-        row["member_id"]: (row["quiet_start"], row["quiet_end"])
-        for row in ReminderPreference.objects.filter(
-            member_id__in=[t.supporter_id for t in ties if t.supporter_id]
-        ).values("member_id", "quiet_start", "quiet_end")
-    }
+    # Imported here: the check-in app builds on this one, so a module-level import would cycle.
+    from checkins.selectors import quiet_hours_for
+
+    quiet = quiet_hours_for(t.supporter_id for t in ties if t.supporter_id)
     suggestions = []
     for tie in ties:
         in_quiet = False
