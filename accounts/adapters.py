@@ -35,6 +35,16 @@ class AccountAdapter(DefaultAccountAdapter):
                 raise PermissionDenied("Unable to determine client IP address") from None
             return ip
 
+    def get_login_redirect_url(self, request: HttpRequest) -> str:
+        """After login, back to an invitation the person opened before they had an account.
+
+        Only used when the login carries no ``?next=`` of its own (allauth checks that first),
+        e.g. when the email was verified in another browser and the session lost the flow.
+        """
+        from network.invitations import pending_invitation_take  # accounts is below network
+
+        return pending_invitation_take(request.session) or super().get_login_redirect_url(request)
+
     def get_reauthentication_methods(self, user: AbstractBaseUser | AnonymousUser) -> list[dict]:
         """Ask people who set up two-factor authentication for that factor first.
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import MutableMapping
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -263,3 +265,30 @@ def invitations_expire(*, now: datetime | None = None) -> int:
     return Invitation.objects.filter(status=InvitationStatus.PENDING, expires_at__lte=now).update(
         status=InvitationStatus.EXPIRED
     )
+
+
+# --- Finding the way back after sign-up --------------------------------------------------------
+# An invitee without an account signs up, verifies their email (maybe in another browser, from
+# their mail app) and logs in. allauth keeps ``?next=`` only within one flow, so the open
+# invitation is also remembered in the invitee's (server-side) session.
+
+PENDING_SESSION_KEY = "network:pending_invitation"
+
+
+def pending_invitation_remember(session: MutableMapping[str, Any], token: str) -> None:
+    session[PENDING_SESSION_KEY] = token
+
+
+def pending_invitation_forget(session: MutableMapping[str, Any]) -> None:
+    session.pop(PENDING_SESSION_KEY, None)
+
+
+def pending_invitation_take(session: MutableMapping[str, Any]) -> str | None:
+    """The address of the invitation remembered in ``session`` if it can still be answered.
+
+    Taken once: a later login goes to the usual place even if the invitee didn't answer.
+    """
+    token = session.pop(PENDING_SESSION_KEY, None)
+    if not token or unusable_reason(invitation_by_token(token)):
+        return None
+    return reverse("network:invitation_respond", args=[token])

@@ -73,6 +73,10 @@ def invitation_respond(request: HttpRequest, token: str) -> HttpResponse:
     """The invitee's page. Before acceptance it shows only the member's name and message."""
     invitation = inv.invitation_by_token(token)
     problem = inv.unusable_reason(invitation)
+    if problem:
+        inv.pending_invitation_forget(request.session)
+    elif not request.user.is_authenticated:
+        inv.pending_invitation_remember(request.session, token)
     if request.method == "POST" and not problem:
         if not request.user.is_authenticated:
             return redirect(f"{reverse('account_login')}?next={request.path}")
@@ -80,10 +84,12 @@ def invitation_respond(request: HttpRequest, token: str) -> HttpResponse:
         try:
             if answer == "accept":
                 tie = inv.invitation_accept(token=token, user=request.user)
+                inv.pending_invitation_forget(request.session)
                 messages.success(request, f"You're now supporting {tie.member.display_name}.")
                 return redirect("network:supporting")
             if answer == "decline":
                 inv.invitation_decline(token=token, user=request.user)
+                inv.pending_invitation_forget(request.session)
                 messages.success(request, "You declined the invitation.")
                 return redirect("dashboard")
             problem = "Please choose accept or decline."
