@@ -39,11 +39,12 @@ class ContactMethod(models.TextChoices):
     IN_PERSON = "in_person", "In person"
     VIDEO = "video", "Video"
     MEETING = "meeting", "Meeting"
-    # A check-in asks only "who", not "how": the way is recorded as not said rather than guessed.
-    UNSPECIFIED = "unspecified", "Way not noted"
+    # A check-in asks only "who", not "how": the way is left unsaid rather than guessed, and
+    # reads as "In touch with …". Never counted as in person.
+    UNSPECIFIED = "unspecified", "In touch"
 
 
-# The ways a person can choose when logging a contact by hand (never "not noted").
+# The ways a person can choose when logging a contact by hand (everything but "unspecified").
 LOGGABLE_METHODS = [(v, label) for v, label in ContactMethod.choices if v != "unspecified"]
 
 

@@ -251,6 +251,8 @@ def shared_data(member: User, scopes: frozenset[str], now: datetime | None = Non
             .order_by("-occurred_at")
             .values("local_date", "method", "tie__role", "helped")[:50]
         )
+        for contact in data.contacts:
+            contact["method_label"] = ContactMethod(contact["method"]).label
     return data
 
 

@@ -253,3 +253,16 @@ def test_way_not_noted_is_never_offered_when_logging_by_hand(client, member, mar
     assert not Contact.objects.exists()
     page = client.get(reverse("network:contacts")).content.decode()
     assert 'value="unspecified"' not in page
+
+
+def test_a_supporter_sees_the_way_in_words(client, member, maria):
+    from network.services import contacts_sync_from_checkin
+
+    tie = _tie(member, maria)
+    tie.share_contacts = True
+    tie.save()
+    today = timezone.now().astimezone(member.zone).date()
+    contacts_sync_from_checkin(member=member, local_date=today, tie_ids=[tie.pk], meeting=False)
+    client.force_login(maria)
+    page = client.get(reverse("network:supporting_member", args=[tie.pk])).content.decode()
+    assert "In touch with their sponsor" in page and "unspecified" not in page

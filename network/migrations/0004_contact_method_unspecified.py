@@ -13,6 +13,6 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='contact',
             name='method',
-            field=models.CharField(choices=[('call', 'Call'), ('text', 'Text'), ('in_person', 'In person'), ('video', 'Video'), ('meeting', 'Meeting'), ('unspecified', 'Way not noted')], max_length=16),
+            field=models.CharField(choices=[('call', 'Call'), ('text', 'Text'), ('in_person', 'In person'), ('video', 'Video'), ('meeting', 'Meeting'), ('unspecified', 'In touch')], max_length=16),
         ),
     ]
