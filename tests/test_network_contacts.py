@@ -266,3 +266,32 @@ def test_a_supporter_sees_the_way_in_words(client, member, maria):
     client.force_login(maria)
     page = client.get(reverse("network:supporting_member", args=[tie.pk])).content.decode()
     assert "In touch with their sponsor" in page and "unspecified" not in page
+
+
+def test_the_migration_forgets_only_guessed_ways_of_checkin_contacts(member, maria):
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("network.migrations.0005_checkin_contacts_way_unspecified")
+    sponsor = _tie(member, maria)
+    group = Tie.objects.create(member=member, offline_name="Home group", role=Role.GROUP)
+    today = timezone.now().astimezone(member.zone).date()
+
+    def add(tie, method, source):
+        return Contact.objects.create(
+            member=member, tie=tie, method=method, local_date=today, source=source
+        )
+
+    guessed = add(sponsor, ContactMethod.IN_PERSON, Contact.Source.CHECKIN)
+    by_hand = add(sponsor, ContactMethod.IN_PERSON, Contact.Source.MANUAL)
+    group_meeting = add(group, ContactMethod.MEETING, Contact.Source.CHECKIN)
+    meeting = add(None, ContactMethod.MEETING, Contact.Source.CHECKIN)
+    migration.forget_guessed_ways(apps, None)
+    methods = {c.pk: c.method for c in Contact.objects.all()}
+    assert methods == {
+        guessed.pk: ContactMethod.UNSPECIFIED,
+        by_hand.pk: ContactMethod.IN_PERSON,
+        group_meeting.pk: ContactMethod.MEETING,
+        meeting.pk: ContactMethod.MEETING,
+    }
