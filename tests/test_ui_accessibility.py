@@ -49,6 +49,7 @@ class PageFacts(HTMLParser):
     describedby: list[str] = field(default_factory=list)
     svgs: list[dict] = field(default_factory=list)  # outermost, not aria-hidden
     nameless_buttons: int = 0
+    helptexts: list[str] = field(default_factory=list)  # their ids ("" when they have none)
 
     def __post_init__(self) -> None:
         super().__init__(convert_charrefs=True)
@@ -64,6 +65,8 @@ class PageFacts(HTMLParser):
             self.ids.append(attrs["id"])
         if "style" in attrs:
             self.styled.append(tag)
+        if "helptext" in attrs.get("class", "").split():
+            self.helptexts.append(attrs.get("id", ""))
         if attrs.get("aria-describedby"):
             self.describedby.extend(attrs["aria-describedby"].split())
         if tag == "html":
@@ -145,6 +148,9 @@ def problems(html: str) -> list[str]:
     for target in facts.describedby:
         if target not in ids:
             found.append(f"aria-describedby points at missing id {target!r}")
+    for help_id in facts.helptexts:
+        if help_id not in facts.describedby:
+            found.append(f"help text {help_id or '(no id)'} not tied to its field")
     if facts.styled:
         found.append(f"style= attributes on {facts.styled}")
     if facts.inline_scripts:
@@ -354,7 +360,8 @@ def test_the_checker_itself_catches_the_problems_it_claims_to():
         '<html><body><h1>A</h1><h3>skipped</h3><h1>B</h1><input name="q">'
         '<p style="color:red" id="x"></p><span id="x"></span><script>alert(1)</script>'
         '<svg viewBox="0 0 1 1"><rect/></svg><button></button>'
-        '<input aria-describedby="nowhere" aria-label="ok"></body></html>'
+        '<input aria-describedby="nowhere" aria-label="ok"><span class="helptext">Hi</span>'
+        "</body></html>"
     )
     found = " | ".join(problems(bad))
     for expected in (
@@ -370,11 +377,13 @@ def test_the_checker_itself_catches_the_problems_it_claims_to():
         "without a <title>",
         "button(s) without a name",
         "missing id 'nowhere'",
+        "help text (no id) not tied",
     ):
         assert expected in found
     good = (
         '<html lang="en"><body><main><h1>A</h1><h2>B</h2><label for="q">Q</label>'
-        '<input id="q" name="q"><label>Wrapped <input name="w"></label>'
+        '<input id="q" name="q" aria-describedby="h"><span class="helptext" id="h">Hi</span>'
+        '<label>Wrapped <input name="w"></label>'
         '<script type="application/json" id="d">{}</script><script src="/s.js"></script>'
         '<svg role="img" aria-labelledby="t"><title id="t">Chart</title></svg>'
         '<svg aria-hidden="true"></svg></main></body></html>'
