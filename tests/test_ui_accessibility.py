@@ -267,6 +267,9 @@ def member_urls(cast: Cast) -> list[str]:
         "network:encouragements",
         "network:supporting",
         "crisis",
+        "account_email",
+        "account_change_password",
+        "mfa_index",
     ]
     extra = [
         reverse("checkins:history") + "?days=365",
