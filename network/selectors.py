@@ -24,14 +24,16 @@ from .models import (
 )
 from .services import access_for_tie
 
-# Colour-blind-safe palette (Okabe–Ito), one colour per role; the legend names each.
+# One colour per role, each at least 3:1 against the page background (WCAG non-text
+# contrast); the legend and the text list name each role, so colour is never the only cue.
+# The History chart uses the same colours (checkins/static/checkins/checkins.css, .role-*).
 ROLE_COLOURS = {
-    Role.THERAPIST: "#0072B2",
-    Role.SPONSOR: "#D55E00",
-    Role.FAMILY: "#009E73",
-    Role.FRIEND: "#CC79A7",
-    Role.PEER: "#E69F00",
-    Role.GROUP: "#56B4E9",
+    Role.THERAPIST: "#1D5C4B",
+    Role.SPONSOR: "#B3470B",
+    Role.FAMILY: "#3D5A98",
+    Role.FRIEND: "#7A4E9A",
+    Role.PEER: "#2F7D8C",
+    Role.GROUP: "#6B6B2A",
 }
 ACCESS_LOG_YEARS = 3
 

@@ -187,7 +187,7 @@ def test_network_page_draws_the_circle_with_a_text_alternative(client, member, m
     body = client.get(reverse("network:home")).content.decode()
     assert 'role="img"' in body and "<desc" in body
     assert body.count("<line ") == 2
-    assert 'stroke="#D55E00"' in body and 'stroke="#009E73"' in body  # sponsor, family
+    assert 'stroke="#B3470B"' in body and 'stroke="#3D5A98"' in body  # sponsor, family
     assert 'stroke-width="1.6"' in body and 'stroke-width="1.0"' in body  # weight by contact
     assert "Maria" in body and "Grandma" in body and "Active ties</dt><dd>2" in body
     assert "style=" not in body and "<script>" not in body
