@@ -23,3 +23,20 @@ def test_dashboard_requires_login(client, member):
     assert client.get(reverse("dashboard")).status_code == 302
     client.force_login(member)
     assert client.get(reverse("dashboard")).status_code == 200
+
+
+@pytest.mark.django_db
+def test_dashboard_prompts_a_specific_person_and_lists_people_i_support(client, make_user):
+    from network.models import Role, Tie
+
+    sam = make_user(display_name="Sam")
+    maria = make_user(display_name="Maria")
+    Tie.objects.create(member=sam, supporter=maria, role=Role.SPONSOR, phone="+15551234567")
+    client.force_login(sam)
+    body = client.get(reverse("dashboard")).content.decode()
+    assert "Maria" in body and 'href="tel:+15551234567"' in body
+    assert "People you support" not in body
+
+    client.force_login(maria)
+    body = client.get(reverse("dashboard")).content.decode()
+    assert "People you support" in body and "Sam" in body

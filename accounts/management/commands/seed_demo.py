@@ -66,7 +66,7 @@ def seed() -> list[tuple[str, str]]:
     ReminderPreference.objects.get_or_create(member=sam)
     people = {}
     ties = {}
-    for key, name, role, label, ease, reach, has_account in SAMS_NETWORK:
+    for n, (key, name, role, label, ease, reach, has_account) in enumerate(SAMS_NETWORK):
         supporter = demo_user(key, name, password_hash) if has_account else None
         people[key] = supporter
         tie = Tie.objects.filter(member=sam, relationship_label=label).first()
@@ -79,6 +79,8 @@ def seed() -> list[tuple[str, str]]:
                 relationship_label=label,
                 ease=ease,
                 reach_methods=[ReachMethod(r).value for r in reach],
+                # 555-01xx numbers are reserved for fiction.
+                phone=f"+1-555-01{n:02d}" if {"call", "text"} & set(reach) else "",
             )
         if role == Role.THERAPIST:
             sign_therapy_consent(tie)
