@@ -13,12 +13,25 @@ import environ
 from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
+from environ.fileaware_mapping import FileAwareMapping
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
-# Every variable can also come from a file named by <NAME>_FILE (Docker/Kubernetes secrets),
-# e.g. SECRET_KEY_FILE=/run/secrets/secret_key.
-env = environ.FileAwareEnv()
+
+class _SecretFiles(FileAwareMapping):
+    """Every variable can also come from a file named by <NAME>_FILE (Docker/Kubernetes
+    secrets), e.g. SECRET_KEY_FILE=/run/secrets/secret_key. The newline that `echo` leaves at
+    the end of such a file is not part of the value."""
+
+    def __getitem__(self, key: str) -> str:
+        return super().__getitem__(key).rstrip("\r\n")
+
+
+class _Env(environ.Env):
+    ENVIRON = _SecretFiles()
+
+
+env = _Env()
 # A local .env is convenient for development; it is git-ignored and never required.
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
