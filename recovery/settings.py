@@ -297,7 +297,10 @@ CRISIS_RESOURCES = json.loads(
 )
 
 # --- Celery ----------------------------------------------------------------------------
-CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="") or REDIS_URL or "filesystem://"
+# "localhost" only keeps kombu from warning that the file broker URL names no host.
+CELERY_BROKER_URL = (
+    env.str("CELERY_BROKER_URL", default="") or REDIS_URL or "filesystem://localhost/"
+)
 if CELERY_BROKER_URL.startswith("filesystem://"):
     # Embedded default: kombu's filesystem transport, so a worker runs without Redis.
     _broker_dir = VAR_DIR / "broker"

@@ -23,7 +23,7 @@ from django.utils import timezone
 from accounts.tasks import clear_expired_sessions
 from recovery.celery import app, ping
 
-assert app.conf.broker_url == "filesystem://", app.conf.broker_url
+assert app.conf.broker_url == "filesystem://localhost/", app.conf.broker_url
 print("ping:", ping.delay().get(timeout=60))
 
 yesterday = timezone.now() - timedelta(days=1)

@@ -41,7 +41,7 @@ def test_debug_runs_without_any_variables_on_the_embedded_defaults(tmp_path):
     )
     assert values["DATABASES"]["default"]["ENGINE"] == "django.db.backends.sqlite3"
     assert values["DATABASES"]["default"]["NAME"] == str(tmp_path / "ratpark.sqlite3")
-    assert values["CELERY_BROKER_URL"] == "filesystem://"
+    assert values["CELERY_BROKER_URL"] == "filesystem://localhost/"
     assert values["CELERY_RESULT_BACKEND"] == f"file://{tmp_path}/results"
     assert values["CACHES"]["default"]["LOCATION"] == str(tmp_path / "cache")
     assert values["SESSION_COOKIE_SECURE"] is False
