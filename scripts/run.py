@@ -1,8 +1,8 @@
 """Start the Procfile.dev processes (web, worker, beat) for `make run`; Ctrl-C stops them all.
 
 This is `honcho -f Procfile.dev start` with a longer grace period. On the embedded file broker
-a Celery worker needs about 6 seconds for a warm shutdown (it finishes two 2-second polling
-cycles, then stops its pool); honcho's own 5 seconds would SIGKILL it half-way.
+a Celery worker needs 5 to 6 seconds for a warm shutdown (it finishes up to two 2-second
+polling cycles, then stops its pool); honcho's own 5 seconds would often SIGKILL it half-way.
 """
 
 from __future__ import annotations
