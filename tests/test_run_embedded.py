@@ -7,7 +7,7 @@ import sys
 import pytest
 
 from .processes import procfile_command, running, wait_for_log
-from .settings_probe import base_env, run
+from .settings_probe import ROOT, base_env, run
 
 pytestmark = pytest.mark.slow
 
@@ -55,3 +55,6 @@ def test_a_worker_on_the_file_broker_runs_tasks_without_redis(tmp_path):
     assert "recovery.ping" in log.read_text()
     assert (var_dir / "results").is_dir() and any((var_dir / "results").iterdir())
     assert (var_dir / "ratpark.sqlite3").is_file()
+    # Every file the broker writes stays under RATPARK_VAR_DIR, none in the checkout.
+    assert any((var_dir / "broker" / "control").iterdir())
+    assert not (ROOT / "control").exists()
