@@ -17,6 +17,7 @@ from celery import Celery
 from django.conf import settings
 
 from .settings_probe import ROOT
+from .settings_probe import settings_variables as read_variables
 
 APP_SERVICES = ("migrate", "web", "worker", "beat")
 _INTERPOLATION = re.compile(r"\$\{(?P<name>[A-Z0-9_]+)(?::?(?P<op>[-?])(?P<arg>[^}]*))?\}")
@@ -45,9 +46,7 @@ def services(compose) -> dict:
 
 @pytest.fixture(scope="module")
 def settings_variables() -> set[str]:
-    """Every environment variable recovery/settings.py reads."""
-    source = (ROOT / "recovery" / "settings.py").read_text()
-    names = set(re.findall(r"\benv(?:\.\w+)?\(\s*\"([A-Z][A-Z0-9_]*)\"", source))
+    names = read_variables()
     assert {"SECRET_KEY", "DATABASE_URL", "REDIS_URL", "DEBUG"} <= names
     return names
 
@@ -201,3 +200,11 @@ def test_the_docker_build_context_leaves_out_local_state_and_secrets():
     ignored = (ROOT / ".dockerignore").read_text().split()
     for entry in (".env", ".venv", "var", ".git", "staticfiles"):
         assert entry in ignored, entry
+
+
+def test_every_variable_compose_interpolates_is_documented():
+    guide = (ROOT / "docs" / "deploy.md").read_text()
+    documented = set(re.findall(r"^\| `([A-Z][A-Z0-9_]*)` \|", guide, re.M))
+    used = {m["name"] for m in _INTERPOLATION.finditer((ROOT / "docker-compose.yml").read_text())}
+    assert used
+    assert used - documented == set()

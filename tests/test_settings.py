@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 import sys
 
 from django.db import connection
 
-from .settings_probe import base_env, production_env, run, settings_for
+from .settings_probe import ROOT, base_env, production_env, run, settings_for, settings_variables
 
 
 def test_deploy_check_is_clean_with_production_variables(tmp_path):
@@ -134,3 +135,13 @@ def test_behind_a_tls_proxy_the_forwarded_headers_are_trusted(tmp_path):
     )
     assert values["SECURE_PROXY_SSL_HEADER"] == ["HTTP_X_FORWARDED_PROTO", "https"]
     assert values["ALLAUTH_TRUSTED_PROXY_COUNT"] == 1
+
+
+def test_the_deploy_guide_documents_every_variable_and_only_those():
+    guide = (ROOT / "docs" / "deploy.md").read_text()
+    rows = re.findall(r"^\| `([A-Z][A-Z0-9_]*)` \| [^|]+ \| ([^|]+) \|$", guide, re.M)
+    documented = {name for name, _ in rows}
+    compose_only = {name for name, meaning in rows if meaning.startswith("Compose only")}
+    assert settings_variables() - documented == set()
+    # gunicorn reads WEB_CONCURRENCY itself.
+    assert documented - settings_variables() == compose_only | {"WEB_CONCURRENCY"}
