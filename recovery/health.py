@@ -15,14 +15,24 @@ if TYPE_CHECKING:
 HEALTHZ_PATH = "/healthz"
 # Both checks together must answer well inside a load balancer's probe timeout.
 BROKER_TIMEOUT_SECONDS = 2.0
+DATABASE_TIMEOUT_SECONDS = 2.0
 
 
-def check_database() -> str | None:
-    """Return None when the database answers, else a short error description."""
+def check_database(timeout: float = DATABASE_TIMEOUT_SECONDS) -> str | None:
+    """Return None when the database answers, else a short error description.
+
+    With psycopg's pool, ask the pool directly with a short wait: a request would wait the
+    pool's full timeout (10 s) for a connection to a database that is down.
+    """
     try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-            cursor.fetchone()
+        pool = getattr(connection, "pool", None)
+        if pool is not None:
+            with pool.connection(timeout=timeout) as conn:
+                conn.execute("SELECT 1").fetchone()
+        else:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT 1")
+                cursor.fetchone()
     except Exception as exc:  # any failure means "unhealthy", whatever the driver raised
         return type(exc).__name__
     return None

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import socket
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from http import HTTPStatus
@@ -12,6 +14,8 @@ from http import HTTPStatus
 import pytest
 
 from recovery.celery import app as celery_app
+
+from .settings_probe import production_env, run
 
 pytestmark = pytest.mark.django_db
 
@@ -129,3 +133,25 @@ def test_it_answers_probes_by_ip_address_over_plain_http(client, settings):
 def test_it_allows_head_but_not_post(client):
     assert client.head("/healthz").status_code == HTTPStatus.OK
     assert client.post("/healthz").status_code == HTTPStatus.METHOD_NOT_ALLOWED
+
+
+def test_it_answers_503_quickly_when_the_database_is_down(tmp_path):
+    # Settings are read once per process: a server whose database URL points at nothing.
+    script = """
+import json, time
+import django
+django.setup()
+from django.test import Client
+started = time.monotonic()
+response = Client().get("/healthz")
+elapsed = time.monotonic() - started
+print(json.dumps({"status": response.status_code, "body": response.json(), "elapsed": elapsed}))
+"""
+    env = production_env(tmp_path, DATABASE_URL="postgres://postgres@127.0.0.1:1/ratpark")
+    result = run([sys.executable, "-c", script], env)
+    assert result.returncode == 0, result.stderr
+    outcome = json.loads(result.stdout.strip().splitlines()[-1])
+    assert outcome["status"] == HTTPStatus.SERVICE_UNAVAILABLE
+    assert outcome["body"]["database"] != "ok"
+    assert outcome["body"]["broker"] == "ok"
+    assert outcome["elapsed"] < PROBE_BUDGET_SECONDS

@@ -63,6 +63,7 @@ def test_a_postgres_url_gets_the_psycopg_pool(tmp_path):
     database = pooled["DATABASES"]["default"]
     assert database["ENGINE"] == "django.db.backends.postgresql"
     assert database["OPTIONS"]["pool"] == {"min_size": 1, "max_size": 4, "timeout": 10}
+    assert database["OPTIONS"]["connect_timeout"] == 5
     # Django refuses persistent connections together with a pool.
     assert database["CONN_MAX_AGE"] == 0
 
