@@ -111,6 +111,7 @@ def test_app_services_wait_for_healthy_backing_services(services):
         assert depends["migrate"]["condition"] == "service_completed_successfully"
     assert _command(services["migrate"])[-3:] == ["manage.py", "migrate", "--no-input"]
     assert services["migrate"]["restart"] == "no"
+    assert set(services["migrate"]["depends_on"]) == {"postgres"}
 
 
 def test_the_web_command_serves_the_wsgi_application_that_exists(services):
