@@ -27,6 +27,7 @@ def check_database(timeout: float = DATABASE_TIMEOUT_SECONDS) -> str | None:
     try:
         pool = getattr(connection, "pool", None)
         if pool is not None:
+            pool.open()  # as Django does on first use; a no-op once open
             with pool.connection(timeout=timeout) as conn:
                 conn.execute("SELECT 1").fetchone()
         else:
