@@ -96,3 +96,19 @@ def wait_for_http(url: str, process: subprocess.Popen, log: Path, timeout: float
         except OSError:
             time.sleep(0.2)
     raise AssertionError(f"{url} did not answer in {timeout}s:\n{log.read_text()[-4000:]}")
+
+
+def live_processes_in_group(pgid: int) -> list[str]:
+    """Command names of the processes in a process group that still run (zombies excluded)."""
+    live = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:  # the process ended while we looked
+            continue
+        # "pid (comm) state ppid pgrp …"; comm may contain spaces and parentheses.
+        comm, rest = text[text.index("(") + 1 : text.rindex(")")], text[text.rindex(")") + 2 :]
+        state, _ppid, pgrp = rest.split()[:3]
+        if int(pgrp) == pgid and state != "Z":
+            live.append(comm)
+    return live

@@ -2,11 +2,25 @@
 
 from __future__ import annotations
 
+import os
+import re
+import signal
 import sys
+import time
+from http import HTTPStatus
+from pathlib import Path
 
 import pytest
 
-from .processes import procfile_command, running, wait_for_log
+from .processes import (
+    free_port,
+    http_get,
+    live_processes_in_group,
+    procfile_command,
+    running,
+    wait_for_http,
+    wait_for_log,
+)
 from .settings_probe import ROOT, base_env, run
 
 pytestmark = pytest.mark.slow
@@ -36,13 +50,19 @@ print("sessions left:", Session.objects.count())
 """
 
 
-def test_a_worker_on_the_file_broker_runs_tasks_without_redis(tmp_path):
-    var_dir = tmp_path / "var"
+@pytest.fixture(scope="module")
+def embedded(tmp_path_factory) -> tuple[Path, dict[str, str]]:
+    """A migrated SQLite database in a fresh RATPARK_VAR_DIR, as `make run` prepares it."""
+    var_dir = tmp_path_factory.mktemp("embedded") / "var"
     # Only what `make run` sets: no REDIS_URL, no DATABASE_URL from the test process.
     env = base_env(var_dir, DEBUG="true")
     migrate = run([sys.executable, "manage.py", "migrate", "--no-input", "-v", "0"], env, 180)
     assert migrate.returncode == 0, migrate.stderr
+    return var_dir, env
 
+
+def test_a_worker_on_the_file_broker_runs_tasks_without_redis(embedded, tmp_path):
+    var_dir, env = embedded
     log = tmp_path / "worker.log"
     with running(procfile_command("worker"), env, log) as worker:
         wait_for_log(worker, log, "ready.")
@@ -58,3 +78,41 @@ def test_a_worker_on_the_file_broker_runs_tasks_without_redis(tmp_path):
     # Every file the broker writes stays under RATPARK_VAR_DIR, none in the checkout.
     assert any((var_dir / "broker" / "control").iterdir())
     assert not (ROOT / "control").exists()
+
+
+def test_ctrl_c_stops_web_worker_and_beat_cleanly(embedded, tmp_path):
+    """What `make run` starts after migrating: scripts/run.py (honcho) with Procfile.dev."""
+    if not (ROOT / ".venv" / "bin" / "celery").exists():
+        pytest.skip("Procfile.dev runs from .venv/, which `make test` creates")
+    _, env = embedded
+    port = free_port()
+    log = tmp_path / "run.log"
+    with running([sys.executable, "scripts/run.py"], {**env, "PORT": str(port)}, log) as honcho:
+        wait_for_http(f"http://127.0.0.1:{port}/healthz", honcho, log)
+        wait_for_log(honcho, log, "celery@")  # the worker's banner
+        wait_for_log(honcho, log, "ready.")
+        wait_for_log(honcho, log, "beat: Starting")
+        status, _, body = http_get(f"http://127.0.0.1:{port}/")
+        assert status == HTTPStatus.OK
+        assert b"tel:988" in body
+
+        started = {
+            name: int(pid)
+            for name, pid in re.findall(r"(\w+)\.1 started \(pid=(\d+)\)", log.read_text())
+        }
+        assert set(started) == {"web", "worker", "beat"}
+
+        # Ctrl-C in a terminal signals the foreground group; honcho leads it here.
+        os.kill(honcho.pid, signal.SIGINT)
+        begun = time.monotonic()
+        honcho.wait(timeout=30)
+        stopped_after = time.monotonic() - begun
+
+    output = log.read_text()
+    assert "SIGKILL" not in output, output[-3000:]
+    assert "exited with" not in output, output[-3000:]
+    # Every process group honcho made (each command with its children) is gone. A zombie
+    # may linger until init reaps it; it runs nothing.
+    for name, pid in started.items():
+        assert live_processes_in_group(pid) == [], name
+    assert stopped_after < 15
