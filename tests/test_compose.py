@@ -9,6 +9,8 @@ from __future__ import annotations
 import importlib
 import json
 import re
+import secrets
+import sys
 from urllib.parse import urlparse
 
 import pytest
@@ -16,7 +18,7 @@ import yaml
 from celery import Celery
 from django.conf import settings
 
-from .settings_probe import ROOT
+from .settings_probe import ROOT, base_env, run
 from .settings_probe import settings_variables as read_variables
 
 APP_SERVICES = ("migrate", "web", "worker", "beat")
@@ -209,3 +211,12 @@ def test_every_variable_compose_interpolates_is_documented():
     used = {m["name"] for m in _INTERPOLATION.finditer((ROOT / "docker-compose.yml").read_text())}
     assert used
     assert used - documented == set()
+
+
+def test_the_compose_environment_passes_the_deploy_check(services, tmp_path):
+    env = base_env(tmp_path, **_environment(services["web"]))
+    env["SECRET_KEY"] = secrets.token_urlsafe(50)
+    # The check reads settings only; it connects to neither PostgreSQL nor Redis.
+    result = run([sys.executable, "manage.py", "check", "--deploy", "--fail-level", "DEBUG"], env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout + result.stderr
