@@ -34,6 +34,8 @@ def test_a_task_is_acknowledged_only_after_it_ran():
     assert conf.task_reject_on_worker_lost is True
     # One message at a time per process, so a dying worker holds back no one else's work.
     assert conf.worker_prefetch_multiplier == 1
+    # Redelivered after a broker outage anyway, so the running copy is stopped, not doubled.
+    assert conf.worker_cancel_long_running_tasks_on_connection_loss is True
 
 
 def test_tasks_have_time_limits_with_a_soft_warning_first():
