@@ -357,6 +357,8 @@ CELERY_TASK_TIME_LIMIT = 5 * 60
 CELERY_WORKER_MAX_TASKS_PER_CHILD = 1000
 CELERY_WORKER_MAX_MEMORY_PER_CHILD = env.int("CELERY_WORKER_MAX_MEMORY_KB", default=300_000)
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# Survives a broker outage while holding unacknowledged tasks (see recovery/celery.py).
+CELERY_WORKER_CONSUMER = "recovery.celery:BrokerOutageConsumer"
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {"nudges.tasks.deliver*": {"queue": "delivery"}}
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
