@@ -25,7 +25,7 @@ run: $(STAMP)
 	@DEBUG=true $(BIN)/python manage.py migrate --no-input -v 0
 	@DEBUG=true $(BIN)/python manage.py seed_demo
 	@echo "Rat Park is starting at http://127.0.0.1:$(PORT)/  (Ctrl-C stops everything)"
-	@DEBUG=true PORT=$(PORT) $(BIN)/honcho -f Procfile.dev start
+	@DEBUG=true PORT=$(PORT) $(BIN)/python scripts/run.py
 
 test: $(STAMP)
 	@$(BIN)/python scripts/check_services.py "$(TEST_DATABASE_URL)" "$(TEST_REDIS_URL)"

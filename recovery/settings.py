@@ -13,10 +13,25 @@ import environ
 from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
+from environ.fileaware_mapping import FileAwareMapping
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
-env = environ.Env()
+
+class _SecretFiles(FileAwareMapping):
+    """Every variable can also come from a file named by <NAME>_FILE (Docker/Kubernetes
+    secrets), e.g. SECRET_KEY_FILE=/run/secrets/secret_key. The newline that `echo` leaves at
+    the end of such a file is not part of the value."""
+
+    def __getitem__(self, key: str) -> str:
+        return super().__getitem__(key).rstrip("\r\n")
+
+
+class _Env(environ.Env):
+    ENVIRON = _SecretFiles()
+
+
+env = _Env()
 # A local .env is convenient for development; it is git-ignored and never required.
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
@@ -59,6 +74,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so probes by IP address or over plain HTTP get an answer (see recovery/health.py).
+    "recovery.health.HealthzMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -99,6 +116,9 @@ DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'ratpark.sqlite3'}"),
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Fail in seconds, not minutes, when the server is unreachable (a URL's
+    # ?connect_timeout= wins).
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
     # psycopg 3's connection pool; with a pool, persistent connections must stay off.
     if env.bool("DATABASE_POOL", default=True):
         DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
@@ -201,7 +221,7 @@ USE_TZ = True
 
 # --- Static files ----------------------------------------------------------------------------
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -233,7 +253,6 @@ SESSION_SAVE_EVERY_REQUEST = True
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
 CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
-SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # load balancers probe over plain HTTP
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
 SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
@@ -283,16 +302,21 @@ CRISIS_RESOURCES = json.loads(
 )
 
 # --- Celery ----------------------------------------------------------------------------
-CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="") or REDIS_URL or "filesystem://"
+# "localhost" only keeps kombu from warning that the file broker URL names no host.
+CELERY_BROKER_URL = (
+    env.str("CELERY_BROKER_URL", default="") or REDIS_URL or "filesystem://localhost/"
+)
 if CELERY_BROKER_URL.startswith("filesystem://"):
     # Embedded default: kombu's filesystem transport, so a worker runs without Redis.
     _broker_dir = VAR_DIR / "broker"
-    for _sub in ("queue", "processed"):
+    for _sub in ("queue", "processed", "control"):
         (_broker_dir / _sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir / "queue"),
         "data_folder_out": str(_broker_dir / "queue"),
         "processed_folder": str(_broker_dir / "processed"),
+        # Exchange tables; kombu's default is "control" in the current directory.
+        "control_folder": str(_broker_dir / "control"),
         "store_processed": False,
     }
     CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=f"file://{VAR_DIR}/results")
@@ -324,6 +348,9 @@ CELERY_TIMEZONE = "UTC"
 CELERY_ENABLE_UTC = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# After a broker connection loss, running tasks cannot be acknowledged and come back from the
+# queue anyway: stop them rather than run them twice (Celery 6's default).
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_RESULT_EXPIRES = timedelta(days=1)
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -332,6 +359,8 @@ CELERY_TASK_TIME_LIMIT = 5 * 60
 CELERY_WORKER_MAX_TASKS_PER_CHILD = 1000
 CELERY_WORKER_MAX_MEMORY_PER_CHILD = env.int("CELERY_WORKER_MAX_MEMORY_KB", default=300_000)
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# Survives a broker outage while holding unacknowledged tasks (see recovery/celery.py).
+CELERY_WORKER_CONSUMER = "recovery.celery:BrokerOutageConsumer"
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {"nudges.tasks.deliver*": {"queue": "delivery"}}
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
@@ -339,7 +368,10 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "clear-expired-sessions": {
         "task": "accounts.tasks.clear_expired_sessions",
+        # https://crontab.guru/#17_3_*_*_*
         "schedule": crontab(hour=3, minute=17),
+        # A run that waited this long behind a stopped worker is dropped; the next one comes.
+        "options": {"expires": 60 * 60},
     },
     # https://crontab.guru/#41_4_*_*_* : daily consent expiry and two-week reminders.
     "network-expire-consents": {
@@ -355,9 +387,17 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"json": {"()": "recovery.logging.JsonFormatter"}},
-    "handlers": {"stdout": {"class": "logging.StreamHandler", "formatter": "json"}},
+    "handlers": {
+        "stdout": {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stdout",
+            "formatter": "json",
+        }
+    },
     "root": {"handlers": ["stdout"], "level": LOG_LEVEL},
     "loggers": {
+        # Replaces Django's own plain-text console handler, so each record is written once.
+        "django": {"handlers": [], "level": LOG_LEVEL, "propagate": True},
         "django.db.backends": {"level": "WARNING"},
         "celery": {"level": LOG_LEVEL},
     },
