@@ -21,6 +21,7 @@ import pytest
 import yaml
 from celery import Celery
 from django.conf import settings
+from django.contrib.auth.hashers import PBKDF2PasswordHasher
 from django.contrib.sessions.models import Session
 from django.db import connection
 from django.utils import timezone
@@ -161,6 +162,9 @@ def test_the_stack_serves_pages_and_runs_tasks(stack, make_user):
 
     # Sign in through gunicorn: sessions and accounts are read and written in PostgreSQL.
     user = make_user("stack@example.org")
+    # Tests hash with MD5 for speed; gunicorn runs the production hashers.
+    user.password = PBKDF2PasswordHasher().encode(PASSWORD, PBKDF2PasswordHasher().salt())
+    user.save(update_fields=["password"])
     status, _, body = browser.request("/accounts/login/")
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', body)[1]
     status, headers, _ = browser.request(
