@@ -339,7 +339,25 @@ CELERY_BEAT_SCHEDULE = {
         "task": "accounts.tasks.clear_expired_sessions",
         "schedule": crontab(hour=3, minute=17),
     },
+    # The nudges sweep: every due reminder, prompt and digest for everyone, in a few SQL
+    # statements. Expires so a backlog after downtime collapses into one run.
+    "nudges-sweep": {
+        "task": "nudges.tasks.sweep",
+        "schedule": timedelta(seconds=60),
+        "options": {"expires": 55},
+    },
 }
+
+# --- Nudges ----------------------------------------------------------------------------------
+# Retry back-off for temporary delivery failures (exponential with jitter, capped).
+NUDGES_RETRY_BASE_SECONDS = env.float("NUDGES_RETRY_BASE_SECONDS", default=30.0)
+NUDGES_RETRY_MAX_SECONDS = env.float("NUDGES_RETRY_MAX_SECONDS", default=3600.0)
+# A delivery queued this long ago and still pending is published again by the sweep.
+NUDGES_REDRIVE_SECONDS = env.int("NUDGES_REDRIVE_SECONDS", default=180)
+# Web push (VAPID). Generate with: vapid --gen (py-vapid), then use the raw base64url keys.
+VAPID_PRIVATE_KEY = env.str("VAPID_PRIVATE_KEY", default="")
+VAPID_PUBLIC_KEY = env.str("VAPID_PUBLIC_KEY", default="")
+VAPID_SUBJECT = env.str("VAPID_SUBJECT", default="mailto:admin@localhost")
 
 # --- Logging: structured lines on stdout, never request bodies or health data ------------------
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")

@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+from django import forms
+
+from .models import NudgePreference
+
+
+class NudgePreferenceForm(forms.ModelForm):
+    class Meta:
+        model = NudgePreference
+        fields = [
+            "isolation_enabled",
+            "isolation_days",
+            "prompt_time",
+            "supporter_nudges_enabled",
+            "missed_checkin_days",
+            "no_contact_days",
+            "urgent_alerts",
+            "sos_message",
+            "digest_weekday",
+            "digest_hour",
+        ]
+        widgets = {"prompt_time": forms.TimeInput(attrs={"type": "time"}, format="%H:%M")}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("isolation_days", "missed_checkin_days", "no_contact_days"):
+            self.fields[name].min_value = 1
+            self.fields[name].max_value = 60
+            self.fields[name].widget.attrs.update(min=1, max=60)
+        self.fields["digest_hour"].max_value = 23
+        self.fields["digest_hour"].widget.attrs.update(min=0, max=23)
+
+
+class SosForm(forms.Form):
+    checkin = forms.IntegerField(min_value=1)
+
+
+class PushSubscriptionForm(forms.Form):
+    endpoint = forms.URLField(max_length=500)
+    p256dh = forms.CharField(max_length=200)
+    auth = forms.CharField(max_length=100)
