@@ -18,8 +18,6 @@ from .models import Delivery, DeliveryStatus, Kind, Notification, Status
 logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 5
-# Longer than any channel's network timeout, so a live sender never loses its claim.
-LEASE = datetime.timedelta(seconds=90)
 # Retries shorter than this go back to the broker with a countdown; longer ones wait in the
 # database for the sweep (long ETAs in Redis get redelivered after the visibility timeout).
 MAX_COUNTDOWN = 120
@@ -48,7 +46,10 @@ def _claim(delivery_id: int) -> bool:
             not_before__lte=timezone.now() + datetime.timedelta(seconds=2),
         )
         .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=Now()))
-        .update(lease_until=timezone.now() + LEASE, attempts=F("attempts") + 1)
+        .update(
+            lease_until=timezone.now() + datetime.timedelta(seconds=settings.NUDGES_LEASE_SECONDS),
+            attempts=F("attempts") + 1,
+        )
     )
 
 

@@ -119,8 +119,10 @@ def _run_rules(now: datetime.datetime) -> SweepResult:
             "ON CONFLICT (id) DO UPDATE SET id = 1 RETURNING last_run_at"
         )
         last = cursor.fetchone()[0]
-        since = last if last is not None and last < now else now - MAX_LOOKBACK
-        since = max(since, now - MAX_LOOKBACK)
+        # The window is (previous sweep, now]; a first sweep, or one after long downtime,
+        # looks back a day (rules still require "today" locally), and a clock that went
+        # backwards gives an empty window.
+        since = max(min(last if last is not None else now - MAX_LOOKBACK, now), now - MAX_LOOKBACK)
         result = SweepResult(ran=True, since=since)
         params = {"now": now, "since": since, "zones": list(zone_names())}
         for rule in RULES:

@@ -354,6 +354,8 @@ NUDGES_RETRY_BASE_SECONDS = env.float("NUDGES_RETRY_BASE_SECONDS", default=30.0)
 NUDGES_RETRY_MAX_SECONDS = env.float("NUDGES_RETRY_MAX_SECONDS", default=3600.0)
 # A delivery queued this long ago and still pending is published again by the sweep.
 NUDGES_REDRIVE_SECONDS = env.int("NUDGES_REDRIVE_SECONDS", default=180)
+# How long a worker holds a delivery it is sending; longer than any channel's timeout.
+NUDGES_LEASE_SECONDS = env.int("NUDGES_LEASE_SECONDS", default=90)
 # Web push (VAPID). Generate with: vapid --gen (py-vapid), then use the raw base64url keys.
 VAPID_PRIVATE_KEY = env.str("VAPID_PRIVATE_KEY", default="")
 VAPID_PUBLIC_KEY = env.str("VAPID_PUBLIC_KEY", default="")
