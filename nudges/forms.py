@@ -37,6 +37,6 @@ class SosForm(forms.Form):
 
 
 class PushSubscriptionForm(forms.Form):
-    endpoint = forms.URLField(max_length=500)
+    endpoint = forms.URLField(max_length=500, assume_scheme="https")
     p256dh = forms.CharField(max_length=200)
     auth = forms.CharField(max_length=100)

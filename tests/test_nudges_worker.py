@@ -23,16 +23,12 @@ from nudges.models import (
 from nudges.services import notify
 from nudges.sweep import dispatch_deliveries, run_sweep
 
-from .nudges_support import (  # noqa: F401 (fixtures)
+from .nudges_support import (
     RedisServer,
     broker,
-    clean_broker,
     decrypt_push,
     make_browser_keys,
     make_vapid_keys,
-    push_endpoint,
-    smtp_server,
-    start_worker,
     wait_for,
 )
 
@@ -177,8 +173,6 @@ def test_killing_the_worker_mid_batch_loses_and_duplicates_nothing(
 def test_an_sos_submitted_while_redis_is_down_is_delivered_when_it_returns(
     make_user, client, smtp_server, start_worker, tmp_path
 ):
-    from allauth.account.models import EmailAddress  # noqa: F401
-
     redis_server = RedisServer(tmp_path)
     redis_server.start()
     try:
