@@ -22,15 +22,6 @@ class NudgePreferenceForm(forms.ModelForm):
         ]
         widgets = {"prompt_time": forms.TimeInput(attrs={"type": "time"}, format="%H:%M")}
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for name in ("isolation_days", "missed_checkin_days", "no_contact_days"):
-            self.fields[name].min_value = 1
-            self.fields[name].max_value = 60
-            self.fields[name].widget.attrs.update(min=1, max=60)
-        self.fields["digest_hour"].max_value = 23
-        self.fields["digest_hour"].widget.attrs.update(min=0, max=23)
-
 
 class SosForm(forms.Form):
     checkin = forms.IntegerField(min_value=1)

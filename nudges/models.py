@@ -6,6 +6,7 @@ import datetime
 import uuid
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -157,6 +158,9 @@ class Delivery(models.Model):
         return f"{self.get_channel_display()} for {self.notification_id}"
 
 
+DAYS = [MinValueValidator(1), MaxValueValidator(60)]
+
+
 class NudgePreference(models.Model):
     """A person's choices for the nudge rules. A missing row means every default below."""
 
@@ -168,17 +172,17 @@ class NudgePreference(models.Model):
     )
     isolation_enabled = models.BooleanField("prompt me to reach out", default=True)
     isolation_days = models.PositiveSmallIntegerField(
-        "after this many days without a contact", default=2
+        "after this many days without a contact", default=2, validators=DAYS
     )
     prompt_time = models.TimeField("earliest time of day for prompts", default=datetime.time(12, 0))
     supporter_nudges_enabled = models.BooleanField(
         "let my supporters know when I might need a hello", default=True
     )
     missed_checkin_days = models.PositiveSmallIntegerField(
-        "after this many days without a check-in", default=3
+        "after this many days without a check-in", default=3, validators=DAYS
     )
     no_contact_days = models.PositiveSmallIntegerField(
-        "or this many days without a contact", default=4
+        "or this many days without a contact", default=4, validators=DAYS
     )
     digest_weekday = models.PositiveSmallIntegerField(
         "weekly digest day (therapists)",
@@ -190,7 +194,9 @@ class NudgePreference(models.Model):
             )
         ],
     )
-    digest_hour = models.PositiveSmallIntegerField("weekly digest hour (therapists)", default=9)
+    digest_hour = models.PositiveSmallIntegerField(
+        "weekly digest hour (therapists)", default=9, validators=[MaxValueValidator(23)]
+    )
     urgent_alerts = models.BooleanField(
         "send me SOS alerts even during my quiet hours", default=False
     )
