@@ -335,3 +335,9 @@ def start_worker(transactional_db, clean_broker, tmp_path):
     yield start
     for worker in workers:
         worker.stop()
+
+
+@pytest.fixture
+def fast_passwords(settings):
+    """Cheap password hashing for tests that make many people."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -26,6 +26,8 @@ from nudges.models import (
 from nudges.services import notify, quiet_hours_end, sos_send
 from recovery.celery import app
 
+pytestmark = pytest.mark.usefixtures("fast_passwords")
+
 
 @pytest.fixture(autouse=True)
 def _locmem_email(settings):
@@ -132,9 +134,11 @@ def test_a_long_backoff_waits_in_the_database_not_the_broker(member, settings):
     settings.NUDGES_RETRY_BASE_SECONDS = 1000
     notification, _ = _notify(member)
     email = notification.deliveries.get(channel="email")
-    with mock.patch("nudges.channels.email.EmailChannel.send", side_effect=TemporaryFailure("x")):
-        with mock.patch.object(tasks.deliver, "apply_async") as publish:
-            tasks.deliver([email.pk])
+    failing = mock.patch(
+        "nudges.channels.email.EmailChannel.send", side_effect=TemporaryFailure("x")
+    )
+    with failing, mock.patch.object(tasks.deliver, "apply_async") as publish:
+        tasks.deliver([email.pk])
     publish.assert_not_called()
     email.refresh_from_db()
     assert email.queued_at is None and email.status == DeliveryStatus.PENDING

@@ -20,6 +20,8 @@ UTC = datetime.UTC
 NOON = datetime.datetime(2026, 3, 4, 12, 0, 30, tzinfo=UTC)  # a Wednesday
 MINUTE = datetime.timedelta(minutes=1)
 
+pytestmark = pytest.mark.usefixtures("fast_passwords")
+
 
 @pytest.fixture
 def person(make_user):
@@ -138,7 +140,7 @@ def test_supporters_quiet_hours_and_the_members_choice_are_honoured(person):
 
 def test_at_most_three_prompts_a_day_across_rules(person):
     sam = person()  # isolated, no check-in: reminder and isolation prompt both due
-    for i in range(4):
+    for _i in range(4):
         supporter_of = person(reminders=False)
         Tie.objects.create(member=supporter_of, supporter=sam, role=Role.FRIEND)
     # All rules at 12:00 (reminder time 12:00 too) so they compete for the same day.

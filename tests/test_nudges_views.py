@@ -17,6 +17,8 @@ from nudges.models import Kind, Mute, Notification, NudgePreference, PushSubscri
 from nudges.services import notify
 from nudges.tokens import action_token, unsubscribe_token
 
+pytestmark = pytest.mark.usefixtures("fast_passwords")
+
 
 def _note(user, key="k", kind=Kind.ISOLATION_PROMPT, **extra) -> Notification:
     return notify(
