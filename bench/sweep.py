@@ -95,7 +95,7 @@ def build(n: int) -> None:
             SELECT i, '!', false, 'bench' || i || '@example.org', 'Person ' || i,
                    ({zones})[1 + i %% {len(ZONES)}], 'en', false, true,
                    now() - interval '90 days'
-            FROM generate_series(1, %(n)s) i""",
+            FROM generate_series(1::bigint, %(n)s::bigint) i""",
         ),
         (
             "reminder preferences",
@@ -104,7 +104,7 @@ def build(n: int) -> None:
                 channel_push)
             SELECT i, true, TIME '00:00' + ((i * 37) %% 1440) * interval '1 minute', 127,
                    TIME '22:00', TIME '08:00', true, false
-            FROM generate_series(1, %(n)s) i""",
+            FROM generate_series(1::bigint, %(n)s::bigint) i""",
         ),
         (
             "ties",
@@ -116,7 +116,7 @@ def build(n: int) -> None:
                    CASE WHEN k = 0 THEN 'friend' ELSE 'family' END, '', 'easy', '[]', 'active',
                    true, false, false, false, false, true, k = 0, now(), now(), i,
                    CASE WHEN k = 0 THEN 1 + (i * 7919) %% %(n)s END
-            FROM generate_series(1, %(n)s) i, generate_series(0, 1) k
+            FROM generate_series(1::bigint, %(n)s::bigint) i, generate_series(0, 1) k
             WHERE k = 1 OR 1 + (i * 7919) %% %(n)s <> i""",
         ),
         (
@@ -125,7 +125,7 @@ def build(n: int) -> None:
                 connectedness, notes, created_at, updated_at)
             SELECT i, current_date - d, 1 + (i + d) %% 5, (i * d) %% 11, false,
                    1 + (i + 2 * d) %% 5, '', now(), now()
-            FROM generate_series(1, %(n)s) i, generate_series(1, 30) d
+            FROM generate_series(1::bigint, %(n)s::bigint) i, generate_series(1, 30) d
             WHERE (i * 31 + d * 17) %% 10 < 6""",
         ),
         (
@@ -134,7 +134,7 @@ def build(n: int) -> None:
                 source, confirmed, created_at, member_id, tie_id)
             SELECT gen_random_uuid(), 'call', (current_date - d) + TIME '12:00',
                    current_date - d, 'member', 'manual', true, now(), i, NULL
-            FROM generate_series(1, %(n)s) i, generate_series(1, 30) d
+            FROM generate_series(1::bigint, %(n)s::bigint) i, generate_series(1, 30) d
             WHERE (i * 13 + d * 7) %% 10 < 3""",
         ),
     ]

@@ -19,9 +19,10 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
-from .models import DAILY_PROMPT_LIMIT, PROMPT_KINDS
+from .models import DAILY_PROMPT_LIMIT, PROMPT_KINDS, Delivery, DeliveryStatus
 from .rules import CLOCK_CTE, RULES, Rule, zone_names
 
 logger = logging.getLogger(__name__)
@@ -152,29 +153,23 @@ def dispatch_deliveries(
 
     now = now or timezone.now()
     stale = now - datetime.timedelta(seconds=settings.NUDGES_REDRIVE_SECONDS)
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(
-            """
-            UPDATE nudges_delivery SET queued_at = %(now)s
-            WHERE id IN (
-                SELECT id FROM nudges_delivery
-                WHERE status = 'pending' AND not_before <= %(now)s
-                  AND (queued_at IS NULL OR queued_at < %(stale)s)
-                  AND (lease_until IS NULL OR lease_until < %(now)s)
-                ORDER BY not_before
-                LIMIT %(limit)s
-                FOR UPDATE SKIP LOCKED)
-            RETURNING id
-            """,
-            {"now": now, "stale": stale, "limit": limit},
+    due = (
+        Delivery.objects.filter(status=DeliveryStatus.PENDING, not_before__lte=now)
+        .filter(Q(queued_at__isnull=True) | Q(queued_at__lt=stale))
+        .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
+    )
+    with transaction.atomic():
+        # SKIP LOCKED on PostgreSQL; SQLite (the embedded demo) has one writer anyway.
+        ids = sorted(
+            due.order_by("not_before")
+            .select_for_update(skip_locked=True)
+            .values_list("pk", flat=True)[:limit]
         )
-        ids = sorted(row[0] for row in cursor.fetchall())
+        Delivery.objects.filter(pk__in=ids).update(queued_at=now)
     published = 0
     for start in range(0, len(ids), TASK_BATCH):
         chunk = ids[start : start + TASK_BATCH]
         if not publish_deliveries(chunk):
-            from .models import Delivery
-
             Delivery.objects.filter(pk__in=ids[start:], status="pending").update(queued_at=None)
             break
         published += len(chunk)
