@@ -106,7 +106,7 @@ SELECT u.id AS recipient_id, u.id AS subject_member_id,
        {_due("zl.lt::date", "COALESCE(rp.reminder_time, TIME '19:00')", "u.time_zone")} AS due_at,
        'Your check-in is here when you are ready' AS title,
        'Thirty seconds for yourself: how are you today?' AS body,
-       '/checkins/' AS action_url, '{{}}'::jsonb AS data
+       '/dashboard/' AS action_url, '{{}}'::jsonb AS data
 FROM accounts_user u
 JOIN zl ON zl.tz = u.time_zone
 LEFT JOIN checkins_reminderpreference rp ON rp.member_id = u.id

@@ -273,3 +273,22 @@ def test_export_includes_notifications(member):
     assert len(data["notifications"]) == 1
     json.dumps(data)
     assert isinstance(datetime.date.today(), datetime.date)
+
+
+def test_admin_shows_dwell_percentiles_and_failed_notifications(client, make_user, member):
+    from django.utils import timezone
+
+    staff = make_user("staff@example.org", is_staff=True, is_superuser=True)
+    now = timezone.now()
+    for i, seconds in enumerate([10, 20, 30, 40, 400]):
+        note = _note(member, f"d{i}")
+        Notification.objects.filter(pk=note.pk).update(
+            due_at=now - datetime.timedelta(seconds=seconds), delivered_at=now, status="delivered"
+        )
+    failed = _note(member, "f")
+    Notification.objects.filter(pk=failed.pk).update(status="failed")
+    client.force_login(staff)
+    page = client.get(reverse("admin:nudges_notification_changelist")).content.decode()
+    assert "p50 30.0 s" in page and "over 5" in page
+    failed_page = client.get(reverse("admin:nudges_notification_changelist") + "?status=failed")
+    assert str(failed.pk) in failed_page.content.decode()
