@@ -217,3 +217,26 @@ def test_celery_configuration_invariants():
     assert beat["nudges.tasks.sweep"]["schedule"] == datetime.timedelta(seconds=60)
     # Short countdowns only: long due times belong in PostgreSQL.
     assert delivery.MAX_COUNTDOWN <= 300 < conf.broker_transport_options["visibility_timeout"]
+
+
+@pytest.mark.parametrize(
+    ("status", "outcome", "kept"),
+    [(201, "sent", True), (410, "failed", False), (503, "retry", True)],
+)
+def test_push_outcomes(member, push_endpoint, settings, status, outcome, kept):
+    from .nudges_support import decrypt_push, make_browser_keys, make_vapid_keys
+
+    settings.VAPID_PRIVATE_KEY, settings.VAPID_PUBLIC_KEY = make_vapid_keys()
+    push_endpoint.status = status
+    key, p256dh, auth, auth_b64 = make_browser_keys()
+    PushSubscription.objects.create(
+        user=member, endpoint=push_endpoint.url, p256dh=p256dh, auth=auth_b64
+    )
+    notification, _ = _notify(member, kind=Kind.SUPPORTER_NUDGE, key="p")
+    push = notification.deliveries.get(channel="push")
+    assert delivery.deliver_one(push.pk).status == outcome
+    assert PushSubscription.objects.filter(user=member).exists() is kept
+    headers, body = push_endpoint.received[0]
+    payload = decrypt_push(body, key, auth)
+    # Lock-screen text only: the same discreet title and body as everywhere else.
+    assert (payload["title"], payload["body"]) == ("Hello", "A kind word")
