@@ -1,48 +1,68 @@
-"""This app's part of a member's data export."""
+"""The notifications part of a member's data export (see accounts.services.export_user_data)."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from accounts.models import User
+
 from .models import Mute, Notification, NudgePreference, PushSubscription
 
+PREFERENCE_FIELDS = [
+    "isolation_enabled",
+    "isolation_days",
+    "prompt_time",
+    "supporter_nudges_enabled",
+    "missed_checkin_days",
+    "no_contact_days",
+    "digest_weekday",
+    "digest_hour",
+    "urgent_alerts",
+    "sos_message",
+]
 
-def export_user_data(user) -> dict[str, Any]:
-    """Everything nudges holds about ``user``, as JSON-ready data (push keys left out)."""
+
+def export_user_data(user: User) -> dict[str, Any]:
+    """Return the notifications the user received (oldest first) and their nudge choices.
+
+    ``subject_member`` and ``data`` are left out: they can point at another member (a nudge
+    about someone the user supports), and that person's data is theirs to export. Push keys
+    are left out too: they are secrets of the user's devices, not data about the user.
+    """
+    notifications = (
+        Notification.objects.filter(recipient=user)
+        .order_by("created_at")
+        .prefetch_related("deliveries")
+    )
     pref = NudgePreference.objects.filter(member=user).first()
     return {
         "notifications": [
             {
-                "id": str(n.id),
-                "kind": n.kind,
-                "title": n.title,
-                "body": n.body,
-                "created_at": n.created_at.isoformat(),
-                "read_at": n.read_at.isoformat() if n.read_at else None,
-                "response": n.response,
+                "id": str(notification.id),
+                "kind": notification.kind,
+                "title": notification.title,
+                "body": notification.body,
+                "action_url": notification.action_url,
+                "due_at": notification.due_at.isoformat(),
+                "created_at": notification.created_at.isoformat(),
+                "read_at": notification.read_at.isoformat() if notification.read_at else None,
+                "response": notification.response,
                 "deliveries": [
                     {
                         "channel": d.channel,
                         "status": d.status,
-                        "sent_at": d.sent_at and d.sent_at.isoformat(),
+                        "sent_at": d.sent_at.isoformat() if d.sent_at else None,
                     }
-                    for d in n.deliveries.all()
+                    for d in notification.deliveries.all()
                 ],
             }
-            for n in Notification.objects.filter(recipient=user).prefetch_related("deliveries")
+            for notification in notifications
         ],
         "nudge_preferences": (
             {
-                "isolation_enabled": pref.isolation_enabled,
-                "isolation_days": pref.isolation_days,
-                "prompt_time": pref.prompt_time.isoformat(),
-                "supporter_nudges_enabled": pref.supporter_nudges_enabled,
-                "missed_checkin_days": pref.missed_checkin_days,
-                "no_contact_days": pref.no_contact_days,
-                "digest_weekday": pref.digest_weekday,
-                "digest_hour": pref.digest_hour,
-                "urgent_alerts": pref.urgent_alerts,
-                "sos_message": pref.sos_message,
+                name: (value.isoformat() if hasattr(value, "isoformat") else value)
+                for name in PREFERENCE_FIELDS
+                for value in [getattr(pref, name)]
             }
             if pref
             else None

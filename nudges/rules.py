@@ -44,9 +44,6 @@ def zone_names() -> tuple[str, ...]:
         return tuple(sorted(row[0] for row in cursor.fetchall()))
 
 
-MILESTONES = (1, 7, 30, 100, 365)
-
-
 def _quiet(t: str, rp: str) -> str:
     """SQL: is local time ``t`` inside the quiet hours of reminder preference alias ``rp``?"""
     qs = f"COALESCE({rp}.quiet_start, TIME '22:00')"
@@ -226,36 +223,10 @@ WHERE tp.verified_at IS NOT NULL AND tp.revoked_at IS NULL AND u.is_active
 """,
 )
 
-CELEBRATION = Rule(
-    name="celebration",
-    kind=Kind.CELEBRATION,
-    select=f"""
-SELECT u.id AS recipient_id, u.id AS subject_member_id,
-       'celebration:' || u.id || ':checkins:' || cc.n AS idempotency_key,
-       zl.lt::date AS local_date,
-       {_due("zl.lt::date", "COALESCE(np.prompt_time, TIME '12:00')", "u.time_zone")} AS due_at,
-       'Something to celebrate' AS title,
-       CASE WHEN cc.n = 1 THEN 'You made your first check-in. That took courage.'
-            ELSE 'You have made ' || cc.n || ' check-ins. Each one is a moment of care.'
-       END AS body,
-       '' AS action_url, jsonb_build_object('milestone', cc.n) AS data
-FROM accounts_user u
-JOIN zl ON zl.tz = u.time_zone
-LEFT JOIN checkins_reminderpreference rp ON rp.member_id = u.id
-LEFT JOIN nudges_nudgepreference np ON np.member_id = u.id
-CROSS JOIN LATERAL (SELECT count(*) AS n, max(c.local_date) AS last
-                    FROM checkins_checkin c WHERE c.member_id = u.id) cc
-WHERE u.is_active
-  AND {_in_window(_due("zl.lt::date", "COALESCE(np.prompt_time, TIME '12:00')", "u.time_zone"))}
-  AND NOT {_quiet("zl.lt::time", "rp")}
-  AND {_not_paused("rp", "np")}
-  AND {_not_muted("u.id", Kind.CELEBRATION)}
-  AND cc.n IN ({", ".join(str(m) for m in MILESTONES)}) AND cc.last >= zl.lt::date - 1
-""",
-)
-
 # Order matters under the daily limit: earlier rules win the day's prompt slots.
-RULES = (CHECKIN_REMINDER, ISOLATION_PROMPT, SUPPORTER_NUDGE, THERAPIST_DIGEST, CELEBRATION)
+# Celebrations are not a sweep rule: the check-in app calls notify() when a check-in reaches a
+# milestone, and this app delivers them like any other notification.
+RULES = (CHECKIN_REMINDER, ISOLATION_PROMPT, SUPPORTER_NUDGE, THERAPIST_DIGEST)
 
 
 def due(rule: Rule, *, now: datetime, since: datetime) -> list[dict]:

@@ -188,23 +188,6 @@ def test_therapist_digest_on_the_chosen_weekday_and_hour(person):
     assert picked(rules.THERAPIST_DIGEST, now=NOON + datetime.timedelta(days=1)) == []
 
 
-def test_celebration_of_a_milestone_once(person):
-    sam = person()
-    for d in range(7):
-        checkin(sam, NOON.date() - datetime.timedelta(days=d))
-    SweepState.objects.create(id=1, last_run_at=NOON - MINUTE)
-    assert run_sweep(now=NOON, dispatch=False).notifications["celebration"] == 1
-    note = Notification.objects.get(kind=Kind.CELEBRATION)
-    assert note.idempotency_key == f"celebration:{sam.pk}:checkins:7"
-    SweepState.objects.update(last_run_at=NOON + datetime.timedelta(days=1) - MINUTE)
-    assert (
-        run_sweep(now=NOON + datetime.timedelta(days=1), dispatch=False).notifications[
-            "celebration"
-        ]
-        == 0
-    )
-
-
 @pytest.mark.django_db(transaction=True)
 def test_a_sweep_skips_while_another_holds_the_lock(person):
     person()

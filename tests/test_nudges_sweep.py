@@ -85,7 +85,6 @@ def test_it_does_not_remind_someone_who_checked_in_or_only_supports(member_in, m
         "isolation_prompt": 0,
         "supporter_nudge": 0,
         "therapist_digest": 0,
-        "celebration": 0,
     }
 
 

@@ -269,10 +269,14 @@ def test_export_includes_notifications(member):
     from nudges.exports import export_user_data
 
     _note(member)
-    data = export_user_data(member)
-    assert len(data["notifications"]) == 1
-    json.dumps(data)
-    assert isinstance(datetime.date.today(), datetime.date)
+    NudgePreference.objects.create(member=member, isolation_days=4)
+    Mute.objects.create(user=member, kind=Kind.SUPPORTER_NUDGE)
+    data = json.loads(json.dumps(export_user_data(member)))
+    assert [n["title"] for n in data["notifications"]] == ["Hello"]
+    assert {d["channel"] for d in data["notifications"][0]["deliveries"]} == {"inapp", "email"}
+    assert data["nudge_preferences"]["isolation_days"] == 4
+    assert data["nudge_preferences"]["prompt_time"] == "12:00:00"
+    assert data["muted"] == [{"kind": "supporter_nudge", "channel": "all"}]
 
 
 def test_admin_shows_dwell_percentiles_and_failed_notifications(client, make_user, member):
