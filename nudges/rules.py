@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import connection
+from django.urls import NoReverseMatch, reverse
 
 from .models import Kind
 
@@ -103,7 +104,7 @@ SELECT u.id AS recipient_id, u.id AS subject_member_id,
        {_due("zl.lt::date", "COALESCE(rp.reminder_time, TIME '19:00')", "u.time_zone")} AS due_at,
        'Your check-in is here when you are ready' AS title,
        'Thirty seconds for yourself: how are you today?' AS body,
-       '/dashboard/' AS action_url, '{{}}'::jsonb AS data
+       %(checkin_url)s AS action_url, '{{}}'::jsonb AS data
 FROM accounts_user u
 JOIN zl ON zl.tz = u.time_zone
 LEFT JOIN checkins_reminderpreference rp ON rp.member_id = u.id
@@ -229,12 +230,24 @@ WHERE tp.verified_at IS NOT NULL AND tp.revoked_at IS NULL AND u.is_active
 RULES = (CHECKIN_REMINDER, ISOLATION_PROMPT, SUPPORTER_NUDGE, THERAPIST_DIGEST)
 
 
+def checkin_url() -> str:
+    """Where "Check in now" leads: the check-in page, or the dashboard without one."""
+    try:
+        return reverse("checkins:today")
+    except NoReverseMatch:
+        return reverse("dashboard")
+
+
+def sql_params(*, now: datetime, since: datetime) -> dict:
+    return {"now": now, "since": since, "zones": list(zone_names()), "checkin_url": checkin_url()}
+
+
 def due(rule: Rule, *, now: datetime, since: datetime) -> list[dict]:
     """Run one rule's selection alone and return its rows (for tests and the admin)."""
     with connection.cursor() as cursor:
         cursor.execute(
             f"WITH {CLOCK_CTE} {rule.select}",
-            {"now": now, "since": since, "zones": list(zone_names())},
+            sql_params(now=now, since=since),
         )
         columns = [c.name for c in cursor.description]
         return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]

@@ -187,7 +187,8 @@ def _log_reach_out(notification: Notification, now: dt) -> None:
     Contact.objects.create(
         member=member,
         tie=tie,
-        method=ContactMethod.TEXT,
+        # "I reached out" doesn't say how; "unspecified" where the network app has it.
+        method=getattr(ContactMethod, "UNSPECIFIED", ContactMethod.TEXT),
         occurred_at=now,
         local_date=now.astimezone(member.zone).date(),
         source=Contact.Source.NUDGE,

@@ -23,7 +23,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from .models import DAILY_PROMPT_LIMIT, PROMPT_KINDS, Delivery, DeliveryStatus
-from .rules import CLOCK_CTE, RULES, Rule, zone_names
+from .rules import CLOCK_CTE, RULES, Rule, sql_params
 
 logger = logging.getLogger(__name__)
 
@@ -125,7 +125,7 @@ def _run_rules(now: datetime.datetime) -> SweepResult:
         # backwards gives an empty window.
         since = max(min(last if last is not None else now - MAX_LOOKBACK, now), now - MAX_LOOKBACK)
         result = SweepResult(ran=True, since=since)
-        params = {"now": now, "since": since, "zones": list(zone_names())}
+        params = sql_params(now=now, since=since)
         for rule in RULES:
             cursor.execute(_insert_sql(rule), params)
             made, deliveries = cursor.fetchone()
