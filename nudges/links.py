@@ -57,6 +57,15 @@ def actions_for(notification: Notification, *, absolute: bool) -> list[dict[str,
             }
         )
         actions.append(token_link("snooze", "Not today"))
+    elif notification.action_url:
+        # Notifications from other apps point at their own page (login needed there).
+        actions.append(
+            {
+                "action": "open",
+                "label": "Open",
+                "url": _absolute(notification.action_url, absolute),
+            }
+        )
     if kind in STOP_LABELS:
         actions.append(token_link("stop", STOP_LABELS[kind]))
     return actions

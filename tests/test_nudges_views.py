@@ -296,3 +296,10 @@ def test_admin_shows_dwell_percentiles_and_failed_notifications(client, make_use
     assert "p50 30.0 s" in page and "over 5" in page
     failed_page = client.get(reverse("admin:nudges_notification_changelist") + "?status=failed")
     assert str(failed.pk) in failed_page.content.decode()
+
+
+def test_notifications_from_other_apps_link_to_their_page(client, member):
+    note = _note(member, kind=Kind.ENCOURAGEMENT, action_url="/network/encouragements/")
+    client.force_login(member)
+    page = client.get(reverse("nudges:detail", args=[note.pk])).content.decode()
+    assert 'href="/network/encouragements/"' in page
