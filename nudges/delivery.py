@@ -100,7 +100,11 @@ def deliver_one(delivery_id: int) -> Outcome:
     """
     if not _claim(delivery_id):
         return Outcome("skipped")
-    delivery = Delivery.objects.select_related("notification__recipient").get(pk=delivery_id)
+    delivery = (
+        Delivery.objects.select_related("notification__recipient").filter(pk=delivery_id).first()
+    )
+    if delivery is None:
+        return Outcome("skipped")  # deleted since (the recipient closed their account)
     notification = personalise(delivery.notification)
     now = timezone.now()
     try:

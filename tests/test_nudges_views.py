@@ -303,3 +303,21 @@ def test_notifications_from_other_apps_link_to_their_page(client, member):
     client.force_login(member)
     page = client.get(reverse("nudges:detail", args=[note.pk])).content.decode()
     assert 'href="/network/encouragements/"' in page
+
+
+def test_pages_have_one_h1_and_no_inline_code(client, member):
+    import re
+
+    note = _note(member)
+    client.force_login(member)
+    for url in [
+        reverse("nudges:inbox"),
+        reverse("nudges:detail", args=[note.pk]),
+        reverse("nudges:preferences"),
+        reverse("nudges:sos_sent"),
+        reverse("nudges:act", args=[action_token(note.pk, "snooze")]),
+    ]:
+        html = client.get(url).content.decode()
+        assert html.count("<h1") == 1, url
+        assert " style=" not in html, url
+        assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html), url
