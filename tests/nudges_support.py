@@ -163,7 +163,7 @@ def make_vapid_keys() -> tuple[str, str]:
 
 
 # --- Redis and Celery workers -----------------------------------------------------------------
-def test_database_url() -> str:
+def worker_database_url() -> str:
     s = connection.settings_dict
     return f"postgres://{s['USER']}@{s['HOST']}:{s['PORT']}/{s['NAME']}"
 
@@ -248,7 +248,7 @@ class Worker:
     def start(self, *, wait: bool = True) -> Worker:
         env = dict(os.environ)
         env.update(
-            DATABASE_URL=test_database_url(),
+            DATABASE_URL=worker_database_url(),
             REDIS_URL=self.broker_url,
             CELERY_BROKER_URL=self.broker_url,
             # Results (only the readiness ping has one) stay on the shared test Redis DB.
