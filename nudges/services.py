@@ -93,9 +93,13 @@ def notify(
 
     ``title`` and ``body`` must be safe on a lock screen: no health details. A new
     notification gets one delivery per channel; their task is published after commit, and
-    if the broker is down they stay pending for the next sweep to publish.
+    if the broker is down they stay pending for the next sweep to publish. It shows in the
+    inbox at once; email and push wait for the end of the recipient's quiet hours unless
+    ``not_before`` says otherwise (SOS passes its own).
     """
     now = timezone.now()
+    if not_before is None and kind != Kind.SOS:
+        not_before = quiet_hours_end(recipient, now)
     fields = {
         "recipient": recipient,
         "kind": kind,

@@ -26,12 +26,21 @@ from nudges.models import (
 from nudges.services import notify, quiet_hours_end, sos_send
 from recovery.celery import app
 
-pytestmark = pytest.mark.usefixtures("fast_passwords")
+pytestmark = pytest.mark.usefixtures("fast_passwords", "no_default_quiet_hours")
 
 
 @pytest.fixture(autouse=True)
 def _locmem_email(settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+
+def _quiet_now() -> dict:
+    """Quiet hours from an hour ago to an hour from now (UTC users)."""
+    now = datetime.datetime.now(datetime.UTC)
+    return {
+        "quiet_start": (now - datetime.timedelta(hours=1)).time().replace(second=0, microsecond=0),
+        "quiet_end": (now + datetime.timedelta(hours=1)).time().replace(second=0, microsecond=0),
+    }
 
 
 def _notify(user, key="k", kind=Kind.NETWORK, **extra):
@@ -166,12 +175,8 @@ def test_sos_waits_for_a_supporters_quiet_hours_unless_they_opted_in(member, mak
 
     night = make_user(time_zone="UTC")
     urgent = make_user(time_zone="UTC")
-    ReminderPreference.objects.create(
-        member=night, quiet_start=datetime.time(0), quiet_end=datetime.time(23, 59)
-    )
-    ReminderPreference.objects.create(
-        member=urgent, quiet_start=datetime.time(0), quiet_end=datetime.time(23, 59)
-    )
+    ReminderPreference.objects.create(member=night, **_quiet_now())
+    ReminderPreference.objects.create(member=urgent, **_quiet_now())
     NudgePreference.objects.create(member=urgent, urgent_alerts=True)
     NudgePreference.objects.create(member=member, sos_message="Please call me tonight.")
     for s in (night, urgent):
@@ -240,3 +245,13 @@ def test_push_outcomes(member, push_endpoint, settings, status, outcome, kept):
     payload = decrypt_push(body, key, auth)
     # Lock-screen text only: the same discreet title and body as everywhere else.
     assert (payload["title"], payload["body"]) == ("Hello", "A kind word")
+
+
+def test_email_and_push_wait_for_the_end_of_quiet_hours(member, django_capture_on_commit_callbacks):
+    ReminderPreference.objects.create(member=member, **_quiet_now())
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        notification, _ = _notify(member)
+    inapp = notification.deliveries.get(channel="inapp")
+    email = notification.deliveries.get(channel="email")
+    assert email.not_before > inapp.not_before and email.queued_at is None
+    assert len(callbacks) == 1  # only the inbox delivery is published now

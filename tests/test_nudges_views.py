@@ -17,7 +17,7 @@ from nudges.models import Kind, Mute, Notification, NudgePreference, PushSubscri
 from nudges.services import notify
 from nudges.tokens import action_token, unsubscribe_token
 
-pytestmark = pytest.mark.usefixtures("fast_passwords")
+pytestmark = pytest.mark.usefixtures("fast_passwords", "no_default_quiet_hours")
 
 
 def _note(user, key="k", kind=Kind.ISOLATION_PROMPT, **extra) -> Notification:
