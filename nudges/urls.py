@@ -15,6 +15,7 @@ urlpatterns = [
     path("sos/", views.sos, name="sos"),
     path("sos/sent/", views.sos_sent, name="sos_sent"),
     path("preferences/", views.preferences, name="preferences"),
+    path("preferences/unmute/<str:kind>/<str:channel>/", views.unmute, name="unmute"),
     path("push/subscribe/", views.push_subscribe, name="push_subscribe"),
     path("push/unsubscribe/", views.push_unsubscribe, name="push_unsubscribe"),
     path("sw.js", views.service_worker, name="service_worker"),

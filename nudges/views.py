@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from . import links, selectors, services
 from .forms import NudgePreferenceForm, PushSubscriptionForm, SosForm
-from .models import Kind, Notification, NudgePreference, PushSubscription
+from .models import Kind, Mute, Notification, NudgePreference, PushSubscription
 from .tokens import ACTIONS, read_action_token, read_unsubscribe_token
 
 INBOX_SIZE = 50
@@ -237,8 +237,20 @@ def preferences(request: HttpRequest) -> HttpResponse:
             "form": form,
             "vapid_public_key": settings.VAPID_PUBLIC_KEY,
             "devices": PushSubscription.objects.filter(user=request.user).count(),
+            "mutes": Mute.objects.filter(user=request.user).order_by("kind", "channel"),
         },
     )
+
+
+@login_required
+@require_POST
+def unmute(request: HttpRequest, kind: str, channel: str) -> HttpResponse:
+    """Turn a stopped kind of message back on."""
+    deleted, _ = Mute.objects.filter(user=request.user, kind=kind, channel=channel).delete()
+    if not deleted:
+        raise Http404("Nothing to turn back on.")
+    messages.success(request, "Turned back on.")
+    return redirect("nudges:preferences")
 
 
 @login_required

@@ -321,3 +321,17 @@ def test_pages_have_one_h1_and_no_inline_code(client, member):
         assert html.count("<h1") == 1, url
         assert " style=" not in html, url
         assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html), url
+
+
+def test_a_stopped_kind_can_be_turned_back_on_only_by_its_owner(client, member, other):
+    mute = Mute.objects.create(user=member, kind=Kind.CHECKIN_REMINDER)
+    client.force_login(other)
+    assert client.post(reverse("nudges:unmute", args=[mute.kind, mute.channel])).status_code == 404
+    client.force_login(member)
+    page = client.get(reverse("nudges:preferences")).content.decode()
+    assert "Turn check-in reminder back on" in page
+    assert (
+        client.post(reverse("nudges:unmute", args=[mute.kind, mute.channel])).status_code
+        == HTTPStatus.FOUND
+    )
+    assert not Mute.objects.exists()
