@@ -6,16 +6,35 @@ from typing import Any
 
 from accounts.models import User
 
-from .models import Notification
+from .models import Mute, Notification, NudgePreference, PushSubscription
+
+PREFERENCE_FIELDS = [
+    "isolation_enabled",
+    "isolation_days",
+    "prompt_time",
+    "supporter_nudges_enabled",
+    "missed_checkin_days",
+    "no_contact_days",
+    "digest_weekday",
+    "digest_hour",
+    "urgent_alerts",
+    "sos_message",
+]
 
 
 def export_user_data(user: User) -> dict[str, Any]:
-    """Return the notifications the user received, oldest first.
+    """Return the notifications the user received (oldest first) and their nudge choices.
 
     ``subject_member`` and ``data`` are left out: they can point at another member (a nudge
-    about someone the user supports), and that person's data is theirs to export.
+    about someone the user supports), and that person's data is theirs to export. Push keys
+    are left out too: they are secrets of the user's devices, not data about the user.
     """
-    notifications = Notification.objects.filter(recipient=user).order_by("created_at")
+    notifications = (
+        Notification.objects.filter(recipient=user)
+        .order_by("created_at")
+        .prefetch_related("deliveries")
+    )
+    pref = NudgePreference.objects.filter(member=user).first()
     return {
         "notifications": [
             {
@@ -27,7 +46,27 @@ def export_user_data(user: User) -> dict[str, Any]:
                 "due_at": notification.due_at.isoformat(),
                 "created_at": notification.created_at.isoformat(),
                 "read_at": notification.read_at.isoformat() if notification.read_at else None,
+                "response": notification.response,
+                "deliveries": [
+                    {
+                        "channel": d.channel,
+                        "status": d.status,
+                        "sent_at": d.sent_at.isoformat() if d.sent_at else None,
+                    }
+                    for d in notification.deliveries.all()
+                ],
             }
             for notification in notifications
-        ]
+        ],
+        "nudge_preferences": (
+            {
+                name: (value.isoformat() if hasattr(value, "isoformat") else value)
+                for name in PREFERENCE_FIELDS
+                for value in [getattr(pref, name)]
+            }
+            if pref
+            else None
+        ),
+        "muted": [{"kind": m.kind, "channel": m.channel} for m in Mute.objects.filter(user=user)],
+        "push_devices": PushSubscription.objects.filter(user=user).count(),
     }

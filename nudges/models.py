@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import datetime
 import uuid
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 
 
@@ -21,9 +24,23 @@ class Kind(models.TextChoices):
     CONSENT = "consent", "Consent reminder"
 
 
+# Kinds that count towards the "at most 3 prompts a day" limit (SOS and digests never do).
+PROMPT_KINDS = (Kind.CHECKIN_REMINDER, Kind.ISOLATION_PROMPT, Kind.SUPPORTER_NUDGE)
+DAILY_PROMPT_LIMIT = 3
+
+
+class Status(models.TextChoices):
+    PENDING = "pending", "Pending"
+    DELIVERED = "delivered", "Delivered"
+    FAILED = "failed", "Failed"
+
+
 class NotificationQuerySet(models.QuerySet):
     def unread(self):
         return self.filter(read_at__isnull=True)
+
+    def for_recipient(self, user):
+        return self.filter(recipient=user)
 
 
 class Notification(models.Model):
@@ -54,12 +71,212 @@ class Notification(models.Model):
     due_at = models.DateTimeField(default=timezone.now)
     created_at = models.DateTimeField(auto_now_add=True)
     read_at = models.DateTimeField(null=True, blank=True)
+    # The recipient's local date when the row was made: the daily prompt limit counts by it.
+    local_date = models.DateField(null=True, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    # The member's one-tap answer ("reached_out", "snooze", "stop"), recorded once.
+    response = models.CharField(max_length=16, blank=True)
+    responded_at = models.DateTimeField(null=True, blank=True)
 
     objects = NotificationQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["recipient", "-created_at"])]
+        indexes = [
+            models.Index(fields=["recipient", "-created_at"]),
+            models.Index(fields=["recipient", "local_date"], name="nudges_notif_recipient_day"),
+            models.Index(
+                fields=["subject_member", "kind", "recipient", "-created_at"],
+                name="nudges_notif_subject_kind",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} to {self.recipient_id}"
+
+    @property
+    def dwell(self) -> datetime.timedelta | None:
+        if self.delivered_at is None:
+            return None
+        return self.delivered_at - self.due_at
+
+
+class Channel(models.TextChoices):
+    INAPP = "inapp", "In-app inbox"
+    EMAIL = "email", "Email"
+    PUSH = "push", "Web push"
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Failed"
+    SKIPPED = "skipped", "Skipped"
+
+
+class Delivery(models.Model):
+    """One notification on one channel: the ledger that makes delivery idempotent.
+
+    A task claims a pending row with a short lease (a conditional UPDATE), sends, then marks it
+    sent. A redelivered task that finds it sent, or leased by another worker, does nothing.
+    """
+
+    notification = models.ForeignKey(
+        Notification, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    channel = models.CharField(max_length=8, choices=Channel.choices)
+    status = models.CharField(
+        max_length=8, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    # Not sent before this time: quiet hours of the recipient, or a retry's back-off.
+    not_before = models.DateTimeField(default=timezone.now)
+    # When a task was last published for it; NULL means "publish at the next sweep".
+    queued_at = models.DateTimeField(null=True, blank=True)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["notification", "channel"], name="nudges_one_delivery_per_channel"
+            )
+        ]
+        indexes = [
+            # The sweep's dispatch and re-drive step reads only pending rows.
+            models.Index(
+                fields=["not_before"],
+                condition=Q(status="pending"),
+                name="nudges_delivery_pending",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_channel_display()} for {self.notification_id}"
+
+
+DAYS = [MinValueValidator(1), MaxValueValidator(60)]
+
+
+class NudgePreference(models.Model):
+    """A person's choices for the nudge rules. A missing row means every default below."""
+
+    member = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="nudge_preference",
+    )
+    isolation_enabled = models.BooleanField("prompt me to reach out", default=True)
+    isolation_days = models.PositiveSmallIntegerField(
+        "after this many days without a contact", default=2, validators=DAYS
+    )
+    prompt_time = models.TimeField("earliest time of day for prompts", default=datetime.time(12, 0))
+    supporter_nudges_enabled = models.BooleanField(
+        "let my supporters know when I might need a hello", default=True
+    )
+    missed_checkin_days = models.PositiveSmallIntegerField(
+        "after this many days without a check-in", default=3, validators=DAYS
+    )
+    no_contact_days = models.PositiveSmallIntegerField(
+        "or this many days without a contact", default=4, validators=DAYS
+    )
+    digest_weekday = models.PositiveSmallIntegerField(
+        "weekly digest day (therapists)",
+        default=0,
+        choices=[
+            (i, d)
+            for i, d in enumerate(
+                ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+            )
+        ],
+    )
+    digest_hour = models.PositiveSmallIntegerField(
+        "weekly digest hour (therapists)", default=9, validators=[MaxValueValidator(23)]
+    )
+    urgent_alerts = models.BooleanField(
+        "send me SOS alerts even during my quiet hours", default=False
+    )
+    sos_message = models.CharField(
+        "what my SOS contacts are told",
+        max_length=200,
+        default="I'm having a hard time right now. Could you reach out to me?",
+        help_text="Only these words are shared with your SOS contacts, nothing from your check-in.",
+    )
+    snoozed_until = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(isolation_days__gte=1, isolation_days__lte=60),
+                name="nudges_isolation_days_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(missed_checkin_days__gte=1, missed_checkin_days__lte=60)
+                & Q(no_contact_days__gte=1, no_contact_days__lte=60),
+                name="nudges_supporter_days_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(digest_weekday__lte=6, digest_hour__lte=23),
+                name="nudges_digest_when_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Nudge preferences of {self.member_id}"
+
+
+class Mute(models.Model):
+    """A person stopped one kind of notification, on one channel or on all of them."""
+
+    ALL = "all"
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="nudge_mutes"
+    )
+    kind = models.CharField(max_length=24, choices=Kind.choices)
+    channel = models.CharField(
+        max_length=8, choices=[(ALL, "Every channel"), *Channel.choices], default=ALL
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "kind", "channel"], name="nudges_one_mute")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} muted {self.kind} ({self.channel})"
+
+
+class PushSubscription(models.Model):
+    """One browser or phone that accepted web push for a user."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="push_subscriptions"
+    )
+    endpoint = models.URLField(max_length=500, unique=True)
+    p256dh = models.CharField(max_length=200)
+    auth = models.CharField(max_length=100)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"Push subscription of {self.user_id}"
+
+    def as_info(self) -> dict:
+        return {"endpoint": self.endpoint, "keys": {"p256dh": self.p256dh, "auth": self.auth}}
+
+
+class SweepState(models.Model):
+    """The clock of the last completed sweep (one row): the next sweep's window starts there."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    last_run_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=Q(id=1), name="nudges_one_sweep_state")]
+
+    def __str__(self) -> str:
+        return f"Sweep state ({self.last_run_at})"

@@ -1,15 +1,79 @@
-"""Creating notifications. Other apps call ``notify``; delivery is this app's business."""
+"""Creating notifications and answering them. Other apps call ``notify``."""
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
+import datetime
+import functools
+import logging
+from datetime import datetime as dt
+from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from accounts.models import User
 
-from .models import Kind, Notification
+from .models import (
+    Channel,
+    Delivery,
+    Kind,
+    Mute,
+    Notification,
+    NudgePreference,
+    PushSubscription,
+)
+
+if TYPE_CHECKING:
+    from checkins.models import CheckIn
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_QUIET = (datetime.time(22, 0), datetime.time(8, 0))
+
+
+def _reminder_preference(user: User):
+    from checkins.models import ReminderPreference
+
+    return ReminderPreference.objects.filter(member=user).first()
+
+
+def channels_for(recipient: User, kind: str) -> list[str]:
+    """The channels a new notification of ``kind`` goes out on for ``recipient``.
+
+    The inbox always; email and push as the recipient chose, minus kinds they muted there.
+    """
+    pref = _reminder_preference(recipient)
+    muted = set(Mute.objects.filter(user=recipient, kind=kind).values_list("channel", flat=True))
+    if kind == Kind.SOS:
+        muted.discard(Mute.ALL)  # an SOS contact stops SOS alerts by ending the role, not muting
+    channels = [Channel.INAPP]
+    if Mute.ALL in muted:
+        return channels
+    if (pref is None or pref.channel_email) and Channel.EMAIL not in muted:
+        channels.append(Channel.EMAIL)
+    if (
+        (pref is None or pref.channel_push)
+        and Channel.PUSH not in muted
+        and PushSubscription.objects.filter(user=recipient).exists()
+    ):
+        channels.append(Channel.PUSH)
+    return channels
+
+
+def quiet_hours_end(recipient: User, now: dt) -> dt | None:
+    """When the recipient's quiet hours end, if ``now`` falls inside them; else None."""
+    pref = _reminder_preference(recipient)
+    start, end = (pref.quiet_start, pref.quiet_end) if pref else DEFAULT_QUIET
+    local = now.astimezone(recipient.zone)
+    t = local.time()
+    if start == end:
+        return None
+    inside = (start <= t < end) if start < end else (t >= start or t < end)
+    if not inside:
+        return None
+    end_day = local.date() if t < end else local.date() + datetime.timedelta(days=1)
+    naive = dt.combine(end_day, end)
+    return naive.replace(tzinfo=recipient.zone).astimezone(datetime.UTC)
 
 
 def notify(
@@ -22,12 +86,20 @@ def notify(
     subject_member: User | None = None,
     action_url: str = "",
     data: dict[str, Any] | None = None,
-    due_at: datetime | None = None,
+    due_at: dt | None = None,
+    not_before: dt | None = None,
 ) -> tuple[Notification, bool]:
     """Create a notification once per idempotency key; return it and whether it is new.
 
-    ``title`` and ``body`` must be safe on a lock screen: no health details.
+    ``title`` and ``body`` must be safe on a lock screen: no health details. A new
+    notification gets one delivery per channel; their task is published after commit, and
+    if the broker is down they stay pending for the next sweep to publish. It shows in the
+    inbox at once; email and push wait for the end of the recipient's quiet hours unless
+    ``not_before`` says otherwise (SOS passes its own).
     """
+    now = timezone.now()
+    if not_before is None and kind != Kind.SOS:
+        not_before = quiet_hours_end(recipient, now)
     fields = {
         "recipient": recipient,
         "kind": kind,
@@ -36,12 +108,145 @@ def notify(
         "subject_member": subject_member,
         "action_url": action_url,
         "data": data or {},
+        "local_date": now.astimezone(recipient.zone).date(),
     }
     if due_at is not None:
         fields["due_at"] = due_at
     try:
         with transaction.atomic():
             notification = Notification.objects.create(idempotency_key=idempotency_key, **fields)
+            deliveries = Delivery.objects.bulk_create(
+                Delivery(
+                    notification=notification,
+                    channel=channel,
+                    not_before=(not_before or now) if channel != Channel.INAPP else now,
+                    queued_at=now,
+                    created_at=now,
+                )
+                for channel in channels_for(recipient, kind)
+            )
     except IntegrityError:
         return Notification.objects.get(idempotency_key=idempotency_key), False
+    ready = [d.pk for d in deliveries if d.not_before <= now]
+    later = [d.pk for d in deliveries if d.not_before > now]
+    if later:
+        # Deferred (quiet hours): the sweep publishes them when they are due.
+        Delivery.objects.filter(pk__in=later).update(queued_at=None)
+    if ready:
+        transaction.on_commit(functools.partial(publish_deliveries, ready))
     return notification, True
+
+
+def publish_deliveries(delivery_ids: list[int]) -> bool:
+    """Publish one delivery task for these ids; on a broker failure leave them for the sweep.
+
+    Never raises: a web request must succeed even when Redis is down.
+    """
+    from .tasks import deliver
+
+    try:
+        deliver.apply_async((delivery_ids,))
+    except Exception:  # kombu and redis raise many kinds; all mean "not published"
+        logger.warning("broker unavailable; deliveries left pending", exc_info=True)
+        Delivery.objects.filter(pk__in=delivery_ids, status="pending").update(queued_at=None)
+        return False
+    return True
+
+
+@transaction.atomic
+def notification_respond(*, notification: Notification, action: str) -> bool:
+    """Record the recipient's one-tap answer; return False if it was already answered.
+
+    "reached_out" logs a contact (so tomorrow brings no reach-out prompt), "snooze" pauses
+    prompts for a day, "stop" mutes this kind on every channel.
+    """
+    now = timezone.now()
+    updated = Notification.objects.filter(pk=notification.pk, response="").update(
+        response=action, responded_at=now, read_at=now
+    )
+    if action == "stop":
+        Mute.objects.get_or_create(
+            user=notification.recipient, kind=notification.kind, channel=Mute.ALL
+        )
+    if not updated:
+        return False
+    recipient = notification.recipient
+    if action == "reached_out":
+        _log_reach_out(notification, now)
+    elif action == "snooze":
+        NudgePreference.objects.update_or_create(
+            member=recipient, defaults={"snoozed_until": now + datetime.timedelta(days=1)}
+        )
+    return True
+
+
+def _log_reach_out(notification: Notification, now: dt) -> None:
+    from network.models import Contact, ContactMethod, Tie
+
+    member = notification.recipient
+    tie = None
+    tie_id = notification.data.get("tie_id")
+    if tie_id:
+        tie = Tie.objects.filter(pk=tie_id, member=member).first()
+    Contact.objects.create(
+        member=member,
+        tie=tie,
+        # "I reached out" doesn't say how; "unspecified" where the network app has it.
+        method=getattr(ContactMethod, "UNSPECIFIED", ContactMethod.TEXT),
+        occurred_at=now,
+        local_date=now.astimezone(member.zone).date(),
+        source=Contact.Source.NUDGE,
+    )
+
+
+def unsubscribe(*, user: User, kind: str, channel: str = Channel.EMAIL) -> None:
+    """Stop ``kind`` on one channel (the email footer's one-click link)."""
+    Mute.objects.get_or_create(user=user, kind=kind, channel=channel)
+
+
+def sos_send(*, member: User, checkin: CheckIn) -> list[Notification]:
+    """Alert the member's SOS contacts now, with only the words the member chose to share.
+
+    Idempotent per check-in and contact. Contacts in their quiet hours get it in the inbox at
+    once and by email/push when their quiet hours end, unless they opted in to urgent alerts.
+    """
+    from network.models import Tie
+
+    if checkin.member_id != member.pk:
+        raise ValueError("Not the member's check-in.")
+    pref = NudgePreference.objects.filter(member=member).first()
+    words = pref.sos_message if pref else NudgePreference._meta.get_field("sos_message").default
+    now = timezone.now()
+    ties = Tie.objects.sos().filter(member=member).select_related("supporter")
+    urgent = set(
+        NudgePreference.objects.filter(
+            member__in=[t.supporter_id for t in ties], urgent_alerts=True
+        ).values_list("member_id", flat=True)
+    )
+    sent = []
+    for tie in ties:
+        supporter = tie.supporter
+        not_before = None if supporter.pk in urgent else quiet_hours_end(supporter, now)
+        notification, _ = notify(
+            recipient=supporter,
+            kind=Kind.SOS,
+            title=f"{member.display_name} asked for support",
+            body=f"{member.display_name} would like you to reach out when you can.",
+            idempotency_key=f"sos:{supporter.pk}:{checkin.pk}",
+            subject_member=member,
+            data={"words": words, "tie_id": str(tie.pk)},
+            not_before=not_before,
+        )
+        sent.append(notification)
+    return sent
+
+
+def push_subscribe(*, user: User, endpoint: str, p256dh: str, auth: str) -> PushSubscription:
+    """Remember a device for web push and turn push on for its owner."""
+    from checkins.models import ReminderPreference
+
+    subscription, _ = PushSubscription.objects.update_or_create(
+        endpoint=endpoint, defaults={"user": user, "p256dh": p256dh, "auth": auth}
+    )
+    ReminderPreference.objects.filter(member=user).update(channel_push=True)
+    return subscription

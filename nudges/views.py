@@ -1,10 +1,323 @@
+"""The inbox, one-tap answers (signed links or logged in), SOS, preferences and web push."""
+
+from __future__ import annotations
+
+import datetime
+import json
+from http import HTTPStatus
+
+from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
-from django.views.decorators.http import require_POST
+from django.core import signing
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.templatetags.static import static
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from . import links, selectors, services
+from .forms import NudgePreferenceForm, PushSubscriptionForm, SosForm
+from .models import Kind, Mute, Notification, NudgePreference, PushSubscription
+from .tokens import ACTIONS, read_action_token, read_unsubscribe_token
+
+INBOX_SIZE = 50
+ACTION_DONE = {
+    "reached_out": "Thank you for reaching out. We've added it to your contact log.",
+    "snooze": "Done. We'll give you a day's quiet from prompts.",
+    "stop": "Done. You won't get this kind of message any more. You can turn it back on in "
+    "your settings.",
+}
+ACTION_PROMPT = {
+    "reached_out": "Log that you reached out",
+    "snooze": "Pause prompts for a day",
+    "stop": "Stop this kind of message",
+}
+
+
+def _get_notification_for_user(request: HttpRequest, pk) -> Notification:
+    """The one access helper: a notification is only ever its recipient's."""
+    notification = (
+        Notification.objects.filter(pk=pk, recipient=request.user)
+        .select_related("subject_member")
+        .first()
+    )
+    if notification is None:
+        raise Http404("No such notification.")
+    return notification
+
+
+@login_required
+@require_GET
+def inbox(request: HttpRequest) -> HttpResponse:
+    notifications = list(
+        Notification.objects.for_recipient(request.user).select_related("subject_member")[
+            :INBOX_SIZE
+        ]
+    )
+    items = [(n, links.actions_for(n, absolute=False)) for n in notifications]
+    return render(request, "nudges/inbox.html", {"items": items})
+
+
+@login_required
+@require_GET
+@never_cache
+def unread_count(request: HttpRequest) -> HttpResponse:
+    count = Notification.objects.for_recipient(request.user).unread().count()
+    return render(request, "nudges/_unread_count.html", {"unread": count})
 
 
 @login_required
 @require_POST
-def sos(request):
-    """Tell the member's SOS contacts (the nudges issue implements it)."""
-    return HttpResponse("Not implemented yet", status=501)
+def mark_read(request: HttpRequest, pk) -> HttpResponse:
+    notification = _get_notification_for_user(request, pk)
+    Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )
+    if request.htmx:
+        return HttpResponse(status=HTTPStatus.NO_CONTENT, headers={"HX-Trigger": "unread"})
+    return redirect("nudges:inbox")
+
+
+@login_required
+@require_POST
+def mark_all_read(request: HttpRequest) -> HttpResponse:
+    Notification.objects.for_recipient(request.user).unread().update(read_at=timezone.now())
+    messages.success(request, "All caught up.")
+    return redirect("nudges:inbox")
+
+
+@login_required
+@require_GET
+def detail(request: HttpRequest, pk) -> HttpResponse:
+    notification = _get_notification_for_user(request, pk)
+    if notification.read_at is None:
+        Notification.objects.filter(pk=notification.pk).update(read_at=timezone.now())
+    context = {
+        "notification": notification,
+        "actions": links.actions_for(notification, absolute=False),
+    }
+    context.update(selectors.details_for(notification))
+    return render(request, "nudges/detail.html", context)
+
+
+@login_required
+@require_POST
+def respond(request: HttpRequest, pk, action: str) -> HttpResponse:
+    notification = _get_notification_for_user(request, pk)
+    if action not in ACTIONS:
+        raise Http404("Unknown action.")
+    services.notification_respond(notification=notification, action=action)
+    messages.success(request, ACTION_DONE[action])
+    return redirect("nudges:inbox")
+
+
+@require_http_methods(["GET", "POST"])
+def act(request: HttpRequest, token: str) -> HttpResponse:
+    """A signed link from an email or push: one action, no login, then a friendly page.
+
+    GET shows one button and POST performs it, so link scanners in mail systems that fetch
+    every URL cannot log a contact or stop reminders on the member's behalf.
+    """
+    try:
+        notification_id, action = read_action_token(token)
+    except signing.SignatureExpired:
+        return _link_problem(request, "This link has expired. Log in to see your messages.")
+    except signing.BadSignature:
+        return _link_problem(request, "This link isn't valid. Log in to see your messages.")
+    notification = Notification.objects.filter(pk=notification_id).first()
+    if notification is None:
+        return _link_problem(request, "This message no longer exists.")
+    if request.method == "POST":
+        services.notification_respond(notification=notification, action=action)
+        return render(request, "nudges/act_done.html", {"message": ACTION_DONE[action]})
+    return render(
+        request, "nudges/act_confirm.html", {"label": ACTION_PROMPT[action], "action": action}
+    )
+
+
+def _link_problem(request: HttpRequest, message: str) -> HttpResponse:
+    return render(
+        request, "nudges/act_done.html", {"message": message, "problem": True}, status=400
+    )
+
+
+@csrf_exempt  # RFC 8058 one-click unsubscribe: mail providers POST without a session
+@require_http_methods(["GET", "POST"])
+def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        user_id, kind = read_unsubscribe_token(token)
+    except signing.BadSignature:
+        return _link_problem(request, "This unsubscribe link isn't valid.")
+    if kind not in Kind.values:
+        return _link_problem(request, "This unsubscribe link isn't valid.")
+    from accounts.models import User
+
+    user = User.objects.filter(pk=user_id).first()
+    if user is None:
+        return _link_problem(request, "This account no longer exists.")
+    label = Kind(kind).label.lower()
+    if request.method == "POST":
+        services.unsubscribe(user=user, kind=kind)
+        return render(
+            request,
+            "nudges/act_done.html",
+            {"message": f"You won't get {label} emails any more."},
+        )
+    return render(
+        request,
+        "nudges/act_confirm.html",
+        {"label": f"Stop {label} emails", "action": "unsubscribe"},
+    )
+
+
+@login_required
+@require_POST
+def sos(request: HttpRequest) -> HttpResponse:
+    """Tell the member's SOS contacts, right now, after a hard check-in."""
+    from checkins.models import CheckIn
+
+    form = SosForm(request.POST)
+    if not form.is_valid():
+        raise Http404("No such check-in.")
+    checkin = CheckIn.objects.filter(pk=form.cleaned_data["checkin"], member=request.user).first()
+    if checkin is None:
+        raise Http404("No such check-in.")
+    today = request.user.local_now().date()
+    if not checkin.is_high_risk or checkin.local_date < today - datetime.timedelta(days=1):
+        messages.info(
+            request,
+            "SOS alerts go out from a recent hard check-in. If you need someone now, the "
+            "crisis lines below are there for you at any hour.",
+        )
+        return redirect("crisis")
+    services.sos_send(member=request.user, checkin=checkin)
+    request.session["nudges_sos_checkin"] = checkin.pk
+    return redirect("nudges:sos_sent")
+
+
+@login_required
+@require_GET
+def sos_sent(request: HttpRequest) -> HttpResponse:
+    from network.models import Tie
+
+    checkin_id = request.session.get("nudges_sos_checkin")
+    told = []
+    if checkin_id:
+        told = [
+            n.recipient.display_name
+            for n in Notification.objects.filter(
+                subject_member=request.user,
+                kind=Kind.SOS,
+                idempotency_key__endswith=f":{checkin_id}",
+            ).select_related("recipient")
+        ]
+    has_contacts = Tie.objects.sos().filter(member=request.user).exists()
+    return render(request, "nudges/sos_sent.html", {"told": told, "has_contacts": has_contacts})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def preferences(request: HttpRequest) -> HttpResponse:
+    instance = NudgePreference.objects.filter(member=request.user).first() or NudgePreference(
+        member=request.user
+    )
+    form = NudgePreferenceForm(request.POST or None, instance=instance)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, "Your reminder choices are saved.")
+        return redirect("nudges:preferences")
+    return render(
+        request,
+        "nudges/preferences.html",
+        {
+            "form": form,
+            "vapid_public_key": settings.VAPID_PUBLIC_KEY,
+            "devices": PushSubscription.objects.filter(user=request.user).count(),
+            "mutes": Mute.objects.filter(user=request.user).order_by("kind", "channel"),
+        },
+    )
+
+
+@login_required
+@require_POST
+def unmute(request: HttpRequest, kind: str, channel: str) -> HttpResponse:
+    """Turn a stopped kind of message back on."""
+    deleted, _ = Mute.objects.filter(user=request.user, kind=kind, channel=channel).delete()
+    if not deleted:
+        raise Http404("Nothing to turn back on.")
+    messages.success(request, "Turned back on.")
+    return redirect("nudges:preferences")
+
+
+@login_required
+@require_POST
+def push_subscribe(request: HttpRequest) -> HttpResponse:
+    try:
+        payload = json.loads(request.body)
+        fields = {
+            "endpoint": payload["endpoint"],
+            "p256dh": payload["keys"]["p256dh"],
+            "auth": payload["keys"]["auth"],
+        }
+    except (ValueError, KeyError, TypeError):
+        return JsonResponse({"error": "Not a push subscription."}, status=400)
+    form = PushSubscriptionForm(fields)
+    if not form.is_valid():
+        return JsonResponse({"error": "Not a push subscription."}, status=400)
+    services.push_subscribe(user=request.user, **form.cleaned_data)
+    return JsonResponse({"ok": True}, status=201)
+
+
+@login_required
+@require_POST
+def push_unsubscribe(request: HttpRequest) -> HttpResponse:
+    try:
+        endpoint = json.loads(request.body)["endpoint"]
+    except (ValueError, KeyError, TypeError):
+        return JsonResponse({"error": "Not a push subscription."}, status=400)
+    PushSubscription.objects.filter(user=request.user, endpoint=endpoint).delete()
+    return JsonResponse({"ok": True})
+
+
+@require_GET
+def service_worker(request: HttpRequest) -> HttpResponse:
+    """The service worker, from our origin, allowed to control the whole site."""
+    from django.contrib.staticfiles import finders
+
+    path = finders.find("nudges/sw.js")
+    with open(path, encoding="utf-8") as f:
+        body = f.read()
+    return HttpResponse(
+        body,
+        content_type="application/javascript",
+        headers={"Service-Worker-Allowed": "/", "Cache-Control": "no-cache"},
+    )
+
+
+@require_GET
+def manifest(request: HttpRequest) -> HttpResponse:
+    data = {
+        "name": settings.SITE_NAME,
+        "short_name": settings.SITE_NAME,
+        "description": "Connection-first support in recovery.",
+        "start_url": reverse("dashboard"),
+        "scope": "/",
+        "display": "standalone",
+        "background_color": "#fdfcf8",
+        "theme_color": "#1d5c4b",
+        "icons": [
+            {"src": static("nudges/icons/icon-192.png"), "sizes": "192x192", "type": "image/png"},
+            {"src": static("nudges/icons/icon-512.png"), "sizes": "512x512", "type": "image/png"},
+            {
+                "src": static("nudges/icons/icon-512.png"),
+                "sizes": "512x512",
+                "type": "image/png",
+                "purpose": "maskable",
+            },
+        ],
+    }
+    return JsonResponse(data, content_type="application/manifest+json")

@@ -379,7 +379,27 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=4, minute=41),
         "options": {"expires": 60 * 60},
     },
+    # The nudges sweep: every due reminder, prompt and digest for everyone, in a few SQL
+    # statements. Expires so a backlog after downtime collapses into one run.
+    "nudges-sweep": {
+        "task": "nudges.tasks.sweep",
+        "schedule": timedelta(seconds=60),
+        "options": {"expires": 55},
+    },
 }
+
+# --- Nudges ----------------------------------------------------------------------------------
+# Retry back-off for temporary delivery failures (exponential with jitter, capped).
+NUDGES_RETRY_BASE_SECONDS = env.float("NUDGES_RETRY_BASE_SECONDS", default=30.0)
+NUDGES_RETRY_MAX_SECONDS = env.float("NUDGES_RETRY_MAX_SECONDS", default=3600.0)
+# A delivery queued this long ago and still pending is published again by the sweep.
+NUDGES_REDRIVE_SECONDS = env.int("NUDGES_REDRIVE_SECONDS", default=180)
+# How long a worker holds a delivery it is sending; longer than any channel's timeout.
+NUDGES_LEASE_SECONDS = env.int("NUDGES_LEASE_SECONDS", default=90)
+# Web push (VAPID). Generate with: vapid --gen (py-vapid), then use the raw base64url keys.
+VAPID_PRIVATE_KEY = env.str("VAPID_PRIVATE_KEY", default="")
+VAPID_PUBLIC_KEY = env.str("VAPID_PUBLIC_KEY", default="")
+VAPID_SUBJECT = env.str("VAPID_SUBJECT", default="mailto:admin@localhost")
 
 # --- Logging: structured lines on stdout, never request bodies or health data ------------------
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")

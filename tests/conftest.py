@@ -6,6 +6,9 @@ from accounts.models import User
 
 PASSWORD = "a-long-test-password-42"
 
+# Real SMTP server, push endpoint, Redis and Celery worker fixtures for the nudges tests.
+pytest_plugins = ["tests.nudges_support"]
+
 
 @pytest.fixture(autouse=True)
 def _clean_cache():

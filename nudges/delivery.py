@@ -1,0 +1,140 @@
+"""Sending one delivery: claim with a lease, personalise, send, record. Safe to repeat."""
+
+from __future__ import annotations
+
+import datetime
+import logging
+import random
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db.models import Exists, F, OuterRef, Q
+from django.db.models.functions import Now
+from django.utils import timezone
+
+from .channels import PermanentFailure, TemporaryFailure, get_channel
+from .models import Delivery, DeliveryStatus, Kind, Notification, Status
+
+logger = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 5
+# Retries shorter than this go back to the broker with a countdown; longer ones wait in the
+# database for the sweep (long ETAs in Redis get redelivered after the visibility timeout).
+MAX_COUNTDOWN = 120
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: str  # "sent", "failed", "retry", "skipped"
+    countdown: float | None = None
+
+
+def backoff_seconds(attempts: int) -> float:
+    """Exponential back-off with full jitter: base * 2^(attempts-1), capped, times [0.5, 1]."""
+    base = settings.NUDGES_RETRY_BASE_SECONDS
+    delay = min(base * 2 ** max(attempts - 1, 0), settings.NUDGES_RETRY_MAX_SECONDS)
+    return delay * random.uniform(0.5, 1.0)
+
+
+def _claim(delivery_id: int) -> bool:
+    # The conditional UPDATE is the claim: only one worker gets rowcount 1. An expired lease
+    # (a worker that died mid-send) can be claimed again.
+    return bool(
+        Delivery.objects.filter(
+            pk=delivery_id,
+            status=DeliveryStatus.PENDING,
+            not_before__lte=timezone.now() + datetime.timedelta(seconds=2),
+        )
+        .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=Now()))
+        .update(
+            lease_until=timezone.now() + datetime.timedelta(seconds=settings.NUDGES_LEASE_SECONDS),
+            attempts=F("attempts") + 1,
+        )
+    )
+
+
+def personalise(notification: Notification) -> Notification:
+    """Fill in what the set-based sweep could not: the person to reach out to.
+
+    Done once per notification (a conditional UPDATE), by whichever delivery comes first.
+    """
+    if not notification.data.get("personalise"):
+        return notification
+    if notification.kind == Kind.ISOLATION_PROMPT:
+        from network.services import suggest_reach_out
+
+        member = notification.recipient
+        data = {k: v for k, v in notification.data.items() if k != "personalise"}
+        title, body = notification.title, notification.body
+        suggestions = suggest_reach_out(member, now=notification.due_at, limit=1)
+        if suggestions:
+            tie = suggestions[0].tie
+            data.update({"tie_id": str(tie.pk), "name": tie.name, "phone": tie.phone})
+            title = f"{tie.name} might enjoy hearing from you"
+            body = f"A quick call or message to {tie.name} counts. Whenever you're ready."
+        Notification.objects.filter(pk=notification.pk, data__personalise=True).update(
+            title=title[:140], body=body, data=data
+        )
+        notification.refresh_from_db()
+    return notification
+
+
+def finalize(notification_id) -> None:
+    """Mark the notification delivered (or failed) once no delivery is pending.
+
+    One UPDATE, so two deliveries finishing at once cannot both miss it: the later
+    statement sees both rows settled.
+    """
+    pending = Delivery.objects.filter(notification=OuterRef("pk"), status=DeliveryStatus.PENDING)
+    failed = Delivery.objects.filter(notification=OuterRef("pk"), status=DeliveryStatus.FAILED)
+    for status, condition in ((Status.FAILED, Exists(failed)), (Status.DELIVERED, ~Exists(failed))):
+        Notification.objects.filter(pk=notification_id, status=Status.PENDING).filter(
+            ~Exists(pending), condition
+        ).update(status=status, delivered_at=Now())
+
+
+def deliver_one(delivery_id: int) -> Outcome:
+    """Send one delivery if it is still pending and nobody else holds it.
+
+    Idempotent: a delivery already sent (or held by a live worker) is left alone.
+    """
+    if not _claim(delivery_id):
+        return Outcome("skipped")
+    delivery = (
+        Delivery.objects.select_related("notification__recipient").filter(pk=delivery_id).first()
+    )
+    if delivery is None:
+        return Outcome("skipped")  # deleted since (the recipient closed their account)
+    notification = personalise(delivery.notification)
+    now = timezone.now()
+    try:
+        get_channel(delivery.channel).send(delivery, notification)
+    except TemporaryFailure as exc:
+        if delivery.attempts >= MAX_ATTEMPTS:
+            return _fail(delivery, f"gave up after {delivery.attempts} attempts: {exc}")
+        delay = backoff_seconds(delivery.attempts)
+        short = delay <= MAX_COUNTDOWN
+        Delivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.PENDING).update(
+            lease_until=None,
+            not_before=now + datetime.timedelta(seconds=delay),
+            queued_at=now if short else None,
+            last_error=str(exc)[:300],
+        )
+        logger.info("delivery retry", extra={"delivery_id": delivery.pk, "delay": delay})
+        return Outcome("retry", delay if short else None)
+    except PermanentFailure as exc:
+        return _fail(delivery, str(exc))
+    Delivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.PENDING).update(
+        status=DeliveryStatus.SENT, sent_at=now, lease_until=None, last_error=""
+    )
+    finalize(delivery.notification_id)
+    return Outcome("sent")
+
+
+def _fail(delivery: Delivery, error: str) -> Outcome:
+    Delivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.PENDING).update(
+        status=DeliveryStatus.FAILED, lease_until=None, last_error=error[:300]
+    )
+    logger.warning("delivery failed", extra={"delivery_id": delivery.pk})
+    finalize(delivery.notification_id)
+    return Outcome("failed")

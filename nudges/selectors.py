@@ -1,0 +1,116 @@
+"""What a notification's detail page may show: only after login, only within scopes."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.db.models import Count, Max, Q
+from django.utils import timezone
+
+from .models import Kind, Notification
+
+DIGEST_WINDOW_DAYS = 7
+
+
+def details_for(notification: Notification) -> dict[str, Any]:
+    if notification.kind == Kind.SOS:
+        return _sos_details(notification)
+    if notification.kind == Kind.SUPPORTER_NUDGE:
+        return {"facts": _member_facts(notification.recipient, notification.subject_member)}
+    if notification.kind == Kind.THERAPIST_DIGEST:
+        return {"caseload": caseload_summary(notification.recipient)}
+    return {}
+
+
+def _sos_details(notification: Notification) -> dict[str, Any]:
+    from network.models import Tie
+
+    member = notification.subject_member
+    # The member's chosen words are for their current SOS contacts only.
+    if member and Tie.objects.sos().filter(member=member, supporter=notification.recipient):
+        return {"sos_words": notification.data.get("words", "")}
+    return {}
+
+
+def _member_facts(viewer, member) -> list[tuple[str, str]]:
+    """A few facts about ``member`` that ``viewer`` may see, each logged as a disclosure."""
+    from checkins.models import CheckIn
+    from network.models import Contact, Scope
+    from network.services import record_disclosure, shared_scopes
+
+    if member is None:
+        return []
+    scopes = shared_scopes(viewer, member)
+    facts = []
+    today = member.local_now().date()
+    if Scope.CHECKIN_STATUS in scopes:
+        checked = CheckIn.objects.filter(member=member, local_date=today).exists()
+        facts.append(("Checked in today", "Yes" if checked else "Not yet"))
+        record_disclosure(viewer=viewer, member=member, scope=Scope.CHECKIN_STATUS)
+    if Scope.CONTACTS in scopes:
+        last = Contact.objects.confirmed().filter(member=member).aggregate(d=Max("local_date"))["d"]
+        facts.append(("Last contact logged", last.isoformat() if last else "None yet"))
+        record_disclosure(viewer=viewer, member=member, scope=Scope.CONTACTS)
+    return facts
+
+
+def caseload_summary(therapist) -> list[dict[str, Any]]:
+    """The therapist's consenting caseload: isolating, missed check-ins, risk signals.
+
+    Each column is shown only where that member's consent covers it; a member who shares
+    nothing with this therapist is left out.
+    """
+    from accounts.models import User
+    from checkins.models import HIGH_CRAVING, CheckIn, Mood
+    from network.models import Contact, Role, Scope, Tie
+    from network.services import record_disclosure, shared_scopes
+
+    member_ids = list(
+        Tie.objects.active()
+        .filter(supporter=therapist, role=Role.THERAPIST)
+        .values_list("member_id", flat=True)
+    )
+    if not member_ids:
+        return []
+    since = timezone.now().date() - datetime.timedelta(days=DIGEST_WINDOW_DAYS)
+    members = User.objects.filter(pk__in=member_ids).order_by("display_name")
+    checkins = {
+        row["member_id"]: row
+        for row in CheckIn.objects.filter(member_id__in=member_ids, local_date__gt=since)
+        .values("member_id")
+        .annotate(
+            n=Count("id"),
+            hard=Count("id", filter=Q(craving__gte=HIGH_CRAVING) | Q(mood=Mood.VERY_LOW)),
+            used=Count("id", filter=Q(used=True)),
+        )
+    }
+    contacts = dict(
+        Contact.objects.confirmed()
+        .filter(member_id__in=member_ids)
+        .values("member_id")
+        .annotate(last=Max("local_date"))
+        .values_list("member_id", "last")
+    )
+    rows = []
+    for member in members:
+        scopes = shared_scopes(therapist, member)
+        if not scopes:
+            continue
+        row: dict[str, Any] = {"name": member.display_name}
+        stats = checkins.get(member.pk, {"n": 0, "hard": 0, "used": 0})
+        if Scope.CHECKIN_STATUS in scopes:
+            row["checkins"] = stats["n"]
+            record_disclosure(viewer=therapist, member=member, scope=Scope.CHECKIN_STATUS)
+        if Scope.MOOD_CRAVING in scopes:
+            row["hard_days"] = stats["hard"]
+            record_disclosure(viewer=therapist, member=member, scope=Scope.MOOD_CRAVING)
+        if Scope.USE in scopes:
+            row["use_reports"] = stats["used"]
+            record_disclosure(viewer=therapist, member=member, scope=Scope.USE)
+        if Scope.CONTACTS in scopes:
+            last = contacts.get(member.pk)
+            row["isolating"] = last is None or (timezone.now().date() - last).days >= 2
+            record_disclosure(viewer=therapist, member=member, scope=Scope.CONTACTS)
+        rows.append(row)
+    return rows
