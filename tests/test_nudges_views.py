@@ -10,8 +10,11 @@ from unittest import mock
 import pytest
 from django.core import signing
 from django.urls import reverse
+from django.utils import timezone
 
+from accounts.models import TherapistProfile
 from checkins.models import CheckIn
+from network.consents import consent_sign_part2
 from network.models import Contact, Role, Tie
 from nudges.models import Kind, Mute, Notification, NudgePreference, PushSubscription
 from nudges.services import notify
@@ -209,12 +212,18 @@ def test_supporter_nudge_details_respect_scopes(client, member, make_user):
 
 def test_therapist_digest_shows_only_consenting_caseload(client, make_user):
     therapist = make_user(display_name="Dr K")
+    TherapistProfile.objects.create(user=therapist, credential="LCSW", verified_at=timezone.now())
     sharing = make_user(display_name="Alex")
     private = make_user(display_name="Blair")
-    Tie.objects.create(member=sharing, supporter=therapist, role=Role.THERAPIST)
-    Tie.objects.create(
-        member=private, supporter=therapist, role=Role.THERAPIST, share_checkin_status=False
+    consent_sign_part2(
+        tie=Tie.objects.create(member=sharing, supporter=therapist, role=Role.THERAPIST),
+        scopes=["checkin_status"],
+        purpose="Treatment",
+        signature_name="Alex",
+        expires_at=timezone.now() + datetime.timedelta(days=30),
     )
+    # A therapist tie without a signed consent shares nothing.
+    Tie.objects.create(member=private, supporter=therapist, role=Role.THERAPIST)
     note = _note(therapist, kind=Kind.THERAPIST_DIGEST)
     client.force_login(therapist)
     page = client.get(reverse("nudges:detail", args=[note.pk])).content.decode()
