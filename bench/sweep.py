@@ -101,10 +101,10 @@ def build(n: int) -> None:
         (
             "reminder preferences",
             """INSERT INTO checkins_reminderpreference (member_id, checkin_reminder_enabled,
-                reminder_time, reminder_days, quiet_start, quiet_end, channel_email,
-                channel_push)
+                reminder_time, reminder_days, quiet_start, quiet_end, channel_in_app,
+                channel_email, channel_push)
             SELECT i, true, TIME '00:00' + ((i * 37) %% 1440) * interval '1 minute', 127,
-                   TIME '22:00', TIME '08:00', true, false
+                   TIME '22:00', TIME '08:00', true, true, false
             FROM generate_series(1::bigint, %(n)s::bigint) i""",
         ),
         (
@@ -123,9 +123,9 @@ def build(n: int) -> None:
         (
             "check-ins (30 days)",
             """INSERT INTO checkins_checkin (member_id, local_date, mood, craving, used,
-                connectedness, notes, created_at, updated_at)
+                connectedness, notes, gratitude, time_zone, created_at, updated_at)
             SELECT i, current_date - d, 1 + (i + d) %% 5, (i * d) %% 11, false,
-                   1 + (i + 2 * d) %% 5, '', now(), now()
+                   1 + (i + 2 * d) %% 5, '', '', '', now(), now()
             FROM generate_series(1::bigint, %(n)s::bigint) i, generate_series(1, 30) d
             WHERE (i * 31 + d * 17) %% 10 < 6""",
         ),
