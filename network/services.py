@@ -288,6 +288,31 @@ def contact_log(
     return contact
 
 
+def contact_log_from_nudge(*, member: User, tie_id: str | None, occurred_at: datetime) -> Contact:
+    """Log the "I reached out" answer to a reach-out prompt as the member's contact.
+
+    The prompt named ``tie_id`` (or no one); the answer doesn't say how, so the method is
+    "unspecified". The tie is kept while ``contact_log`` would accept it (the member's, active
+    or paused); one that ended since (or isn't theirs) is dropped rather than refused, because
+    the member did reach out and that must count. The caller makes the answer happen once.
+    """
+    tie = None
+    if tie_id:
+        tie = Tie.objects.filter(
+            member=member,
+            pk__in=_valid_uuids([tie_id]),
+            status__in=(TieStatus.ACTIVE, TieStatus.PAUSED),
+        ).first()
+    return Contact.objects.create(
+        member=member,
+        tie=tie,
+        method=ContactMethod.UNSPECIFIED,
+        occurred_at=occurred_at,
+        local_date=occurred_at.astimezone(member.zone).date(),
+        source=Contact.Source.NUDGE,
+    )
+
+
 def _checkin_occurred_at(member: User, local_date: date, now: datetime) -> datetime:
     zone = member.zone
     if now.astimezone(zone).date() == local_date:

@@ -181,21 +181,12 @@ def notification_respond(*, notification: Notification, action: str) -> bool:
 
 
 def _log_reach_out(notification: Notification, now: dt) -> None:
-    from network.models import Contact, ContactMethod, Tie
+    from network.services import contact_log_from_nudge
 
-    member = notification.recipient
-    tie = None
-    tie_id = notification.data.get("tie_id")
-    if tie_id:
-        tie = Tie.objects.filter(pk=tie_id, member=member).first()
-    Contact.objects.create(
-        member=member,
-        tie=tie,
-        # "I reached out" doesn't say how; "unspecified" where the network app has it.
-        method=getattr(ContactMethod, "UNSPECIFIED", ContactMethod.TEXT),
+    contact_log_from_nudge(
+        member=notification.recipient,
+        tie_id=notification.data.get("tie_id"),
         occurred_at=now,
-        local_date=now.astimezone(member.zone).date(),
-        source=Contact.Source.NUDGE,
     )
 
 
