@@ -1,8 +1,10 @@
-"""What a notification's detail page may show: only after login, only within scopes."""
+"""Reads of notifications: what a detail page may show (only after login, only within
+scopes), and what other apps may read of a member's own notifications."""
 
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Count, Max, Q
@@ -13,7 +15,34 @@ from .models import Kind, Notification
 DIGEST_WINDOW_DAYS = 7
 
 
+@dataclass(frozen=True)
+class Encouragement:
+    message: str
+    sender: str
+    sent_at: datetime.datetime
+
+
+def received_encouragements(member, *, limit: int = 50) -> list[Encouragement]:
+    """The kind words supporters sent ``member``, newest first (for the network app's page).
+
+    The words live only in the notification's data: its title and body are for lock screens.
+    One query.
+    """
+    rows = (
+        Notification.objects.filter(recipient=member, kind=Kind.ENCOURAGEMENT)
+        .order_by("-created_at")
+        .values_list("data", "created_at")[:limit]
+    )
+    return [
+        Encouragement(data.get("message", ""), data.get("from", ""), created_at)
+        for data, created_at in rows
+    ]
+
+
 def details_for(notification: Notification) -> dict[str, Any]:
+    if notification.kind in (Kind.ENCOURAGEMENT, Kind.CELEBRATION):
+        # The recipient's own words (a supporter's message, a milestone), never on a lock screen.
+        return {"message": notification.data.get("message", "")}
     if notification.kind == Kind.SOS:
         return _sos_details(notification)
     if notification.kind == Kind.SUPPORTER_NUDGE:

@@ -90,6 +90,22 @@ def test_responding_in_the_inbox_logs_a_contact(client, member):
     assert client.post(reverse("nudges:respond", args=[note.pk, "explode"])).status_code == 404
 
 
+def test_kind_words_show_on_the_detail_page_to_the_recipient_only(client, member, other):
+    note = _note(
+        member,
+        kind=Kind.ENCOURAGEMENT,
+        data={"message": "Proud of you, truly.", "from": "Other"},
+    )
+    assert "Proud of you" not in note.title + note.body
+    client.force_login(member)
+    inbox = client.get(reverse("nudges:inbox")).content.decode()
+    assert "Proud of you" not in inbox  # the list stays as discreet as the lock screen
+    page = client.get(reverse("nudges:detail", args=[note.pk])).content.decode()
+    assert "Proud of you, truly." in page
+    client.force_login(other)
+    assert client.get(reverse("nudges:detail", args=[note.pk])).status_code == 404
+
+
 def test_a_signed_link_acts_once_without_a_login(client, member):
     note = _note(member)
     url = reverse("nudges:act", args=[action_token(note.pk, "snooze")])
