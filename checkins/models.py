@@ -34,9 +34,13 @@ class Connectedness(models.IntegerChoices):
     VERY = 5, "Very connected"
 
 
-class CheckInQuerySet(models.QuerySet):
-    def high_risk(self):
-        return self.filter(Q(used=True) | Q(craving__gte=HIGH_CRAVING) | Q(mood=Mood.VERY_LOW))
+# The three signals of a hard day, as filters: what ``CheckIn.risk_signals`` evaluates on one
+# row (and copies into a ``RiskEvent``'s flags), for queries over many check-ins.
+RISK_SIGNALS = {
+    "used": Q(used=True),
+    "high_craving": Q(craving__gte=HIGH_CRAVING),
+    "low_mood": Q(mood=Mood.VERY_LOW),
+}
 
 
 class CheckIn(models.Model):
@@ -61,8 +65,6 @@ class CheckIn(models.Model):
     time_zone = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
-
-    objects = CheckInQuerySet.as_manager()
 
     class Meta:
         ordering = ["-local_date"]
@@ -93,8 +95,17 @@ class CheckIn(models.Model):
         return f"Check-in {self.local_date}"
 
     @property
+    def risk_signals(self) -> dict[str, bool]:
+        """``RISK_SIGNALS`` evaluated on this row (same keys)."""
+        return {
+            "used": bool(self.used),
+            "high_craving": self.craving >= HIGH_CRAVING,
+            "low_mood": self.mood == Mood.VERY_LOW,
+        }
+
+    @property
     def is_high_risk(self) -> bool:
-        return self.used or self.craving >= HIGH_CRAVING or self.mood == Mood.VERY_LOW
+        return any(self.risk_signals.values())
 
 
 ALL_DAYS = 0b1111111  # bit 0 is Monday, as in date.weekday()

@@ -11,6 +11,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from django.db.models import Count
 from django.utils import timezone
 
 from accounts.models import User
@@ -18,6 +19,7 @@ from network import selectors as network_selectors
 from network.models import Role, Scope
 
 from .models import (
+    RISK_SIGNALS,
     SCHEDULE_INTERVALS,
     CheckIn,
     Instrument,
@@ -25,7 +27,6 @@ from .models import (
     QuestionnaireResponse,
     QuestionnaireSchedule,
     ReminderPreference,
-    RiskEvent,
     SobrietyPeriod,
 )
 
@@ -291,16 +292,39 @@ def due_questionnaires(member: User, today: datetime.date) -> list[Questionnaire
     return list(QuestionnaireSchedule.objects.filter(member=member, next_due_on__lte=today))
 
 
-def risk_events_unhandled(*, limit: int = 100) -> list[RiskEvent]:
-    """Return the oldest risk events no one has acted on yet (for the nudges engine).
+def member_checkin(member: User, checkin_id: int) -> CheckIn | None:
+    """The check-in ``checkin_id`` if it is ``member``'s own; None otherwise."""
+    return CheckIn.objects.filter(pk=checkin_id, member=member).first()
 
-    Uses the partial index ``risk_unhandled``; bounded so one sweep stays small.
+
+@dataclass(frozen=True)
+class RiskSummary:
+    checkins: int
+    hard_days: int  # high craving or the lowest mood: the "mood and craving" scope
+    use_reports: int  # the "use" scope
+
+
+def risk_summaries(member_ids: Iterable[int], *, since: datetime.date) -> dict[int, RiskSummary]:
+    """Per member, check-ins after ``since`` and how many carried each risk signal.
+
+    For the therapist's weekly digest; one aggregate query for the whole caseload. Members
+    without a check-in in the window are left out. Counted from the check-ins with
+    ``RISK_SIGNALS``, not from ``RiskEvent`` rows: the digest reports the member's current
+    account of each day (a corrected check-in counts as corrected), and it needs the check-in
+    count from this table anyway. A RiskEvent is the record that a signal was acted on (the
+    SOS claims it) and stays as history after a correction, which is right for that, wrong for
+    a weekly count. Both come from the same definitions, so they agree on every uncorrected day.
     """
-    return list(
-        RiskEvent.objects.filter(handled_at__isnull=True)
-        .select_related("member", "checkin")
-        .order_by("created_at")[:limit]
+    rows = (
+        CheckIn.objects.filter(member_id__in=list(member_ids), local_date__gt=since)
+        .values("member_id")
+        .annotate(
+            n=Count("id"),
+            hard=Count("id", filter=RISK_SIGNALS["high_craving"] | RISK_SIGNALS["low_mood"]),
+            used=Count("id", filter=RISK_SIGNALS["used"]),
+        )
     )
+    return {r["member_id"]: RiskSummary(r["n"], r["hard"], r["used"]) for r in rows}
 
 
 # --- What a supporter may see (the network app decides who and which scopes) ----------------

@@ -7,7 +7,7 @@ import datetime
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Max, Q
+from django.db.models import Max
 from django.utils import timezone
 
 from .models import Kind, Notification
@@ -87,11 +87,14 @@ def _member_facts(viewer, member) -> list[tuple[str, str]]:
 def caseload_summary(therapist) -> list[dict[str, Any]]:
     """The therapist's consenting caseload: isolating, missed check-ins, risk signals.
 
+    Risk signals come from ``checkins.selectors.risk_summaries`` (the check-in app's one
+    definition of a hard day), one query for the whole caseload.
+
     Each column is shown only where that member's consent covers it; a member who shares
     nothing with this therapist is left out.
     """
     from accounts.models import User
-    from checkins.models import HIGH_CRAVING, CheckIn, Mood
+    from checkins.selectors import RiskSummary, risk_summaries
     from network.models import Contact, Role, Scope, Tie
     from network.services import record_disclosure, shared_scopes
 
@@ -104,16 +107,7 @@ def caseload_summary(therapist) -> list[dict[str, Any]]:
         return []
     since = timezone.now().date() - datetime.timedelta(days=DIGEST_WINDOW_DAYS)
     members = User.objects.filter(pk__in=member_ids).order_by("display_name")
-    checkins = {
-        row["member_id"]: row
-        for row in CheckIn.objects.filter(member_id__in=member_ids, local_date__gt=since)
-        .values("member_id")
-        .annotate(
-            n=Count("id"),
-            hard=Count("id", filter=Q(craving__gte=HIGH_CRAVING) | Q(mood=Mood.VERY_LOW)),
-            used=Count("id", filter=Q(used=True)),
-        )
-    }
+    checkins = risk_summaries(member_ids, since=since)
     contacts = dict(
         Contact.objects.confirmed()
         .filter(member_id__in=member_ids)
@@ -127,15 +121,15 @@ def caseload_summary(therapist) -> list[dict[str, Any]]:
         if not scopes:
             continue
         row: dict[str, Any] = {"name": member.display_name}
-        stats = checkins.get(member.pk, {"n": 0, "hard": 0, "used": 0})
+        stats = checkins.get(member.pk, RiskSummary(0, 0, 0))
         if Scope.CHECKIN_STATUS in scopes:
-            row["checkins"] = stats["n"]
+            row["checkins"] = stats.checkins
             record_disclosure(viewer=therapist, member=member, scope=Scope.CHECKIN_STATUS)
         if Scope.MOOD_CRAVING in scopes:
-            row["hard_days"] = stats["hard"]
+            row["hard_days"] = stats.hard_days
             record_disclosure(viewer=therapist, member=member, scope=Scope.MOOD_CRAVING)
         if Scope.USE in scopes:
-            row["use_reports"] = stats["used"]
+            row["use_reports"] = stats.use_reports
             record_disclosure(viewer=therapist, member=member, scope=Scope.USE)
         if Scope.CONTACTS in scopes:
             last = contacts.get(member.pk)

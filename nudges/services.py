@@ -200,7 +200,10 @@ def sos_send(*, member: User, checkin: CheckIn) -> list[Notification]:
 
     Idempotent per check-in and contact. Contacts in their quiet hours get it in the inbox at
     once and by email/push when their quiet hours end, unless they opted in to urgent alerts.
+    Once someone is told, the check-in's risk event is marked handled (the check-in app's
+    ``risk_event_claim``), so it stays in the member's history.
     """
+    from checkins.services import risk_event_claim
     from network.models import Tie
 
     if checkin.member_id != member.pk:
@@ -229,6 +232,8 @@ def sos_send(*, member: User, checkin: CheckIn) -> list[Notification]:
             not_before=not_before,
         )
         sent.append(notification)
+    if sent:
+        risk_event_claim(checkin=checkin, now=now)
     return sent
 
 

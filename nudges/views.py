@@ -178,12 +178,12 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
 @require_POST
 def sos(request: HttpRequest) -> HttpResponse:
     """Tell the member's SOS contacts, right now, after a hard check-in."""
-    from checkins.models import CheckIn
+    from checkins.selectors import member_checkin
 
     form = SosForm(request.POST)
     if not form.is_valid():
         raise Http404("No such check-in.")
-    checkin = CheckIn.objects.filter(pk=form.cleaned_data["checkin"], member=request.user).first()
+    checkin = member_checkin(request.user, form.cleaned_data["checkin"])
     if checkin is None:
         raise Http404("No such check-in.")
     today = request.user.local_now().date()

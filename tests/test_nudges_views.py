@@ -180,6 +180,24 @@ def test_sos_alerts_contacts_and_shows_the_crisis_line(client, member, make_user
     assert "not monitoring Rat Park around the clock" in page
 
 
+def test_sos_marks_the_checkins_risk_event_handled(client, member, make_user):
+    from checkins.models import RiskEvent
+    from checkins.services import checkin_record
+
+    client.force_login(member)
+    values = {"mood": 1, "craving": 9, "used": False, "connectedness": 1}
+    today = member.local_now().date()
+    checkin = checkin_record(member=member, local_date=today, values=values).checkin
+    # No SOS contact yet: nobody was told, so the event stays open.
+    client.post(reverse("nudges:sos"), {"checkin": checkin.pk})
+    assert RiskEvent.objects.get(checkin=checkin).handled_at is None
+    maria = make_user(display_name="Maria")
+    Tie.objects.create(member=member, supporter=maria, role=Role.SPONSOR, is_sos_contact=True)
+    client.post(reverse("nudges:sos"), {"checkin": checkin.pk})
+    assert RiskEvent.objects.get(checkin=checkin).handled_at is not None
+    assert Notification.objects.filter(kind=Kind.SOS, recipient=maria).count() == 1
+
+
 def test_sos_from_an_ordinary_checkin_points_to_crisis_lines(client, member, make_user):
     maria = make_user()
     Tie.objects.create(member=member, supporter=maria, role=Role.SPONSOR, is_sos_contact=True)
@@ -244,6 +262,38 @@ def test_therapist_digest_shows_only_consenting_caseload(client, make_user):
     client.force_login(therapist)
     page = client.get(reverse("nudges:detail", args=[note.pk])).content.decode()
     assert "Alex" in page and "Blair" not in page
+
+
+def test_therapist_digest_risk_signals_follow_the_checkins_within_scopes(client, make_user):
+    therapist = make_user(display_name="Dr K")
+    TherapistProfile.objects.create(user=therapist, credential="LCSW", verified_at=timezone.now())
+    alex = make_user(display_name="Alex")
+    consent_sign_part2(
+        tie=Tie.objects.create(member=alex, supporter=therapist, role=Role.THERAPIST),
+        scopes=["checkin_status", "mood_craving"],
+        purpose="Treatment",
+        signature_name="Alex",
+        expires_at=timezone.now() + datetime.timedelta(days=30),
+    )
+    today = timezone.now().date()
+    for days_ago, values in enumerate(
+        [
+            {"mood": 1, "craving": 2, "used": False},
+            {"mood": 3, "craving": 9, "used": False},
+            {"mood": 4, "craving": 1, "used": True},
+            {"mood": 4, "craving": 1, "used": False},
+        ]
+    ):
+        CheckIn.objects.create(
+            member=alex,
+            local_date=today - datetime.timedelta(days=days_ago),
+            connectedness=3,
+            **values,
+        )
+    from nudges.selectors import caseload_summary
+
+    (row,) = caseload_summary(therapist)
+    assert row == {"name": "Alex", "checkins": 4, "hard_days": 2}  # use isn't shared
 
 
 def test_preferences_form_rejects_bad_input_and_saves_good(client, member):
