@@ -198,10 +198,12 @@ class SobrietyPeriod(models.Model):
 
 
 class RiskEvent(models.Model):
-    """A check-in that reported use, high craving or the lowest mood.
+    """A check-in that reported use, high craving or the lowest mood (``RISK_SIGNALS``).
 
-    The nudges engine reads these; the member saw crisis resources at once on the check-in page.
-    One row per check-in: editing the check-in updates the reasons instead of adding a row.
+    The member saw crisis resources at once on the check-in page. One row per check-in: editing
+    the check-in updates the reasons, and a correction to a calm check-in withdraws the event
+    unless it was handled. Counts over time come from the check-ins themselves
+    (``selectors.risk_summaries``); this row records the signal and whether it was acted on.
     """
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
@@ -215,16 +217,11 @@ class RiskEvent(models.Model):
     low_mood = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
-    # Set when the nudges engine has acted on the event (so a sweep handles it once).
+    # Set when the member's SOS contacts were told (services.risk_event_claim, from the SOS).
     handled_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-local_date"]
-        indexes = [
-            models.Index(
-                fields=["created_at"], condition=Q(handled_at__isnull=True), name="risk_unhandled"
-            )
-        ]
 
     def __str__(self) -> str:
         return f"Risk signal on {self.local_date}"
