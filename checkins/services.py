@@ -306,6 +306,16 @@ def reminder_preference_for(member: User) -> ReminderPreference:
     return preference
 
 
+def reminder_push_enable(*, member: User) -> None:
+    """Turn push on in the member's saved reminder choices: they just subscribed a device.
+
+    For the nudges app. Someone without saved choices gets no row: a row would make them a
+    member the sweep reminds to check in (a supporter subscribes too), and without one the
+    nudges app already sends push to any subscribed device.
+    """
+    ReminderPreference.objects.filter(member=member).update(channel_push=True)
+
+
 def reminders_pause(
     *, preference: ReminderPreference, days: int, now: datetime.datetime | None = None
 ) -> ReminderPreference:

@@ -239,10 +239,10 @@ def sos_send(*, member: User, checkin: CheckIn) -> list[Notification]:
 
 def push_subscribe(*, user: User, endpoint: str, p256dh: str, auth: str) -> PushSubscription:
     """Remember a device for web push and turn push on for its owner."""
-    from checkins.models import ReminderPreference
+    from checkins.services import reminder_push_enable
 
     subscription, _ = PushSubscription.objects.update_or_create(
         endpoint=endpoint, defaults={"user": user, "p256dh": p256dh, "auth": auth}
     )
-    ReminderPreference.objects.filter(member=user).update(channel_push=True)
+    reminder_push_enable(member=user)
     return subscription
