@@ -11,7 +11,6 @@ from django.utils import timezone
 
 from accounts.models import User
 
-from .consents import requires_formal_consent
 from .models import (
     Consent,
     Contact,
@@ -270,7 +269,3 @@ def access_log_for(member: User, now: datetime | None = None) -> QuerySet[Disclo
 
 def consent_history(member: User) -> QuerySet[Consent]:
     return Consent.objects.filter(member=member).order_by("-signed_at")
-
-
-def formal_consent_ties(member: User) -> list[Tie]:
-    return [t for t in Tie.objects.open().filter(member=member) if requires_formal_consent(t)]
