@@ -292,6 +292,11 @@ def due_questionnaires(member: User, today: datetime.date) -> list[Questionnaire
     return list(QuestionnaireSchedule.objects.filter(member=member, next_due_on__lte=today))
 
 
+def checked_in_on(member: User, day: datetime.date) -> bool:
+    """Whether the member checked in for local date ``day``. One query."""
+    return CheckIn.objects.filter(member=member, local_date=day).exists()
+
+
 def member_checkin(member: User, checkin_id: int) -> CheckIn | None:
     """The check-in ``checkin_id`` if it is ``member``'s own; None otherwise."""
     return CheckIn.objects.filter(pk=checkin_id, member=member).first()

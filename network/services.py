@@ -120,6 +120,19 @@ def record_disclosure(*, viewer: User, member: User, scope: str, action: str = "
     disclosures_append(viewer=viewer, member=member, scopes=[scope], action=action, consent=consent)
 
 
+def record_disclosures_for_tie(*, tie: Tie, scopes: Iterable[str], action: str = "view") -> None:
+    """Log the tie's supporter seeing ``scopes`` of its member, in one append to the access log.
+
+    For a page that already holds the tie with its consents loaded (``selectors.supported_ties``):
+    the consent in force is read from them, so this is three queries however many scopes.
+    Callers must have checked the scopes against ``access_for_tie`` first.
+    """
+    consent = access_for_tie(tie, tie.supporter).consent
+    disclosures_append(
+        viewer=tie.supporter, member=tie.member, scopes=list(scopes), action=action, consent=consent
+    )
+
+
 # --- Ties ------------------------------------------------------------------------------------
 
 

@@ -7,12 +7,13 @@ import datetime
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Max
 from django.utils import timezone
 
 from .models import Kind, Notification
 
 DIGEST_WINDOW_DAYS = 7
+# The scopes the digest's columns show, in the order they are logged as disclosures.
+DIGEST_SCOPES = ("checkin_status", "mood_craving", "use", "contacts")
 
 
 @dataclass(frozen=True)
@@ -53,19 +54,20 @@ def details_for(notification: Notification) -> dict[str, Any]:
 
 
 def _sos_details(notification: Notification) -> dict[str, Any]:
-    from network.models import Tie
+    from network.selectors import is_sos_contact
 
     member = notification.subject_member
     # The member's chosen words are for their current SOS contacts only.
-    if member and Tie.objects.sos().filter(member=member, supporter=notification.recipient):
+    if member and is_sos_contact(member, notification.recipient):
         return {"sos_words": notification.data.get("words", "")}
     return {}
 
 
 def _member_facts(viewer, member) -> list[tuple[str, str]]:
     """A few facts about ``member`` that ``viewer`` may see, each logged as a disclosure."""
-    from checkins.models import CheckIn
-    from network.models import Contact, Scope
+    from checkins.selectors import checked_in_on
+    from network.models import Scope
+    from network.selectors import last_confirmed_contact_dates
     from network.services import record_disclosure, shared_scopes
 
     if member is None:
@@ -74,11 +76,11 @@ def _member_facts(viewer, member) -> list[tuple[str, str]]:
     facts = []
     today = member.local_now().date()
     if Scope.CHECKIN_STATUS in scopes:
-        checked = CheckIn.objects.filter(member=member, local_date=today).exists()
+        checked = checked_in_on(member, today)
         facts.append(("Checked in today", "Yes" if checked else "Not yet"))
         record_disclosure(viewer=viewer, member=member, scope=Scope.CHECKIN_STATUS)
     if Scope.CONTACTS in scopes:
-        last = Contact.objects.confirmed().filter(member=member).aggregate(d=Max("local_date"))["d"]
+        last = last_confirmed_contact_dates([member.pk]).get(member.pk)
         facts.append(("Last contact logged", last.isoformat() if last else "None yet"))
         record_disclosure(viewer=viewer, member=member, scope=Scope.CONTACTS)
     return facts
@@ -87,53 +89,42 @@ def _member_facts(viewer, member) -> list[tuple[str, str]]:
 def caseload_summary(therapist) -> list[dict[str, Any]]:
     """The therapist's consenting caseload: isolating, missed check-ins, risk signals.
 
-    Risk signals come from ``checkins.selectors.risk_summaries`` (the check-in app's one
-    definition of a hard day), one query for the whole caseload.
-
     Each column is shown only where that member's consent covers it; a member who shares
-    nothing with this therapist is left out.
+    nothing with this therapist is left out. Risk signals come from
+    ``checkins.selectors.risk_summaries`` (the check-in app's one definition of a hard day).
+    Reads are a fixed few queries for the whole caseload; each member shown adds one
+    access-log append (three queries), which the accounting of disclosures requires.
     """
-    from accounts.models import User
     from checkins.selectors import RiskSummary, risk_summaries
-    from network.models import Contact, Role, Scope, Tie
-    from network.services import record_disclosure, shared_scopes
+    from network.models import Role, Scope, TieStatus
+    from network.selectors import last_confirmed_contact_dates, supported_ties
+    from network.services import record_disclosures_for_tie
 
-    member_ids = list(
-        Tie.objects.active()
-        .filter(supporter=therapist, role=Role.THERAPIST)
-        .values_list("member_id", flat=True)
-    )
-    if not member_ids:
+    caseload = [
+        (tie, scopes)
+        for tie, scopes in supported_ties(therapist)
+        if tie.role == Role.THERAPIST and tie.status == TieStatus.ACTIVE and scopes
+    ]
+    if not caseload:
         return []
-    since = timezone.now().date() - datetime.timedelta(days=DIGEST_WINDOW_DAYS)
-    members = User.objects.filter(pk__in=member_ids).order_by("display_name")
-    checkins = risk_summaries(member_ids, since=since)
-    contacts = dict(
-        Contact.objects.confirmed()
-        .filter(member_id__in=member_ids)
-        .values("member_id")
-        .annotate(last=Max("local_date"))
-        .values_list("member_id", "last")
-    )
+    member_ids = [tie.member_id for tie, _ in caseload]
+    today = timezone.now().date()
+    checkins = risk_summaries(member_ids, since=today - datetime.timedelta(days=DIGEST_WINDOW_DAYS))
+    contacts = last_confirmed_contact_dates(member_ids)
     rows = []
-    for member in members:
-        scopes = shared_scopes(therapist, member)
-        if not scopes:
-            continue
-        row: dict[str, Any] = {"name": member.display_name}
-        stats = checkins.get(member.pk, RiskSummary(0, 0, 0))
+    for tie, scopes in caseload:
+        row: dict[str, Any] = {"name": tie.member.display_name}
+        stats = checkins.get(tie.member_id, RiskSummary(0, 0, 0))
         if Scope.CHECKIN_STATUS in scopes:
             row["checkins"] = stats.checkins
-            record_disclosure(viewer=therapist, member=member, scope=Scope.CHECKIN_STATUS)
         if Scope.MOOD_CRAVING in scopes:
             row["hard_days"] = stats.hard_days
-            record_disclosure(viewer=therapist, member=member, scope=Scope.MOOD_CRAVING)
         if Scope.USE in scopes:
             row["use_reports"] = stats.use_reports
-            record_disclosure(viewer=therapist, member=member, scope=Scope.USE)
         if Scope.CONTACTS in scopes:
-            last = contacts.get(member.pk)
-            row["isolating"] = last is None or (timezone.now().date() - last).days >= 2
-            record_disclosure(viewer=therapist, member=member, scope=Scope.CONTACTS)
+            last = contacts.get(tie.member_id)
+            row["isolating"] = last is None or (today - last).days >= 2
+        shown = [s for s in DIGEST_SCOPES if s in scopes]
+        record_disclosures_for_tie(tie=tie, scopes=shown)
         rows.append(row)
     return rows

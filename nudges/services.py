@@ -204,14 +204,14 @@ def sos_send(*, member: User, checkin: CheckIn) -> list[Notification]:
     ``risk_event_claim``), so it stays in the member's history.
     """
     from checkins.services import risk_event_claim
-    from network.models import Tie
+    from network.selectors import sos_ties
 
     if checkin.member_id != member.pk:
         raise ValueError("Not the member's check-in.")
     pref = NudgePreference.objects.filter(member=member).first()
     words = pref.sos_message if pref else NudgePreference._meta.get_field("sos_message").default
     now = timezone.now()
-    ties = Tie.objects.sos().filter(member=member).select_related("supporter")
+    ties = sos_ties(member)
     urgent = set(
         NudgePreference.objects.filter(
             member__in=[t.supporter_id for t in ties], urgent_alerts=True

@@ -202,7 +202,7 @@ def sos(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def sos_sent(request: HttpRequest) -> HttpResponse:
-    from network.models import Tie
+    from network.selectors import sos_ties
 
     checkin_id = request.session.get("nudges_sos_checkin")
     told = []
@@ -215,7 +215,7 @@ def sos_sent(request: HttpRequest) -> HttpResponse:
                 idempotency_key__endswith=f":{checkin_id}",
             ).select_related("recipient")
         ]
-    has_contacts = Tie.objects.sos().filter(member=request.user).exists()
+    has_contacts = bool(sos_ties(request.user))
     return render(request, "nudges/sos_sent.html", {"told": told, "has_contacts": has_contacts})
 
 

@@ -15,7 +15,7 @@ from django.utils import timezone
 from accounts.models import TherapistProfile
 from checkins.models import CheckIn
 from network.consents import consent_sign_part2
-from network.models import Contact, Role, Tie
+from network.models import Contact, DisclosureEvent, Role, Tie
 from nudges.models import Kind, Mute, Notification, NudgePreference, PushSubscription
 from nudges.services import notify
 from nudges.tokens import action_token, unsubscribe_token
@@ -294,6 +294,32 @@ def test_therapist_digest_risk_signals_follow_the_checkins_within_scopes(client,
 
     (row,) = caseload_summary(therapist)
     assert row == {"name": "Alex", "checkins": 4, "hard_days": 2}  # use isn't shared
+    logged = DisclosureEvent.objects.filter(member_ref=alex.pk, viewer_ref=therapist.pk)
+    assert sorted(logged.values_list("scope", flat=True)) == ["checkin_status", "mood_craving"]
+    assert all(e.consent_id for e in logged)
+
+
+@pytest.mark.parametrize("size", [2, 8])
+def test_the_digest_reads_the_caseload_in_a_fixed_few_queries(
+    make_user, size, django_assert_max_num_queries
+):
+    from nudges.selectors import caseload_summary
+
+    therapist = make_user(display_name="Dr K")
+    TherapistProfile.objects.create(user=therapist, credential="LCSW", verified_at=timezone.now())
+    for i in range(size):
+        member = make_user(display_name=f"Member {i}")
+        consent_sign_part2(
+            tie=Tie.objects.create(member=member, supporter=therapist, role=Role.THERAPIST),
+            scopes=["checkin_status", "mood_craving", "use", "contacts"],
+            purpose="Treatment",
+            signature_name=f"Member {i}",
+            expires_at=timezone.now() + datetime.timedelta(days=30),
+        )
+    # Four reads for the caseload, then one access-log append (five queries with its
+    # savepoint) per member shown: the accounting of disclosures is per member.
+    with django_assert_max_num_queries(4 + 5 * size):
+        assert len(caseload_summary(therapist)) == size
 
 
 def test_preferences_form_rejects_bad_input_and_saves_good(client, member):
