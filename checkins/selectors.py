@@ -379,6 +379,12 @@ def schedule_options() -> dict[str, list[tuple]]:
     return {"instruments": list(Instrument.choices), "intervals": list(SCHEDULE_INTERVALS)}
 
 
+def saved_reminder_preference(member: User) -> ReminderPreference | None:
+    """The member's saved reminder choices, or None where they never saved any (the defaults
+    apply). Unlike ``services.reminder_preference_for`` this never creates a row. One query."""
+    return ReminderPreference.objects.filter(member=member).first()
+
+
 def quiet_hours_for(user_ids: Iterable[int]) -> dict[int, tuple[datetime.time, datetime.time]]:
     """Each user's quiet hours (start, end) as they set them; users who never did are left out,
     so callers apply the defaults. One query."""

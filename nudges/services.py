@@ -32,9 +32,9 @@ DEFAULT_QUIET = (datetime.time(22, 0), datetime.time(8, 0))
 
 
 def _reminder_preference(user: User):
-    from checkins.models import ReminderPreference
+    from checkins.selectors import saved_reminder_preference
 
-    return ReminderPreference.objects.filter(member=user).first()
+    return saved_reminder_preference(user)
 
 
 def channels_for(recipient: User, kind: str) -> list[str]:
