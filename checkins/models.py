@@ -34,9 +34,13 @@ class Connectedness(models.IntegerChoices):
     VERY = 5, "Very connected"
 
 
-class CheckInQuerySet(models.QuerySet):
-    def high_risk(self):
-        return self.filter(Q(used=True) | Q(craving__gte=HIGH_CRAVING) | Q(mood=Mood.VERY_LOW))
+# The three signals of a hard day, as filters: what ``CheckIn.risk_signals`` evaluates on one
+# row (and copies into a ``RiskEvent``'s flags), for queries over many check-ins.
+RISK_SIGNALS = {
+    "used": Q(used=True),
+    "high_craving": Q(craving__gte=HIGH_CRAVING),
+    "low_mood": Q(mood=Mood.VERY_LOW),
+}
 
 
 class CheckIn(models.Model):
@@ -61,8 +65,6 @@ class CheckIn(models.Model):
     time_zone = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
-
-    objects = CheckInQuerySet.as_manager()
 
     class Meta:
         ordering = ["-local_date"]
@@ -93,8 +95,17 @@ class CheckIn(models.Model):
         return f"Check-in {self.local_date}"
 
     @property
+    def risk_signals(self) -> dict[str, bool]:
+        """``RISK_SIGNALS`` evaluated on this row (same keys)."""
+        return {
+            "used": bool(self.used),
+            "high_craving": self.craving >= HIGH_CRAVING,
+            "low_mood": self.mood == Mood.VERY_LOW,
+        }
+
+    @property
     def is_high_risk(self) -> bool:
-        return self.used or self.craving >= HIGH_CRAVING or self.mood == Mood.VERY_LOW
+        return any(self.risk_signals.values())
 
 
 ALL_DAYS = 0b1111111  # bit 0 is Monday, as in date.weekday()
@@ -187,10 +198,12 @@ class SobrietyPeriod(models.Model):
 
 
 class RiskEvent(models.Model):
-    """A check-in that reported use, high craving or the lowest mood.
+    """A check-in that reported use, high craving or the lowest mood (``RISK_SIGNALS``).
 
-    The nudges engine reads these; the member saw crisis resources at once on the check-in page.
-    One row per check-in: editing the check-in updates the reasons instead of adding a row.
+    The member saw crisis resources at once on the check-in page. One row per check-in: editing
+    the check-in updates the reasons, and a correction to a calm check-in withdraws the event
+    unless it was handled. Counts over time come from the check-ins themselves
+    (``selectors.risk_summaries``); this row records the signal and whether it was acted on.
     """
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
@@ -204,16 +217,11 @@ class RiskEvent(models.Model):
     low_mood = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
-    # Set when the nudges engine has acted on the event (so a sweep handles it once).
+    # Set when the member's SOS contacts were told (services.risk_event_claim, from the SOS).
     handled_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-local_date"]
-        indexes = [
-            models.Index(
-                fields=["created_at"], condition=Q(handled_at__isnull=True), name="risk_unhandled"
-            )
-        ]
 
     def __str__(self) -> str:
         return f"Risk signal on {self.local_date}"

@@ -11,6 +11,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from django.db.models import Count
 from django.utils import timezone
 
 from accounts.models import User
@@ -18,6 +19,7 @@ from network import selectors as network_selectors
 from network.models import Role, Scope
 
 from .models import (
+    RISK_SIGNALS,
     SCHEDULE_INTERVALS,
     CheckIn,
     Instrument,
@@ -25,7 +27,6 @@ from .models import (
     QuestionnaireResponse,
     QuestionnaireSchedule,
     ReminderPreference,
-    RiskEvent,
     SobrietyPeriod,
 )
 
@@ -291,16 +292,44 @@ def due_questionnaires(member: User, today: datetime.date) -> list[Questionnaire
     return list(QuestionnaireSchedule.objects.filter(member=member, next_due_on__lte=today))
 
 
-def risk_events_unhandled(*, limit: int = 100) -> list[RiskEvent]:
-    """Return the oldest risk events no one has acted on yet (for the nudges engine).
+def checked_in_on(member: User, day: datetime.date) -> bool:
+    """Whether the member checked in for local date ``day``. One query."""
+    return CheckIn.objects.filter(member=member, local_date=day).exists()
 
-    Uses the partial index ``risk_unhandled``; bounded so one sweep stays small.
+
+def member_checkin(member: User, checkin_id: int) -> CheckIn | None:
+    """The check-in ``checkin_id`` if it is ``member``'s own; None otherwise."""
+    return CheckIn.objects.filter(pk=checkin_id, member=member).first()
+
+
+@dataclass(frozen=True)
+class RiskSummary:
+    checkins: int
+    hard_days: int  # high craving or the lowest mood: the "mood and craving" scope
+    use_reports: int  # the "use" scope
+
+
+def risk_summaries(member_ids: Iterable[int], *, since: datetime.date) -> dict[int, RiskSummary]:
+    """Per member, check-ins after ``since`` and how many carried each risk signal.
+
+    For the therapist's weekly digest; one aggregate query for the whole caseload. Members
+    without a check-in in the window are left out. Counted from the check-ins with
+    ``RISK_SIGNALS``, not from ``RiskEvent`` rows: the digest reports the member's current
+    account of each day (a corrected check-in counts as corrected), and it needs the check-in
+    count from this table anyway. A RiskEvent is the record that a signal was acted on (the
+    SOS claims it) and stays as history after a correction, which is right for that, wrong for
+    a weekly count. Both come from the same definitions, so they agree on every uncorrected day.
     """
-    return list(
-        RiskEvent.objects.filter(handled_at__isnull=True)
-        .select_related("member", "checkin")
-        .order_by("created_at")[:limit]
+    rows = (
+        CheckIn.objects.filter(member_id__in=list(member_ids), local_date__gt=since)
+        .values("member_id")
+        .annotate(
+            n=Count("id"),
+            hard=Count("id", filter=RISK_SIGNALS["high_craving"] | RISK_SIGNALS["low_mood"]),
+            used=Count("id", filter=RISK_SIGNALS["used"]),
+        )
     )
+    return {r["member_id"]: RiskSummary(r["n"], r["hard"], r["used"]) for r in rows}
 
 
 # --- What a supporter may see (the network app decides who and which scopes) ----------------
@@ -348,6 +377,12 @@ def shared_checkins(
 def schedule_options() -> dict[str, list[tuple]]:
     """The questionnaires a therapist can schedule and how often, as plain choices."""
     return {"instruments": list(Instrument.choices), "intervals": list(SCHEDULE_INTERVALS)}
+
+
+def saved_reminder_preference(member: User) -> ReminderPreference | None:
+    """The member's saved reminder choices, or None where they never saved any (the defaults
+    apply). Unlike ``services.reminder_preference_for`` this never creates a row. One query."""
+    return ReminderPreference.objects.filter(member=member).first()
 
 
 def quiet_hours_for(user_ids: Iterable[int]) -> dict[int, tuple[datetime.time, datetime.time]]:

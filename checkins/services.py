@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime
 import logging
-import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -160,21 +159,20 @@ def _record_risk(checkin: CheckIn) -> RiskEvent | None:
         defaults={
             "member": checkin.member,
             "local_date": checkin.local_date,
-            "used": checkin.used,
-            "high_craving": checkin.craving >= 8,
-            "low_mood": checkin.mood == 1,
+            **checkin.risk_signals,
         },
     )
     return event
 
 
-def risk_event_claim(*, event_id: uuid.UUID, now: datetime.datetime | None = None) -> bool:
-    """Mark a risk event handled; return False if another worker already did.
+def risk_event_claim(*, checkin: CheckIn, now: datetime.datetime | None = None) -> bool:
+    """Mark the check-in's risk event handled: the member's SOS contacts were told.
 
-    For the nudges engine: a conditional update is the claim, so a redelivered task acting on
-    the same event does nothing the second time.
+    For the nudges app's SOS. A handled event is history: a later correction of the check-in
+    no longer withdraws it. Returns False when there is no unhandled event (a calm check-in,
+    or one already claimed), so asking twice changes nothing the second time.
     """
-    claimed = RiskEvent.objects.filter(pk=event_id, handled_at__isnull=True).update(
+    claimed = RiskEvent.objects.filter(checkin=checkin, handled_at__isnull=True).update(
         handled_at=now or timezone.now()
     )
     return claimed == 1
@@ -306,6 +304,16 @@ def reminder_preference_for(member: User) -> ReminderPreference:
     """Return the member's reminder preferences, creating the defaults on first use."""
     preference, _ = ReminderPreference.objects.get_or_create(member=member)
     return preference
+
+
+def reminder_push_enable(*, member: User) -> None:
+    """Turn push on in the member's saved reminder choices: they just subscribed a device.
+
+    For the nudges app. Someone without saved choices gets no row: a row would make them a
+    member the sweep reminds to check in (a supporter subscribes too), and without one the
+    nudges app already sends push to any subscribed device.
+    """
+    ReminderPreference.objects.filter(member=member).update(channel_push=True)
 
 
 def reminders_pause(

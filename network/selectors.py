@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -11,7 +12,6 @@ from django.utils import timezone
 
 from accounts.models import User
 
-from .consents import requires_formal_consent
 from .models import (
     Consent,
     Contact,
@@ -91,6 +91,28 @@ def confirmed_contact_roles(member: User, start: date, end: date) -> list[tuple[
         .filter(member=member, local_date__range=(start, end))
         .values_list("local_date", "tie__role")
     )
+
+
+def last_confirmed_contact_dates(member_ids: Iterable[int]) -> dict[int, date]:
+    """Each member's latest local date with a confirmed contact; members with none are left
+    out. One query, for any number of members."""
+    return dict(
+        Contact.objects.confirmed()
+        .filter(member_id__in=list(member_ids))
+        .values("member_id")
+        .annotate(last=Max("local_date"))
+        .values_list("member_id", "last")
+    )
+
+
+def sos_ties(member: User) -> list[Tie]:
+    """The member's active ties to Rat Park users they chose as SOS contacts, supporters loaded."""
+    return list(Tie.objects.sos().filter(member=member).select_related("supporter"))
+
+
+def is_sos_contact(member: User, supporter: User) -> bool:
+    """Whether ``supporter`` is one of the member's SOS contacts right now."""
+    return Tie.objects.sos().filter(member=member, supporter=supporter).exists()
 
 
 def open_ties_for(member: User) -> list[Tie]:
@@ -270,7 +292,3 @@ def access_log_for(member: User, now: datetime | None = None) -> QuerySet[Disclo
 
 def consent_history(member: User) -> QuerySet[Consent]:
     return Consent.objects.filter(member=member).order_by("-signed_at")
-
-
-def formal_consent_ties(member: User) -> list[Tie]:
-    return [t for t in Tie.objects.open().filter(member=member) if requires_formal_consent(t)]

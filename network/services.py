@@ -120,6 +120,19 @@ def record_disclosure(*, viewer: User, member: User, scope: str, action: str = "
     disclosures_append(viewer=viewer, member=member, scopes=[scope], action=action, consent=consent)
 
 
+def record_disclosures_for_tie(*, tie: Tie, scopes: Iterable[str], action: str = "view") -> None:
+    """Log the tie's supporter seeing ``scopes`` of its member, in one append to the access log.
+
+    For a page that already holds the tie with its consents loaded (``selectors.supported_ties``):
+    the consent in force is read from them, so this is three queries however many scopes.
+    Callers must have checked the scopes against ``access_for_tie`` first.
+    """
+    consent = access_for_tie(tie, tie.supporter).consent
+    disclosures_append(
+        viewer=tie.supporter, member=tie.member, scopes=list(scopes), action=action, consent=consent
+    )
+
+
 # --- Ties ------------------------------------------------------------------------------------
 
 
@@ -286,6 +299,31 @@ def contact_log(
     _validate(contact)
     contact.save()
     return contact
+
+
+def contact_log_from_nudge(*, member: User, tie_id: str | None, occurred_at: datetime) -> Contact:
+    """Log the "I reached out" answer to a reach-out prompt as the member's contact.
+
+    The prompt named ``tie_id`` (or no one); the answer doesn't say how, so the method is
+    "unspecified". The tie is kept while ``contact_log`` would accept it (the member's, active
+    or paused); one that ended since (or isn't theirs) is dropped rather than refused, because
+    the member did reach out and that must count. The caller makes the answer happen once.
+    """
+    tie = None
+    if tie_id:
+        tie = Tie.objects.filter(
+            member=member,
+            pk__in=_valid_uuids([tie_id]),
+            status__in=(TieStatus.ACTIVE, TieStatus.PAUSED),
+        ).first()
+    return Contact.objects.create(
+        member=member,
+        tie=tie,
+        method=ContactMethod.UNSPECIFIED,
+        occurred_at=occurred_at,
+        local_date=occurred_at.astimezone(member.zone).date(),
+        source=Contact.Source.NUDGE,
+    )
 
 
 def _checkin_occurred_at(member: User, local_date: date, now: datetime) -> datetime:

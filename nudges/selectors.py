@@ -1,19 +1,49 @@
-"""What a notification's detail page may show: only after login, only within scopes."""
+"""Reads of notifications: what a detail page may show (only after login, only within
+scopes), and what other apps may read of a member's own notifications."""
 
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Max, Q
 from django.utils import timezone
 
 from .models import Kind, Notification
 
 DIGEST_WINDOW_DAYS = 7
+# The scopes the digest's columns show, in the order they are logged as disclosures.
+DIGEST_SCOPES = ("checkin_status", "mood_craving", "use", "contacts")
+
+
+@dataclass(frozen=True)
+class Encouragement:
+    message: str
+    sender: str
+    sent_at: datetime.datetime
+
+
+def received_encouragements(member, *, limit: int = 50) -> list[Encouragement]:
+    """The kind words supporters sent ``member``, newest first (for the network app's page).
+
+    The words live only in the notification's data: its title and body are for lock screens.
+    One query.
+    """
+    rows = (
+        Notification.objects.filter(recipient=member, kind=Kind.ENCOURAGEMENT)
+        .order_by("-created_at")
+        .values_list("data", "created_at")[:limit]
+    )
+    return [
+        Encouragement(data.get("message", ""), data.get("from", ""), created_at)
+        for data, created_at in rows
+    ]
 
 
 def details_for(notification: Notification) -> dict[str, Any]:
+    if notification.kind in (Kind.ENCOURAGEMENT, Kind.CELEBRATION):
+        # The recipient's own words (a supporter's message, a milestone), never on a lock screen.
+        return {"message": notification.data.get("message", "")}
     if notification.kind == Kind.SOS:
         return _sos_details(notification)
     if notification.kind == Kind.SUPPORTER_NUDGE:
@@ -24,19 +54,20 @@ def details_for(notification: Notification) -> dict[str, Any]:
 
 
 def _sos_details(notification: Notification) -> dict[str, Any]:
-    from network.models import Tie
+    from network.selectors import is_sos_contact
 
     member = notification.subject_member
     # The member's chosen words are for their current SOS contacts only.
-    if member and Tie.objects.sos().filter(member=member, supporter=notification.recipient):
+    if member and is_sos_contact(member, notification.recipient):
         return {"sos_words": notification.data.get("words", "")}
     return {}
 
 
 def _member_facts(viewer, member) -> list[tuple[str, str]]:
     """A few facts about ``member`` that ``viewer`` may see, each logged as a disclosure."""
-    from checkins.models import CheckIn
-    from network.models import Contact, Scope
+    from checkins.selectors import checked_in_on
+    from network.models import Scope
+    from network.selectors import last_confirmed_contact_dates
     from network.services import record_disclosure, shared_scopes
 
     if member is None:
@@ -45,11 +76,11 @@ def _member_facts(viewer, member) -> list[tuple[str, str]]:
     facts = []
     today = member.local_now().date()
     if Scope.CHECKIN_STATUS in scopes:
-        checked = CheckIn.objects.filter(member=member, local_date=today).exists()
+        checked = checked_in_on(member, today)
         facts.append(("Checked in today", "Yes" if checked else "Not yet"))
         record_disclosure(viewer=viewer, member=member, scope=Scope.CHECKIN_STATUS)
     if Scope.CONTACTS in scopes:
-        last = Contact.objects.confirmed().filter(member=member).aggregate(d=Max("local_date"))["d"]
+        last = last_confirmed_contact_dates([member.pk]).get(member.pk)
         facts.append(("Last contact logged", last.isoformat() if last else "None yet"))
         record_disclosure(viewer=viewer, member=member, scope=Scope.CONTACTS)
     return facts
@@ -59,58 +90,41 @@ def caseload_summary(therapist) -> list[dict[str, Any]]:
     """The therapist's consenting caseload: isolating, missed check-ins, risk signals.
 
     Each column is shown only where that member's consent covers it; a member who shares
-    nothing with this therapist is left out.
+    nothing with this therapist is left out. Risk signals come from
+    ``checkins.selectors.risk_summaries`` (the check-in app's one definition of a hard day).
+    Reads are a fixed few queries for the whole caseload; each member shown adds one
+    access-log append (three queries), which the accounting of disclosures requires.
     """
-    from accounts.models import User
-    from checkins.models import HIGH_CRAVING, CheckIn, Mood
-    from network.models import Contact, Role, Scope, Tie
-    from network.services import record_disclosure, shared_scopes
+    from checkins.selectors import RiskSummary, risk_summaries
+    from network.models import Role, Scope, TieStatus
+    from network.selectors import last_confirmed_contact_dates, supported_ties
+    from network.services import record_disclosures_for_tie
 
-    member_ids = list(
-        Tie.objects.active()
-        .filter(supporter=therapist, role=Role.THERAPIST)
-        .values_list("member_id", flat=True)
-    )
-    if not member_ids:
+    caseload = [
+        (tie, scopes)
+        for tie, scopes in supported_ties(therapist)
+        if tie.role == Role.THERAPIST and tie.status == TieStatus.ACTIVE and scopes
+    ]
+    if not caseload:
         return []
-    since = timezone.now().date() - datetime.timedelta(days=DIGEST_WINDOW_DAYS)
-    members = User.objects.filter(pk__in=member_ids).order_by("display_name")
-    checkins = {
-        row["member_id"]: row
-        for row in CheckIn.objects.filter(member_id__in=member_ids, local_date__gt=since)
-        .values("member_id")
-        .annotate(
-            n=Count("id"),
-            hard=Count("id", filter=Q(craving__gte=HIGH_CRAVING) | Q(mood=Mood.VERY_LOW)),
-            used=Count("id", filter=Q(used=True)),
-        )
-    }
-    contacts = dict(
-        Contact.objects.confirmed()
-        .filter(member_id__in=member_ids)
-        .values("member_id")
-        .annotate(last=Max("local_date"))
-        .values_list("member_id", "last")
-    )
+    member_ids = [tie.member_id for tie, _ in caseload]
+    today = timezone.now().date()
+    checkins = risk_summaries(member_ids, since=today - datetime.timedelta(days=DIGEST_WINDOW_DAYS))
+    contacts = last_confirmed_contact_dates(member_ids)
     rows = []
-    for member in members:
-        scopes = shared_scopes(therapist, member)
-        if not scopes:
-            continue
-        row: dict[str, Any] = {"name": member.display_name}
-        stats = checkins.get(member.pk, {"n": 0, "hard": 0, "used": 0})
+    for tie, scopes in caseload:
+        row: dict[str, Any] = {"name": tie.member.display_name}
+        stats = checkins.get(tie.member_id, RiskSummary(0, 0, 0))
         if Scope.CHECKIN_STATUS in scopes:
-            row["checkins"] = stats["n"]
-            record_disclosure(viewer=therapist, member=member, scope=Scope.CHECKIN_STATUS)
+            row["checkins"] = stats.checkins
         if Scope.MOOD_CRAVING in scopes:
-            row["hard_days"] = stats["hard"]
-            record_disclosure(viewer=therapist, member=member, scope=Scope.MOOD_CRAVING)
+            row["hard_days"] = stats.hard_days
         if Scope.USE in scopes:
-            row["use_reports"] = stats["used"]
-            record_disclosure(viewer=therapist, member=member, scope=Scope.USE)
+            row["use_reports"] = stats.use_reports
         if Scope.CONTACTS in scopes:
-            last = contacts.get(member.pk)
-            row["isolating"] = last is None or (timezone.now().date() - last).days >= 2
-            record_disclosure(viewer=therapist, member=member, scope=Scope.CONTACTS)
+            last = contacts.get(tie.member_id)
+            row["isolating"] = last is None or (today - last).days >= 2
+        shown = [s for s in DIGEST_SCOPES if s in scopes]
+        record_disclosures_for_tie(tie=tie, scopes=shown)
         rows.append(row)
     return rows

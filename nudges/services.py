@@ -32,9 +32,9 @@ DEFAULT_QUIET = (datetime.time(22, 0), datetime.time(8, 0))
 
 
 def _reminder_preference(user: User):
-    from checkins.models import ReminderPreference
+    from checkins.selectors import saved_reminder_preference
 
-    return ReminderPreference.objects.filter(member=user).first()
+    return saved_reminder_preference(user)
 
 
 def channels_for(recipient: User, kind: str) -> list[str]:
@@ -181,21 +181,12 @@ def notification_respond(*, notification: Notification, action: str) -> bool:
 
 
 def _log_reach_out(notification: Notification, now: dt) -> None:
-    from network.models import Contact, ContactMethod, Tie
+    from network.services import contact_log_from_nudge
 
-    member = notification.recipient
-    tie = None
-    tie_id = notification.data.get("tie_id")
-    if tie_id:
-        tie = Tie.objects.filter(pk=tie_id, member=member).first()
-    Contact.objects.create(
-        member=member,
-        tie=tie,
-        # "I reached out" doesn't say how; "unspecified" where the network app has it.
-        method=getattr(ContactMethod, "UNSPECIFIED", ContactMethod.TEXT),
+    contact_log_from_nudge(
+        member=notification.recipient,
+        tie_id=notification.data.get("tie_id"),
         occurred_at=now,
-        local_date=now.astimezone(member.zone).date(),
-        source=Contact.Source.NUDGE,
     )
 
 
@@ -209,15 +200,18 @@ def sos_send(*, member: User, checkin: CheckIn) -> list[Notification]:
 
     Idempotent per check-in and contact. Contacts in their quiet hours get it in the inbox at
     once and by email/push when their quiet hours end, unless they opted in to urgent alerts.
+    Once someone is told, the check-in's risk event is marked handled (the check-in app's
+    ``risk_event_claim``), so it stays in the member's history.
     """
-    from network.models import Tie
+    from checkins.services import risk_event_claim
+    from network.selectors import sos_ties
 
     if checkin.member_id != member.pk:
         raise ValueError("Not the member's check-in.")
     pref = NudgePreference.objects.filter(member=member).first()
     words = pref.sos_message if pref else NudgePreference._meta.get_field("sos_message").default
     now = timezone.now()
-    ties = Tie.objects.sos().filter(member=member).select_related("supporter")
+    ties = sos_ties(member)
     urgent = set(
         NudgePreference.objects.filter(
             member__in=[t.supporter_id for t in ties], urgent_alerts=True
@@ -238,15 +232,17 @@ def sos_send(*, member: User, checkin: CheckIn) -> list[Notification]:
             not_before=not_before,
         )
         sent.append(notification)
+    if sent:
+        risk_event_claim(checkin=checkin, now=now)
     return sent
 
 
 def push_subscribe(*, user: User, endpoint: str, p256dh: str, auth: str) -> PushSubscription:
     """Remember a device for web push and turn push on for its owner."""
-    from checkins.models import ReminderPreference
+    from checkins.services import reminder_push_enable
 
     subscription, _ = PushSubscription.objects.update_or_create(
         endpoint=endpoint, defaults={"user": user, "p256dh": p256dh, "auth": auth}
     )
-    ReminderPreference.objects.filter(member=user).update(channel_push=True)
+    reminder_push_enable(member=user)
     return subscription

@@ -178,12 +178,12 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
 @require_POST
 def sos(request: HttpRequest) -> HttpResponse:
     """Tell the member's SOS contacts, right now, after a hard check-in."""
-    from checkins.models import CheckIn
+    from checkins.selectors import member_checkin
 
     form = SosForm(request.POST)
     if not form.is_valid():
         raise Http404("No such check-in.")
-    checkin = CheckIn.objects.filter(pk=form.cleaned_data["checkin"], member=request.user).first()
+    checkin = member_checkin(request.user, form.cleaned_data["checkin"])
     if checkin is None:
         raise Http404("No such check-in.")
     today = request.user.local_now().date()
@@ -202,7 +202,7 @@ def sos(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def sos_sent(request: HttpRequest) -> HttpResponse:
-    from network.models import Tie
+    from network.selectors import sos_ties
 
     checkin_id = request.session.get("nudges_sos_checkin")
     told = []
@@ -215,7 +215,7 @@ def sos_sent(request: HttpRequest) -> HttpResponse:
                 idempotency_key__endswith=f":{checkin_id}",
             ).select_related("recipient")
         ]
-    has_contacts = Tie.objects.sos().filter(member=request.user).exists()
+    has_contacts = bool(sos_ties(request.user))
     return render(request, "nudges/sos_sent.html", {"told": told, "has_contacts": has_contacts})
 
 

@@ -347,12 +347,46 @@ def test_celebration_text_is_safe_on_a_lock_screen(member):
     assert note.data["milestone"] == "sober1"
 
 
-def test_the_nudges_engine_claims_a_risk_event_once(member):
-    record(member, datetime.date(2026, 3, 10), at("UTC", 2026, 3, 10, 9), {**CALM, "used": True})
-    (event,) = selectors.risk_events_unhandled()
-    assert services.risk_event_claim(event_id=event.pk) is True
-    assert services.risk_event_claim(event_id=event.pk) is False
-    assert selectors.risk_events_unhandled() == []
+def test_the_sos_claims_a_risk_event_once(member):
+    result = record(
+        member, datetime.date(2026, 3, 10), at("UTC", 2026, 3, 10, 9), {**CALM, "used": True}
+    )
+    event = result.risk_event
+    assert services.risk_event_claim(checkin=result.checkin) is True
+    assert services.risk_event_claim(checkin=result.checkin) is False
+    event.refresh_from_db()
+    assert event.handled_at is not None
     # A handled event survives a later correction of the check-in: it is history now.
     record(member, datetime.date(2026, 3, 10), at("UTC", 2026, 3, 10, 10), CALM)
     assert RiskEvent.objects.filter(pk=event.pk).exists()
+    calm = record(member, datetime.date(2026, 3, 9), at("UTC", 2026, 3, 10, 10), CALM).checkin
+    assert services.risk_event_claim(checkin=calm) is False
+
+
+def test_risk_summaries_count_the_same_signals_as_risk_events(member, make_user):
+    other = make_user()
+    now = at("UTC", 2026, 3, 10, 9)
+    days = [
+        {**CALM, "craving": 8},
+        {**CALM, "mood": 1},
+        {**CALM, "used": True},
+        {**CALM, "used": True, "craving": 10},
+        CALM,
+    ]
+    for offset, values in enumerate(days):
+        CheckIn.objects.create(
+            member=member, local_date=datetime.date(2026, 3, 10 - offset), **values
+        )
+    record(other, datetime.date(2026, 3, 10), now, {**CALM, "mood": 1})
+    summaries = selectors.risk_summaries(
+        [member.pk, other.pk, make_user().pk], since=datetime.date(2026, 3, 5)
+    )
+    assert summaries == {
+        member.pk: selectors.RiskSummary(checkins=5, hard_days=3, use_reports=2),
+        other.pk: selectors.RiskSummary(checkins=1, hard_days=1, use_reports=0),
+    }
+    # The check-in's own flags (copied into its RiskEvent) say the same day by day.
+    flags = [c.risk_signals for c in CheckIn.objects.filter(member=member)]
+    assert sum(f["high_craving"] or f["low_mood"] for f in flags) == 3
+    assert sum(f["used"] for f in flags) == 2
+    assert selectors.risk_summaries([member.pk], since=datetime.date(2026, 3, 10)) == {}

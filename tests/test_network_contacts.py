@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from network.models import Contact, ContactMethod, Role, Tie, TieStatus
 from network.selectors import network_health, ties_for_member
-from network.services import NetworkError, contact_log
+from network.services import NetworkError, contact_log, contact_log_from_nudge
 from nudges.models import Notification
 
 
@@ -79,6 +79,24 @@ def test_bad_contact_input_changes_nothing(client, member, make_user):
     assert not Contact.objects.exists()
     with pytest.raises(NetworkError):
         contact_log(member=member, tie=foreign, method="call")
+
+
+def test_i_reached_out_from_a_prompt_names_the_tie_while_it_is_open(member, maria, make_user):
+    tie = _tie(member, maria)
+    now = timezone.now()
+    contact = contact_log_from_nudge(member=member, tie_id=str(tie.pk), occurred_at=now)
+    assert contact.tie == tie and contact.method == ContactMethod.UNSPECIFIED
+    assert contact.source == Contact.Source.NUDGE and contact.confirmed
+    assert contact.local_date == now.astimezone(member.zone).date()
+    # An ended tie, someone else's tie or a bad id still counts the contact, naming no one.
+    tie.status = TieStatus.ENDED
+    tie.save()
+    foreign = Tie.objects.create(member=make_user(), offline_name="Not yours", role=Role.FRIEND)
+    for tie_id in (str(tie.pk), str(foreign.pk), "not-a-uuid", None):
+        contact = contact_log_from_nudge(member=member, tie_id=tie_id, occurred_at=now)
+        assert contact.tie is None and contact.member == member, tie_id
+    assert Contact.objects.filter(member=member).count() == 5
+    assert not Contact.objects.filter(member=foreign.member).exists()
 
 
 def test_supporter_logs_reaching_out_and_the_member_confirms(client, member, maria):

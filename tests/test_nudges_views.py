@@ -15,7 +15,7 @@ from django.utils import timezone
 from accounts.models import TherapistProfile
 from checkins.models import CheckIn
 from network.consents import consent_sign_part2
-from network.models import Contact, Role, Tie
+from network.models import Contact, DisclosureEvent, Role, Tie
 from nudges.models import Kind, Mute, Notification, NudgePreference, PushSubscription
 from nudges.services import notify
 from nudges.tokens import action_token, unsubscribe_token
@@ -88,6 +88,22 @@ def test_responding_in_the_inbox_logs_a_contact(client, member):
     assert response.status_code == HTTPStatus.FOUND
     assert Contact.objects.filter(member=member, source="nudge").count() == 1
     assert client.post(reverse("nudges:respond", args=[note.pk, "explode"])).status_code == 404
+
+
+def test_kind_words_show_on_the_detail_page_to_the_recipient_only(client, member, other):
+    note = _note(
+        member,
+        kind=Kind.ENCOURAGEMENT,
+        data={"message": "Proud of you, truly.", "from": "Other"},
+    )
+    assert "Proud of you" not in note.title + note.body
+    client.force_login(member)
+    inbox = client.get(reverse("nudges:inbox")).content.decode()
+    assert "Proud of you" not in inbox  # the list stays as discreet as the lock screen
+    page = client.get(reverse("nudges:detail", args=[note.pk])).content.decode()
+    assert "Proud of you, truly." in page
+    client.force_login(other)
+    assert client.get(reverse("nudges:detail", args=[note.pk])).status_code == 404
 
 
 def test_a_signed_link_acts_once_without_a_login(client, member):
@@ -164,6 +180,24 @@ def test_sos_alerts_contacts_and_shows_the_crisis_line(client, member, make_user
     assert "not monitoring Rat Park around the clock" in page
 
 
+def test_sos_marks_the_checkins_risk_event_handled(client, member, make_user):
+    from checkins.models import RiskEvent
+    from checkins.services import checkin_record
+
+    client.force_login(member)
+    values = {"mood": 1, "craving": 9, "used": False, "connectedness": 1}
+    today = member.local_now().date()
+    checkin = checkin_record(member=member, local_date=today, values=values).checkin
+    # No SOS contact yet: nobody was told, so the event stays open.
+    client.post(reverse("nudges:sos"), {"checkin": checkin.pk})
+    assert RiskEvent.objects.get(checkin=checkin).handled_at is None
+    maria = make_user(display_name="Maria")
+    Tie.objects.create(member=member, supporter=maria, role=Role.SPONSOR, is_sos_contact=True)
+    client.post(reverse("nudges:sos"), {"checkin": checkin.pk})
+    assert RiskEvent.objects.get(checkin=checkin).handled_at is not None
+    assert Notification.objects.filter(kind=Kind.SOS, recipient=maria).count() == 1
+
+
 def test_sos_from_an_ordinary_checkin_points_to_crisis_lines(client, member, make_user):
     maria = make_user()
     Tie.objects.create(member=member, supporter=maria, role=Role.SPONSOR, is_sos_contact=True)
@@ -230,6 +264,64 @@ def test_therapist_digest_shows_only_consenting_caseload(client, make_user):
     assert "Alex" in page and "Blair" not in page
 
 
+def test_therapist_digest_risk_signals_follow_the_checkins_within_scopes(client, make_user):
+    therapist = make_user(display_name="Dr K")
+    TherapistProfile.objects.create(user=therapist, credential="LCSW", verified_at=timezone.now())
+    alex = make_user(display_name="Alex")
+    consent_sign_part2(
+        tie=Tie.objects.create(member=alex, supporter=therapist, role=Role.THERAPIST),
+        scopes=["checkin_status", "mood_craving"],
+        purpose="Treatment",
+        signature_name="Alex",
+        expires_at=timezone.now() + datetime.timedelta(days=30),
+    )
+    today = timezone.now().date()
+    for days_ago, values in enumerate(
+        [
+            {"mood": 1, "craving": 2, "used": False},
+            {"mood": 3, "craving": 9, "used": False},
+            {"mood": 4, "craving": 1, "used": True},
+            {"mood": 4, "craving": 1, "used": False},
+        ]
+    ):
+        CheckIn.objects.create(
+            member=alex,
+            local_date=today - datetime.timedelta(days=days_ago),
+            connectedness=3,
+            **values,
+        )
+    from nudges.selectors import caseload_summary
+
+    (row,) = caseload_summary(therapist)
+    assert row == {"name": "Alex", "checkins": 4, "hard_days": 2}  # use isn't shared
+    logged = DisclosureEvent.objects.filter(member_ref=alex.pk, viewer_ref=therapist.pk)
+    assert sorted(logged.values_list("scope", flat=True)) == ["checkin_status", "mood_craving"]
+    assert all(e.consent_id for e in logged)
+
+
+@pytest.mark.parametrize("size", [2, 8])
+def test_the_digest_reads_the_caseload_in_a_fixed_few_queries(
+    make_user, size, django_assert_max_num_queries
+):
+    from nudges.selectors import caseload_summary
+
+    therapist = make_user(display_name="Dr K")
+    TherapistProfile.objects.create(user=therapist, credential="LCSW", verified_at=timezone.now())
+    for i in range(size):
+        member = make_user(display_name=f"Member {i}")
+        consent_sign_part2(
+            tie=Tie.objects.create(member=member, supporter=therapist, role=Role.THERAPIST),
+            scopes=["checkin_status", "mood_craving", "use", "contacts"],
+            purpose="Treatment",
+            signature_name=f"Member {i}",
+            expires_at=timezone.now() + datetime.timedelta(days=30),
+        )
+    # Four reads for the caseload, then one access-log append (five queries with its
+    # savepoint) per member shown: the accounting of disclosures is per member.
+    with django_assert_max_num_queries(4 + 5 * size):
+        assert len(caseload_summary(therapist)) == size
+
+
 def test_preferences_form_rejects_bad_input_and_saves_good(client, member):
     client.force_login(member)
     assert client.get(reverse("nudges:preferences")).status_code == HTTPStatus.OK
@@ -253,7 +345,10 @@ def test_preferences_form_rejects_bad_input_and_saves_good(client, member):
     assert NudgePreference.objects.get(member=member).isolation_days == 3
 
 
-def test_push_subscription_endpoint(client, member):
+def test_push_subscription_endpoint(client, member, other):
+    from checkins.models import ReminderPreference
+
+    ReminderPreference.objects.create(member=member, channel_push=False)
     client.force_login(member)
     url = reverse("nudges:push_subscribe")
     bad = client.post(url, "not json", content_type="application/json")
@@ -261,6 +356,12 @@ def test_push_subscription_endpoint(client, member):
     body = {"endpoint": "https://push.example/abc", "keys": {"p256dh": "k", "auth": "a"}}
     assert client.post(url, json.dumps(body), content_type="application/json").status_code == 201
     assert PushSubscription.objects.get().user == member
+    assert ReminderPreference.objects.get(member=member).channel_push
+    # Someone without saved reminder choices gets none made for them (no check-in reminders).
+    client.force_login(other)
+    body["endpoint"] = "https://push.example/other"
+    assert client.post(url, json.dumps(body), content_type="application/json").status_code == 201
+    assert not ReminderPreference.objects.filter(member=other).exists()
 
 
 def test_pwa_manifest_and_service_worker_from_our_origin(client):

@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from nudges.models import Kind, Notification
+from nudges.selectors import received_encouragements
 
 from ..consents import consent_record_sharing, requires_formal_consent
 from ..forms import ContactForm, OfflineTieForm, SharingForm, TieEditForm
@@ -181,7 +181,5 @@ def contact_answer(request: HttpRequest, contact_id, answer: str) -> HttpRespons
 @login_required
 def encouragements(request: HttpRequest) -> HttpResponse:
     """Kind words supporters sent; the inbox entry only says one arrived (lock-screen safe)."""
-    received = Notification.objects.filter(
-        recipient=request.user, kind=Kind.ENCOURAGEMENT
-    ).order_by("-created_at")[:ENCOURAGEMENTS_SHOWN]
+    received = received_encouragements(request.user, limit=ENCOURAGEMENTS_SHOWN)
     return render(request, "network/encouragements.html", {"received": received})
