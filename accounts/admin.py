@@ -31,10 +31,21 @@ class UserAdmin(BaseUserAdmin):
 @admin.register(TherapistProfile)
 class TherapistProfileAdmin(admin.ModelAdmin):
     list_display = ["user", "credential", "organisation", "submitted_at", "verified_at"]
+    list_select_related = ["user"]
     list_filter = [("verified_at", admin.EmptyFieldListFilter)]
     search_fields = ["user__email", "credential", "organisation"]
     readonly_fields = ["verified_at", "verified_by", "revoked_at", "submitted_at"]
     actions = ["verify", "revoke"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj=None) -> list[str]:
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None:
+            # A verification vouches for one person's credential: it is never moved to another
+            # account, and nobody edits the credential someone else verified for them.
+            fields.append("user")
+            if obj.user_id == request.user.pk:
+                fields += ["credential", "organisation"]
+        return fields
 
     @admin.action(description="Verify the selected therapists' credentials")
     def verify(self, request: HttpRequest, queryset: QuerySet[TherapistProfile]) -> None:
@@ -69,6 +80,7 @@ class AuthenticatorAdmin(admin.ModelAdmin):
 
     list_display = ["user", "type", "created_at", "last_used_at"]
     list_filter = ["type"]
+    list_select_related = ["user"]
     search_fields = ["user__email"]
     fields = ["user", "type", "created_at", "last_used_at"]
     readonly_fields = fields

@@ -334,3 +334,34 @@ def test_members_nudge_choices_and_mutes_are_read_only(client, staff, member):
     delete = client.post(_url(Mute, "delete", mute.pk), {"post": "yes"})
     assert delete.status_code == HTTPStatus.FORBIDDEN
     assert Mute.objects.filter(pk=mute.pk).exists()
+
+
+def test_a_verified_profile_cannot_be_moved_to_the_acting_staff_member(client, staff, member):
+    from django.utils import timezone
+
+    theirs = TherapistProfile.objects.create(
+        user=member, credential="LCSW THEIRS", verified_at=timezone.now()
+    )
+    response = client.post(
+        _url(TherapistProfile, "change", theirs.pk),
+        {"user": staff.pk, "credential": "LCSW THEIRS", "organisation": ""},
+    )
+    assert response.status_code == HTTPStatus.FOUND
+    theirs.refresh_from_db()
+    assert theirs.user == member
+    assert not TherapistProfile.objects.filter(user=staff).exists()
+
+
+def test_staff_cannot_edit_the_credential_someone_else_verified_for_them(client, staff, make_user):
+    from django.utils import timezone
+
+    own = TherapistProfile.objects.create(
+        user=staff, credential="LCSW 1", verified_at=timezone.now(), verified_by=make_user()
+    )
+    response = client.post(
+        _url(TherapistProfile, "change", own.pk),
+        {"user": staff.pk, "credential": "MD anything", "organisation": "Elsewhere"},
+    )
+    assert response.status_code == HTTPStatus.FOUND
+    own.refresh_from_db()
+    assert (own.credential, own.organisation) == ("LCSW 1", "")
