@@ -95,9 +95,14 @@ class InvitationAdmin(ReadOnlyAdmin):
 
 @admin.register(Consent)
 class ConsentAdmin(ReadOnlyAdmin):
+    """The consent record without the member's own words: a formal consent's purpose and the
+    reason given for a revocation can describe their treatment, and support needs neither."""
+
     list_display = ["member", "recipient_name", "kind", "signed_at", "expires_at", "ended_at"]
     list_filter = ["kind", "end_reason"]
+    list_select_related = ["member"]
     search_fields = ["member__email", "recipient_name"]
+    exclude = ["purpose", "revocation_reason"]
 
 
 @admin.register(DisclosureEvent)

@@ -365,3 +365,21 @@ def test_staff_cannot_edit_the_credential_someone_else_verified_for_them(client,
     assert response.status_code == HTTPStatus.FOUND
     own.refresh_from_db()
     assert (own.credential, own.organisation) == ("LCSW 1", "")
+
+
+def test_the_consent_admin_hides_the_members_own_words(client, staff, member, make_user):
+    from network.consents import consent_revoke, consent_sign_part2
+
+    tie = Tie.objects.create(member=member, supporter=make_user(), role=Role.THERAPIST)
+    consent = consent_sign_part2(
+        tie=tie,
+        scopes=[Scope.MOOD_CRAVING],
+        purpose="PURPOSE-PRIVATE alcohol treatment",
+        signature_name="Sam",
+        expires_at=None,
+        expiry_event="End of treatment",
+    )
+    consent_revoke(consent=consent, reason="REASON-PRIVATE")
+    page = _html(client.get(_url(consent.__class__, "change", consent.pk)))
+    assert "PURPOSE-PRIVATE" not in page and "REASON-PRIVATE" not in page
+    assert "End of treatment" in page
