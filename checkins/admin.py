@@ -1,26 +1,37 @@
+"""Check-ins in the admin: metadata for support, never health content.
+
+Operators help people with their accounts ("my check-in for Tuesday didn't save", "my
+reminders come at the wrong hour"); they do not need to read how anyone is doing. So:
+
+- Check-ins: who checked in on which date, in which time zone, when saved. Read-only. Mood,
+  craving, use, connectedness, sleep, notes and gratitude are not shown.
+- Questionnaire responses: which instrument on which date, read-only; answers and scores are
+  not shown.
+- Sobriety periods and risk events are not registered at all: their dates and their very
+  existence are the health content (a relapse, a hard day), and no support task needs them.
+- Reminder preferences and questionnaire schedules are settings, not health data.
+"""
+
 from django.contrib import admin
+
+from network.admin import ReadOnlyAdmin
 
 from .models import (
     CheckIn,
     QuestionnaireResponse,
     QuestionnaireSchedule,
     ReminderPreference,
-    RiskEvent,
-    SobrietyPeriod,
 )
-
-# Health content (notes, answers) is not listed in the admin changelists on purpose: staff
-# should not browse it. Rows are reachable for support, read-only where they are records.
 
 
 @admin.register(CheckIn)
-class CheckInAdmin(admin.ModelAdmin):
-    list_display = ["member", "local_date", "created_at"]
+class CheckInAdmin(ReadOnlyAdmin):
+    list_display = ["member", "local_date", "created_at", "updated_at"]
     list_filter = ["local_date"]
+    list_select_related = ["member"]
     search_fields = ["member__email"]
-    raw_id_fields = ["member"]
-    exclude = ["notes", "gratitude"]
-    readonly_fields = ["member", "local_date", "time_zone", "created_at", "updated_at"]
+    fields = ["member", "local_date", "time_zone", "created_at", "updated_at"]
+    readonly_fields = fields
 
 
 @admin.register(ReminderPreference)
@@ -30,26 +41,13 @@ class ReminderPreferenceAdmin(admin.ModelAdmin):
     search_fields = ["member__email"]
 
 
-@admin.register(SobrietyPeriod)
-class SobrietyPeriodAdmin(admin.ModelAdmin):
-    list_display = ["member", "started_on", "ended_on"]
-    raw_id_fields = ["member"]
-    search_fields = ["member__email"]
-
-
-@admin.register(RiskEvent)
-class RiskEventAdmin(admin.ModelAdmin):
-    list_display = ["member", "local_date", "created_at", "handled_at"]
-    raw_id_fields = ["member", "checkin"]
-    readonly_fields = ["member", "checkin", "local_date", "used", "high_craving", "low_mood"]
-
-
 @admin.register(QuestionnaireResponse)
-class QuestionnaireResponseAdmin(admin.ModelAdmin):
+class QuestionnaireResponseAdmin(ReadOnlyAdmin):
     list_display = ["member", "instrument", "local_date"]
-    raw_id_fields = ["member"]
-    exclude = ["answers", "scores"]
-    readonly_fields = ["member", "instrument", "version", "local_date", "completed_at"]
+    list_select_related = ["member"]
+    search_fields = ["member__email"]
+    fields = ["member", "instrument", "version", "local_date", "completed_at"]
+    readonly_fields = fields
 
 
 @admin.register(QuestionnaireSchedule)

@@ -1,3 +1,12 @@
+"""The network in the admin: enough for support, nothing that changes or reveals consent.
+
+Everything here is read-only. What a supporter may see, and who the supporter is, change only
+through the member's own pages and network services, which record a consent version for every
+change; an admin edit would bypass that record. Staff see ties, invitations, consents and the
+access log, never the words a member wrote to someone (an invitation's message) nor the
+details of contacts (contacts are listed, not opened: their label names the way they met).
+"""
+
 from __future__ import annotations
 
 from django.contrib import admin
@@ -5,26 +14,8 @@ from django.contrib import admin
 from .models import Consent, Contact, DisclosureEvent, Invitation, Tie
 
 
-@admin.register(Tie)
-class TieAdmin(admin.ModelAdmin):
-    list_display = ["id", "member", "supporter", "offline_name", "role", "status", "created_at"]
-    list_filter = ["role", "status"]
-    search_fields = ["member__email", "supporter__email", "offline_name"]
-    raw_id_fields = ["member", "supporter"]
-    readonly_fields = ["id", "created_at", "status_changed_at"]
-
-
-@admin.register(Invitation)
-class InvitationAdmin(admin.ModelAdmin):
-    list_display = ["email", "member", "status", "sent_at", "expires_at", "send_count"]
-    list_filter = ["status"]
-    search_fields = ["email", "member__email"]
-    raw_id_fields = ["tie", "member", "accepted_by"]
-    readonly_fields = ["id", "token_hash", "created_at", "sent_at", "send_count", "responded_at"]
-
-
 class ReadOnlyAdmin(admin.ModelAdmin):
-    """History that staff may read but never change: consent records, the access log."""
+    """Records staff may read but never add, change or delete."""
 
     def has_add_permission(self, request) -> bool:
         return False
@@ -36,11 +27,82 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
+class ListOnlyAdmin(ReadOnlyAdmin):
+    """Rows staff may count and list by their metadata, with no page for a single row."""
+
+    list_display_links = None
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return obj is None and super().has_view_permission(request, obj)
+
+
+@admin.register(Tie)
+class TieAdmin(ReadOnlyAdmin):
+    """Read-only: sharing flags, nudge and SOS choices, the people and the status are consent.
+
+    Editing any of them here (turning sharing on, re-opening an ended tie, pointing it at
+    another account) would give someone access with no consent on record. The member's
+    supporters' phone numbers and addresses are theirs, so they are not shown.
+    """
+
+    list_display = ["id", "member", "supporter", "offline_name", "role", "status", "created_at"]
+    list_filter = ["role", "status"]
+    list_select_related = ["member", "supporter"]
+    search_fields = ["member__email", "supporter__email", "offline_name"]
+    fields = [
+        "id",
+        "member",
+        "supporter",
+        "offline_name",
+        "role",
+        "status",
+        "share_checkin_status",
+        "share_mood_craving",
+        "share_use",
+        "share_contacts",
+        "share_notes",
+        "may_nudge",
+        "is_sos_contact",
+        "created_at",
+        "status_changed_at",
+    ]
+    readonly_fields = fields
+
+
+@admin.register(Invitation)
+class InvitationAdmin(ReadOnlyAdmin):
+    """Delivery state of invitations; the member's personal message is not shown."""
+
+    list_display = ["email", "member", "status", "sent_at", "expires_at", "send_count"]
+    list_filter = ["status"]
+    list_select_related = ["member"]
+    search_fields = ["email", "member__email"]
+    fields = [
+        "id",
+        "member",
+        "tie",
+        "email",
+        "status",
+        "created_at",
+        "sent_at",
+        "send_count",
+        "expires_at",
+        "responded_at",
+        "accepted_by",
+    ]
+    readonly_fields = fields
+
+
 @admin.register(Consent)
 class ConsentAdmin(ReadOnlyAdmin):
+    """The consent record without the member's own words: a formal consent's purpose and the
+    reason given for a revocation can describe their treatment, and support needs neither."""
+
     list_display = ["member", "recipient_name", "kind", "signed_at", "expires_at", "ended_at"]
     list_filter = ["kind", "end_reason"]
+    list_select_related = ["member"]
     search_fields = ["member__email", "recipient_name"]
+    exclude = ["purpose", "revocation_reason"]
 
 
 @admin.register(DisclosureEvent)
@@ -51,7 +113,11 @@ class DisclosureEventAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Contact)
-class ContactAdmin(admin.ModelAdmin):
-    list_display = ["member", "tie", "method", "occurred_at", "confirmed", "source"]
-    list_filter = ["method", "source", "confirmed"]
-    raw_id_fields = ["member", "tie"]
+class ContactAdmin(ListOnlyAdmin):
+    """Which members log contacts and when (support: "my contacts don't show"), not with whom,
+    how, or whether it helped."""
+
+    list_display = ["member", "local_date", "source", "confirmed", "created_at"]
+    list_filter = ["source", "confirmed"]
+    list_select_related = ["member"]
+    search_fields = ["member__email"]

@@ -637,15 +637,22 @@ DEPARTED_SUPPORTER_NAME = "A former supporter"
 def end_ties_of_departing_user(user: User) -> int:
     """End every tie where ``user`` supports someone, before their account is deleted.
 
-    Each member whose open tie ends gets one neutral notification that names no one. Every
-    tie, open or already ended, is detached from the departing user (their display name is
-    not kept), so the member's history and contacts stay. Returns how many open ties ended.
-    Call inside the transaction that deletes the user.
+    Consents in force on those ties end ("tie ended"). Each member whose open tie ends gets
+    one neutral notification that names no one. Every tie, open or already ended, is detached
+    from the departing user (their display name is not kept), so the member's history and
+    contacts stay. Returns how many open ties ended. Call inside the transaction that deletes
+    the user.
     """
     now = timezone.now()
     open_ties = list(Tie.objects.open().filter(supporter=user).select_related("member"))
     Tie.objects.filter(pk__in=[tie.pk for tie in open_ties]).update(
         status=TieStatus.ENDED, status_changed_at=now
+    )
+    # Consents to them end with the tie, as when the member ends it (tie_set_status): the
+    # member's history must not show "in force" for someone who has gone. Any tie, so a
+    # consent left open on an older ended tie is closed too.
+    Consent.objects.filter(tie__supporter=user, ended_at__isnull=True).update(
+        ended_at=now, end_reason=ConsentEnd.TIE_ENDED
     )
     # Detach explicitly: the delete's SET NULL alone would break tie_has_supporter_or_name.
     Tie.objects.filter(supporter=user, offline_name="").update(offline_name=DEPARTED_SUPPORTER_NAME)

@@ -1,3 +1,11 @@
+"""Notifications in the admin: delivery state for operators, never what a message says.
+
+Staff see that a notification of some kind went to someone and how its delivery went. They
+do not see its words (title, body, data), nor whom it was about (an SOS or a supporter nudge
+names a member's hard moment). Members' nudge choices and "stop" mutes are theirs: listed
+read-only, so an operator can't switch on nudges a member turned off.
+"""
+
 from __future__ import annotations
 
 import datetime
@@ -5,6 +13,8 @@ import datetime
 from django.contrib import admin
 from django.db import connection
 from django.utils import timezone
+
+from network.admin import ReadOnlyAdmin
 
 from .models import Delivery, DeliveryStatus, Mute, Notification, NudgePreference, PushSubscription
 
@@ -48,23 +58,24 @@ class DeliveryInline(admin.TabularInline):
 
 @admin.register(Notification)
 class NotificationAdmin(admin.ModelAdmin):
-    # Staff see delivery state, never the text of a member's SOS words.
+    # Staff see delivery state, never the words nor whom a notification is about. The
+    # idempotency key names the subject member, so it can be searched for but is not shown.
     list_display = ["kind", "recipient_id", "status", "due_at", "delivered_at", "dwell"]
     list_filter = ["status", "kind"]
     search_fields = ["idempotency_key"]
-    readonly_fields = [
+    fields = [
         "kind",
         "recipient",
-        "subject_member",
-        "idempotency_key",
         "status",
         "due_at",
         "created_at",
+        "local_date",
         "delivered_at",
         "read_at",
         "response",
+        "responded_at",
     ]
-    exclude = ["title", "body", "data", "action_url"]
+    readonly_fields = fields
     inlines = [DeliveryInline]
     actions = ["retry_failed"]
     date_hierarchy = "created_at"
@@ -92,13 +103,13 @@ class NotificationAdmin(admin.ModelAdmin):
 
 
 @admin.register(NudgePreference)
-class NudgePreferenceAdmin(admin.ModelAdmin):
+class NudgePreferenceAdmin(ReadOnlyAdmin):
     list_display = ["member_id", "isolation_days", "missed_checkin_days", "no_contact_days"]
     exclude = ["sos_message"]
 
 
 @admin.register(Mute)
-class MuteAdmin(admin.ModelAdmin):
+class MuteAdmin(ReadOnlyAdmin):
     list_display = ["user_id", "kind", "channel", "created_at"]
 
 

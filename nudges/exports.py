@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import Exists, OuterRef
+
 from accounts.models import User
 
-from .models import Mute, Notification, NudgePreference, PushSubscription
+from .models import Kind, Mute, Notification, NudgePreference, PushSubscription
 
 PREFERENCE_FIELDS = [
     "isolation_enabled",
@@ -22,15 +24,43 @@ PREFERENCE_FIELDS = [
 ]
 
 
+# The words in a notification's data that were written for its recipient, by kind.
+MESSAGE_KEYS = {Kind.ENCOURAGEMENT: "message", Kind.CELEBRATION: "message", Kind.SOS: "words"}
+
+
+def _message(notification: Notification) -> str | None:
+    """The words meant for the recipient, exactly as Rat Park would show them now.
+
+    Kind words and celebrations are the recipient's. An SOS's words belong to the member who
+    asked for help and were shared with their SOS contacts only: they are exported on the
+    same terms as the notification page shows them (nudges.selectors), i.e. while the user is
+    still that member's SOS contact. Nothing else in ``data`` (tie ids, the member) is.
+    """
+    key = MESSAGE_KEYS.get(notification.kind)
+    if key is None:
+        return None
+    if notification.kind == Kind.SOS and not notification.sos_words_shown:
+        return None
+    return notification.data.get(key) or None
+
+
 def export_user_data(user: User) -> dict[str, Any]:
     """Return the notifications the user received (oldest first) and their nudge choices.
 
-    ``subject_member`` and ``data`` are left out: they can point at another member (a nudge
-    about someone the user supports), and that person's data is theirs to export. Push keys
-    are left out too: they are secrets of the user's devices, not data about the user.
+    ``subject_member`` and the rest of ``data`` are left out: they can point at another member
+    (a nudge about someone the user supports), and that person's data is theirs to export;
+    only the words addressed to the user are included (see ``_message``). Push keys are left
+    out too: they are secrets of the user's devices, not data about the user.
     """
+    from network.models import Tie
+
     notifications = (
         Notification.objects.filter(recipient=user)
+        .annotate(
+            sos_words_shown=Exists(
+                Tie.objects.sos().filter(member=OuterRef("subject_member"), supporter=user)
+            )
+        )
         .order_by("created_at")
         .prefetch_related("deliveries")
     )
@@ -42,6 +72,7 @@ def export_user_data(user: User) -> dict[str, Any]:
                 "kind": notification.kind,
                 "title": notification.title,
                 "body": notification.body,
+                "message": _message(notification),
                 "action_url": notification.action_url,
                 "due_at": notification.due_at.isoformat(),
                 "created_at": notification.created_at.isoformat(),
