@@ -8,6 +8,7 @@ import random
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.db import transaction
 from django.db.models import Exists, F, OuterRef, Q
 from django.db.models.functions import Now
 from django.utils import timezone
@@ -82,9 +83,11 @@ def personalise(notification: Notification) -> Notification:
 def finalize(notification_id) -> None:
     """Mark the notification delivered (or failed) once no delivery is pending.
 
-    One UPDATE, so two deliveries finishing at once cannot both miss it: the later
-    statement sees both rows settled.
+    Called inside the transaction that settled a delivery. Locking the notification row first
+    serialises two deliveries of one notification finishing at once: the second waits for the
+    first to commit, then sees both rows settled.
     """
+    Notification.objects.select_for_update().filter(pk=notification_id).values_list("pk").first()
     pending = Delivery.objects.filter(notification=OuterRef("pk"), status=DeliveryStatus.PENDING)
     failed = Delivery.objects.filter(notification=OuterRef("pk"), status=DeliveryStatus.FAILED)
     for status, condition in ((Status.FAILED, Exists(failed)), (Status.DELIVERED, ~Exists(failed))):
@@ -124,17 +127,21 @@ def deliver_one(delivery_id: int) -> Outcome:
         return Outcome("retry", delay if short else None)
     except PermanentFailure as exc:
         return _fail(delivery, str(exc))
-    Delivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.PENDING).update(
-        status=DeliveryStatus.SENT, sent_at=now, lease_until=None, last_error=""
-    )
-    finalize(delivery.notification_id)
+    # Settle the delivery and its notification together: a worker killed between the two
+    # statements would otherwise leave the notification pending for ever.
+    with transaction.atomic():
+        Delivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.PENDING).update(
+            status=DeliveryStatus.SENT, sent_at=now, lease_until=None, last_error=""
+        )
+        finalize(delivery.notification_id)
     return Outcome("sent")
 
 
 def _fail(delivery: Delivery, error: str) -> Outcome:
-    Delivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.PENDING).update(
-        status=DeliveryStatus.FAILED, lease_until=None, last_error=error[:300]
-    )
+    with transaction.atomic():
+        Delivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.PENDING).update(
+            status=DeliveryStatus.FAILED, lease_until=None, last_error=error[:300]
+        )
+        finalize(delivery.notification_id)
     logger.warning("delivery failed", extra={"delivery_id": delivery.pk})
-    finalize(delivery.notification_id)
     return Outcome("failed")
