@@ -28,9 +28,19 @@ def invitation_create(request: HttpRequest) -> HttpResponse:
         except NetworkError as exc:
             form.add_error(None, str(exc))
         else:
-            messages.success(request, f"Invitation sent to {invitation.email}.")
+            if invitation.email_sent is False:
+                messages.warning(request, _email_failed(invitation))
+            else:
+                messages.success(request, f"Invitation sent to {invitation.email}.")
             return redirect("network:invitations")
     return render(request, "network/invitation_create.html", {"form": form})
+
+
+def _email_failed(invitation: Invitation) -> str:
+    return (
+        f"Your invitation to {invitation.email} is saved, but the email couldn't be sent just "
+        "now. Please try “Re-send” below in a little while."
+    )
 
 
 @login_required
@@ -52,7 +62,10 @@ def invitation_resend(request: HttpRequest, invitation_id) -> HttpResponse:
     except NetworkError as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, f"A new link is on its way to {invitation.email}.")
+        if invitation.email_sent is False:
+            messages.warning(request, _email_failed(invitation))
+        else:
+            messages.success(request, f"A new link is on its way to {invitation.email}.")
     return redirect("network:invitations")
 
 
