@@ -265,6 +265,11 @@ def _transition_message(tie: Tie, status: str) -> str:
 # --- Contacts ----------------------------------------------------------------------------------
 
 
+# A contact can be logged with someone who accepted (active) or is on a break (paused); not with
+# someone still invited, nor with an ended tie.
+CONTACTABLE_STATUSES = (TieStatus.ACTIVE, TieStatus.PAUSED)
+
+
 @transaction.atomic
 def contact_log(
     *,
@@ -279,7 +284,7 @@ def contact_log(
     """Log a contact the member made: with a tie of theirs, or with a meeting (no tie)."""
     if tie is not None and tie.member_id != member.pk:
         raise NetworkError("That person isn't in your network.")
-    if tie is not None and tie.status in (TieStatus.ENDED, TieStatus.INVITED):
+    if tie is not None and tie.status not in CONTACTABLE_STATUSES:
         raise NetworkError(f"You can't log a contact with {tie.name} right now.")
     if tie is None and method != ContactMethod.MEETING:
         raise NetworkError("Choose who you were in touch with, or log it as a meeting.")
@@ -314,7 +319,7 @@ def contact_log_from_nudge(*, member: User, tie_id: str | None, occurred_at: dat
         tie = Tie.objects.filter(
             member=member,
             pk__in=_valid_uuids([tie_id]),
-            status__in=(TieStatus.ACTIVE, TieStatus.PAUSED),
+            status__in=CONTACTABLE_STATUSES,
         ).first()
     return Contact.objects.create(
         member=member,
@@ -352,7 +357,8 @@ def contacts_sync_from_checkin(
 ) -> list[Contact]:
     """Make the member's contacts for ``local_date`` match who a check-in says they saw.
 
-    Creates one contact per chosen open tie of the member's (and one tie-less meeting), skipping
+    Creates one contact per chosen active or paused tie of the member's (not one still invited,
+    as ``contact_log`` refuses those) and one tie-less meeting, skipping
     any already logged that day by any route, so nothing is counted twice. Contacts an earlier
     check-in created and no longer chosen are removed; contacts logged by hand, from a reminder
     or by a supporter are never touched. Ids of ties that aren't the member's are ignored.
@@ -361,7 +367,10 @@ def contacts_sync_from_checkin(
     now = now or timezone.now()
     chosen = {str(pk) for pk in tie_ids}
     ties = {
-        str(t.pk): t for t in Tie.objects.open().filter(member=member, pk__in=_valid_uuids(chosen))
+        str(t.pk): t
+        for t in Tie.objects.filter(
+            member=member, status__in=CONTACTABLE_STATUSES, pk__in=_valid_uuids(chosen)
+        )
     }
     logged = list(
         Contact.objects.filter(member=member, local_date=local_date).only(

@@ -13,8 +13,20 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import TherapistProfile
-from network.consents import consent_sign_part2, consents_expire
-from network.models import Invitation, InvitationStatus, Role, Scope, Tie
+from checkins import selectors as checkins_selectors
+from network.consents import consent_record_sharing, consent_sign_part2, consents_expire
+from network.models import (
+    Contact,
+    ContactMethod,
+    Invitation,
+    InvitationStatus,
+    Role,
+    Scope,
+    Tie,
+    TieStatus,
+)
+from network.selectors import SOMEONE_ELSE, confirmed_contact_roles, open_ties_for
+from network.services import contact_log, contact_log_from_nudge, contacts_sync_from_checkin
 from nudges.models import Notification
 
 
@@ -105,3 +117,50 @@ def test_expiry_tells_the_therapist_neutrally_once(member, make_user):
     # An event-based consent is never ended by the job: its recipient hears nothing.
     assert event_tie.consents.get().ended_at is None
     assert not Notification.objects.filter(recipient=event_tie.supporter).exists()
+
+
+# --- 3. A contact with no tie that wasn't a meeting -------------------------------------------
+
+
+def test_a_reach_out_naming_no_one_shows_as_someone_and_is_not_a_group(client, member):
+    now = timezone.now()
+    today = now.astimezone(member.zone).date()
+    contact_log_from_nudge(member=member, tie_id=None, occurred_at=now)
+    contact_log(member=member, tie=None, method=ContactMethod.MEETING)
+    client.force_login(member)
+    text = _text(client.get(reverse("network:contacts")))
+    assert "Someone · In touch" in text
+    assert "A meeting · In touch" not in text and "A meeting · Meeting" in text
+
+    roles = sorted(role for _, role in confirmed_contact_roles(member, today, today))
+    assert roles == [Role.GROUP, SOMEONE_ELSE]
+    history = checkins_selectors.history(member, today, 30)
+    week = checkins_selectors.week_start(today)
+    assert history.contacts_by_week_role[week] == {Role.GROUP: 1, SOMEONE_ELSE: 1}
+    page = _text(client.get(reverse("checkins:history")))
+    assert "Someone else: 1" in page and "Group or meeting: 1" in page
+
+
+def test_a_supporter_sees_a_tie_less_reach_out_as_with_someone(client, member, make_user):
+    supporter = make_user(display_name="Maria")
+    tie = Tie.objects.create(member=member, supporter=supporter, role=Role.SPONSOR)
+    consent_record_sharing(tie=tie, scopes=[Scope.CONTACTS], may_nudge=True, is_sos_contact=False)
+    contact_log_from_nudge(member=member, tie_id=None, occurred_at=timezone.now())
+    client.force_login(supporter)
+    text = _text(client.get(reverse("network:supporting_member", args=[tie.pk])))
+    assert "In touch with someone" in text and "(meeting)" not in text
+
+
+def test_the_checkin_offers_and_logs_no_one_still_invited(member, make_user):
+    active = Tie.objects.create(member=member, offline_name="Grandma", role=Role.FAMILY)
+    invited = Tie.objects.create(
+        member=member, offline_name="Maria", role=Role.SPONSOR, status=TieStatus.INVITED
+    )
+    offered = {tie.pk for tie in open_ties_for(member)}
+    assert offered == {active.pk}
+    today = timezone.now().astimezone(member.zone).date()
+    new = contacts_sync_from_checkin(
+        member=member, local_date=today, tie_ids=[active.pk, invited.pk], meeting=False
+    )
+    assert [c.tie_id for c in new] == [active.pk]
+    assert not Contact.objects.filter(tie=invited).exists()
