@@ -221,6 +221,11 @@ def tie_update(*, tie: Tie, **changes) -> Tie:
     return tie
 
 
+# A contact can be logged with someone who accepted (active) or is on a break (paused); not with
+# someone still invited, nor with an ended tie.
+CONTACTABLE_STATUSES = (TieStatus.ACTIVE, TieStatus.PAUSED)
+
+
 _TRANSITIONS = {
     TieStatus.PAUSED: {TieStatus.ACTIVE},
     TieStatus.ACTIVE: {TieStatus.PAUSED},
@@ -252,6 +257,34 @@ def tie_set_status(*, tie: Tie, status: str, now: datetime | None = None) -> Tie
     return tie
 
 
+def tie_leave(*, supporter: User, tie: Tie, now: datetime | None = None) -> Tie:
+    """The supporter leaves the member's network: the tie ends (history kept) and the consent
+    in force ends as "recipient left". The member is told neutrally, naming no one on the lock
+    screen."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = Tie.objects.select_for_update().filter(pk=tie.pk, supporter=supporter).first()
+        if locked is None or locked.status not in CONTACTABLE_STATUSES:
+            raise NetworkError("You are not part of this person's network any more.")
+        locked.status = TieStatus.ENDED
+        locked.status_changed_at = now
+        locked.save(update_fields=["status", "status_changed_at"])
+        Consent.objects.filter(tie=locked, ended_at__isnull=True).update(
+            ended_at=now, end_reason=ConsentEnd.RECIPIENT_LEFT
+        )
+    notify(
+        recipient=tie.member,
+        kind=Kind.NETWORK,
+        title="A change in your network",
+        body="Someone is no longer part of your support network on Rat Park.",
+        # The same key as an account deletion: a tie ends once, so the member is told once.
+        idempotency_key=f"network:supporter-left:{tie.pk}",
+        action_url=reverse("network:home"),
+    )
+    tie.status, tie.status_changed_at = locked.status, now
+    return tie
+
+
 def _transition_message(tie: Tie, status: str) -> str:
     if tie.status == TieStatus.ENDED:
         return "This tie has already ended. You can add the person again as a new tie."
@@ -263,11 +296,6 @@ def _transition_message(tie: Tie, status: str) -> str:
 
 
 # --- Contacts ----------------------------------------------------------------------------------
-
-
-# A contact can be logged with someone who accepted (active) or is on a break (paused); not with
-# someone still invited, nor with an ended tie.
-CONTACTABLE_STATUSES = (TieStatus.ACTIVE, TieStatus.PAUSED)
 
 
 @transaction.atomic

@@ -34,6 +34,7 @@ urlpatterns = [
     path("supporting/", views.supporting, name="supporting"),
     path("supporting/<uuid:tie_id>/", views.supporting_member, name="supporting_member"),
     path("supporting/<uuid:tie_id>/export/", views.supporting_export, name="supporting_export"),
+    path("supporting/<uuid:tie_id>/leave/", views.supporting_leave, name="supporting_leave"),
     path("supporting/<uuid:tie_id>/encourage/", views.encourage, name="encourage"),
     path(
         "supporting/<uuid:tie_id>/reached-out/",

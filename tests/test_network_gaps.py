@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import smtplib
+import uuid
 from datetime import timedelta
 from http import HTTPStatus
 
@@ -16,6 +17,7 @@ from accounts.models import TherapistProfile
 from checkins import selectors as checkins_selectors
 from network.consents import consent_record_sharing, consent_sign_part2, consents_expire
 from network.models import (
+    ConsentEnd,
     Contact,
     ContactMethod,
     Invitation,
@@ -26,7 +28,12 @@ from network.models import (
     TieStatus,
 )
 from network.selectors import SOMEONE_ELSE, confirmed_contact_roles, open_ties_for
-from network.services import contact_log, contact_log_from_nudge, contacts_sync_from_checkin
+from network.services import (
+    contact_log,
+    contact_log_from_nudge,
+    contacts_sync_from_checkin,
+    tie_set_status,
+)
 from nudges.models import Notification
 
 
@@ -164,3 +171,70 @@ def test_the_checkin_offers_and_logs_no_one_still_invited(member, make_user):
     )
     assert [c.tie_id for c in new] == [active.pk]
     assert not Contact.objects.filter(tie=invited).exists()
+
+
+# --- 1. A supporter leaves a member's network ---------------------------------------------------
+
+
+@pytest.fixture
+def maria_tie(member, make_user):
+    maria = make_user("maria@example.org", display_name="Maria")
+    tie = Tie.objects.create(member=member, supporter=maria, role=Role.SPONSOR)
+    consent_record_sharing(tie=tie, scopes=[Scope.CONTACTS], may_nudge=True, is_sos_contact=True)
+    return tie
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_only_the_supporter_may_leave(client, member, maria_tie, make_user, method):
+    url = reverse("network:supporting_leave", args=[maria_tie.pk])
+    response = getattr(client, method)(url)
+    assert response.status_code == HTTPStatus.FOUND and "/accounts/login/" in response["Location"]
+    stranger_tie = Tie.objects.create(member=make_user(), supporter=make_user(), role=Role.FRIEND)
+    for user, tie_id in [
+        (member, maria_tie.pk),  # the member has no supporter side to this tie
+        (make_user(), maria_tie.pk),  # another member
+        (maria_tie.supporter, stranger_tie.pk),  # someone else's tie
+        (maria_tie.supporter, uuid.uuid4()),  # unknown
+    ]:
+        client.force_login(user)
+        url = reverse("network:supporting_leave", args=[tie_id])
+        assert getattr(client, method)(url).status_code == HTTPStatus.NOT_FOUND
+    maria_tie.refresh_from_db()
+    assert maria_tie.status == TieStatus.ACTIVE
+
+
+def test_leaving_asks_first_then_ends_the_tie_and_consent_and_tells_the_member_neutrally(
+    client, member, maria_tie
+):
+    contact_log(member=member, tie=maria_tie, method=ContactMethod.CALL)
+    client.force_login(maria_tie.supporter)
+    supporting = _text(client.get(reverse("network:supporting")))
+    url = reverse("network:supporting_leave", args=[maria_tie.pk])
+    assert url in supporting and "Leave Sam's network" in supporting
+    page = client.get(url)
+    assert page.status_code == HTTPStatus.OK and "Leave Sam's network?" in _text(page)
+    maria_tie.refresh_from_db()
+    assert maria_tie.status == TieStatus.ACTIVE  # a GET only asks
+
+    response = client.post(url, follow=True)
+    assert "You've left Sam's network." in _text(response)
+    maria_tie.refresh_from_db()
+    assert maria_tie.status == TieStatus.ENDED
+    assert Contact.objects.filter(tie=maria_tie).count() == 1  # history kept
+    consent = maria_tie.consents.get()
+    assert consent.ended_at is not None and consent.end_reason == ConsentEnd.RECIPIENT_LEFT
+    note = Notification.objects.get(recipient=member)
+    assert note.body == "Someone is no longer part of your support network on Rat Park."
+    assert "Maria" not in f"{note.title} {note.body}"
+    # Left: nothing more to see, and leaving again is a 404, not a second note.
+    assert client.get(reverse("network:supporting_member", args=[maria_tie.pk])).status_code == 404
+    assert client.post(url).status_code == HTTPStatus.NOT_FOUND
+    assert Notification.objects.filter(recipient=member).count() == 1
+
+
+def test_a_supporter_can_leave_a_paused_tie(client, member, maria_tie):
+    tie_set_status(tie=maria_tie, status=TieStatus.PAUSED)
+    client.force_login(maria_tie.supporter)
+    client.post(reverse("network:supporting_leave", args=[maria_tie.pk]))
+    maria_tie.refresh_from_db()
+    assert maria_tie.status == TieStatus.ENDED

@@ -30,6 +30,7 @@ from .supporter import (
     supporter_log_contact,
     supporting,
     supporting_export,
+    supporting_leave,
     supporting_member,
 )
 
@@ -53,6 +54,7 @@ __all__ = [
     "supporter_log_contact",
     "supporting",
     "supporting_export",
+    "supporting_leave",
     "supporting_member",
     "tie_add",
     "tie_edit",
