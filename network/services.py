@@ -334,6 +334,43 @@ def contact_log(
     return contact
 
 
+def contact_update(
+    *,
+    contact: Contact,
+    method: str,
+    occurred_at: datetime,
+    duration_minutes: int | None = None,
+    helped: int | None = None,
+) -> Contact:
+    """Change a counted contact of the member's: how, when (not in the future), how long,
+    whether it helped. A supporter's contact awaiting confirmation is answered, not edited."""
+    if not contact.confirmed:
+        raise NetworkError("Confirm or dismiss this contact first.")
+    allowed = dict(LOGGABLE_METHODS)
+    if method not in allowed and method != contact.method:
+        raise NetworkError("Choose how you were in touch.")
+    if occurred_at > timezone.now() + timedelta(minutes=5):
+        raise NetworkError("A contact can't be in the future.")
+    contact.method = method
+    contact.occurred_at = occurred_at
+    contact.local_date = occurred_at.astimezone(contact.member.zone).date()
+    contact.duration_minutes = duration_minutes
+    contact.helped = helped
+    _validate(contact)
+    contact.save(
+        update_fields=["method", "occurred_at", "local_date", "duration_minutes", "helped"]
+    )
+    return contact
+
+
+def contact_delete(*, contact: Contact) -> None:
+    """Remove a counted contact of the member's (a mistake, a duplicate). A supporter's contact
+    awaiting confirmation is dismissed instead."""
+    if not contact.confirmed:
+        raise NetworkError("Confirm or dismiss this contact first.")
+    Contact.objects.filter(pk=contact.pk, member=contact.member).delete()
+
+
 def contact_log_from_nudge(*, member: User, tie_id: str | None, occurred_at: datetime) -> Contact:
     """Log the "I reached out" answer to a reach-out prompt as the member's contact.
 

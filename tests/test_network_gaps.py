@@ -30,6 +30,7 @@ from network.models import (
 from network.selectors import SOMEONE_ELSE, confirmed_contact_roles, open_ties_for
 from network.services import (
     contact_log,
+    contact_log_by_supporter,
     contact_log_from_nudge,
     contacts_sync_from_checkin,
     tie_set_status,
@@ -238,3 +239,117 @@ def test_a_supporter_can_leave_a_paused_tie(client, member, maria_tie):
     client.post(reverse("network:supporting_leave", args=[maria_tie.pk]))
     maria_tie.refresh_from_db()
     assert maria_tie.status == TieStatus.ENDED
+
+
+# --- 2. Editing and deleting the member's own contacts ------------------------------------------
+
+
+@pytest.fixture
+def grandma(member):
+    return Tie.objects.create(member=member, offline_name="Grandma", role=Role.FAMILY)
+
+
+@pytest.mark.parametrize("name", ["network:contact_edit", "network:contact_delete"])
+def test_only_the_member_may_edit_or_delete_their_contact(
+    client, member, grandma, maria_tie, make_user, name
+):
+    contact = contact_log(member=member, tie=grandma, method=ContactMethod.CALL)
+    pending = contact_log_by_supporter(
+        supporter=maria_tie.supporter, tie=maria_tie, method=ContactMethod.TEXT
+    )
+    url = reverse(name, args=[contact.pk])
+    for method in ("get", "post"):
+        response = getattr(client, method)(url)
+        assert response.status_code == HTTPStatus.FOUND
+        assert "/accounts/login/" in response["Location"]
+    for user, contact_id in [
+        (maria_tie.supporter, contact.pk),  # a supporter of the member
+        (maria_tie.supporter, pending.pk),  # even the one they logged
+        (make_user(), contact.pk),  # another member
+        (member, uuid.uuid4()),  # unknown
+        (member, pending.pk),  # awaiting confirmation: confirm or dismiss instead
+    ]:
+        client.force_login(user)
+        for method in ("get", "post"):
+            target = reverse(name, args=[contact_id])
+            assert getattr(client, method)(target).status_code == HTTPStatus.NOT_FOUND
+    assert Contact.objects.filter(member=member).count() == 2
+    client.force_login(member)
+    assert client.get(url).status_code == HTTPStatus.OK
+
+
+def test_the_member_edits_how_when_how_long_and_whether_it_helped(client, make_user):
+    member = make_user(display_name="Sam", time_zone="America/New_York")
+    tie = Tie.objects.create(member=member, offline_name="Grandma", role=Role.FAMILY)
+    contact = contact_log(member=member, tie=tie, method=ContactMethod.CALL)
+    client.force_login(member)
+    url = reverse("network:contact_edit", args=[contact.pk])
+    local_now = timezone.now().astimezone(member.zone)
+    yesterday = (local_now - timedelta(days=1)).replace(hour=18, minute=30, second=0, microsecond=0)
+    page = _text(client.get(url))
+    assert local_now.strftime("%Y-%m-%dT%H:%M") in page  # shown in the member's own time
+    response = client.post(
+        url,
+        {
+            "method": ContactMethod.IN_PERSON,
+            "occurred_at": yesterday.strftime("%Y-%m-%dT%H:%M"),
+            "duration_minutes": "45",
+            "helped": "5",
+        },
+    )
+    assert response.status_code == HTTPStatus.FOUND
+    contact.refresh_from_db()
+    assert contact.method == ContactMethod.IN_PERSON
+    assert contact.occurred_at == yesterday and contact.local_date == yesterday.date()
+    assert contact.duration_minutes == 45 and contact.helped == 5
+
+
+def test_a_future_time_or_bad_value_is_refused_and_changes_nothing(client, member, grandma):
+    contact = contact_log(member=member, tie=grandma, method=ContactMethod.CALL, helped=3)
+    before = Contact.objects.values().get(pk=contact.pk)
+    client.force_login(member)
+    url = reverse("network:contact_edit", args=[contact.pk])
+    future = (timezone.now() + timedelta(days=2)).strftime("%Y-%m-%dT%H:%M")
+    for data, message in [
+        ({"method": "call", "occurred_at": future}, "can't be in the future"),
+        ({"method": "unspecified", "occurred_at": "2026-01-01T10:00"}, "valid choice"),
+        ({"method": "call", "occurred_at": "yesterday"}, "valid date/time"),
+        ({"method": "call", "occurred_at": "2026-01-01T10:00", "helped": "9"}, "valid choice"),
+    ]:
+        response = client.post(url, data)
+        assert response.status_code == HTTPStatus.OK and message in _text(response), data
+    assert Contact.objects.values().get(pk=contact.pk) == before
+
+
+def test_a_way_left_unsaid_can_be_kept_when_editing(client, member):
+    contact = contact_log_from_nudge(member=member, tie_id=None, occurred_at=timezone.now())
+    client.force_login(member)
+    url = reverse("network:contact_edit", args=[contact.pk])
+    when = timezone.now().astimezone(member.zone).strftime("%Y-%m-%dT%H:%M")
+    response = client.post(url, {"method": "unspecified", "occurred_at": when, "helped": "4"})
+    assert response.status_code == HTTPStatus.FOUND
+    contact.refresh_from_db()
+    assert contact.method == ContactMethod.UNSPECIFIED and contact.helped == 4
+
+
+def test_deleting_asks_first_and_keeps_the_rest(client, member, grandma, maria_tie):
+    keep = contact_log(member=member, tie=grandma, method=ContactMethod.TEXT)
+    contact = contact_log(member=member, tie=grandma, method=ContactMethod.CALL)
+    pending = contact_log_by_supporter(
+        supporter=maria_tie.supporter, tie=maria_tie, method=ContactMethod.TEXT
+    )
+    client.force_login(member)
+    listing = _text(client.get(reverse("network:contacts")))
+    url = reverse("network:contact_delete", args=[contact.pk])
+    assert url in listing and reverse("network:contact_edit", args=[contact.pk]) in listing
+    # The supporter's contact keeps its own answer buttons, not edit or delete.
+    assert reverse("network:contact_delete", args=[pending.pk]) not in listing
+    assert reverse("network:contact_answer", args=[pending.pk, "confirm"]) in listing
+    page = client.get(url)
+    assert page.status_code == HTTPStatus.OK and "Delete this contact?" in _text(page)
+    assert Contact.objects.filter(pk=contact.pk).exists()
+    client.post(url)
+    assert set(Contact.objects.filter(member=member).values_list("pk", flat=True)) == {
+        keep.pk,
+        pending.pk,
+    }

@@ -17,6 +17,8 @@ from .invitations import (
 )
 from .member import (
     contact_answer,
+    contact_delete_view,
+    contact_edit,
     contacts,
     encouragements,
     home,
@@ -42,6 +44,8 @@ __all__ = [
     "consent_part2",
     "consent_revoke_view",
     "contact_answer",
+    "contact_delete_view",
+    "contact_edit",
     "contacts",
     "encourage",
     "encouragements",
