@@ -10,6 +10,7 @@ from collections.abc import MutableMapping
 from datetime import datetime, timedelta
 from typing import Any
 
+from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
@@ -214,6 +215,16 @@ def unusable_reason(invitation: Invitation | None, now: datetime | None = None) 
     if invitation.status == InvitationStatus.EXPIRED or invitation.expires_at <= now:
         return "This invitation has expired. You can ask for a new one."
     return ""
+
+
+def invitation_addressed_to(invitation: Invitation, user: User) -> bool:
+    """Whether ``invitation`` was sent to one of ``user``'s addresses (their account address or
+    a verified one). A link still works for whoever holds it, since people have several
+    addresses; when this is False the invitee is asked to confirm before accepting."""
+    invited = invitation.email.lower()
+    if user.email.lower() == invited:
+        return True
+    return EmailAddress.objects.filter(user=user, verified=True, email__iexact=invited).exists()
 
 
 def _claim(token: str, user: User, now: datetime) -> Invitation:

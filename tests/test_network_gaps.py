@@ -9,6 +9,7 @@ from datetime import timedelta
 from http import HTTPStatus
 
 import pytest
+from allauth.account.models import EmailAddress
 from django.core.mail.backends.base import BaseEmailBackend
 from django.urls import reverse
 from django.utils import timezone
@@ -16,6 +17,7 @@ from django.utils import timezone
 from accounts.models import TherapistProfile
 from checkins import selectors as checkins_selectors
 from network.consents import consent_record_sharing, consent_sign_part2, consents_expire
+from network.invitations import invitation_create
 from network.models import (
     ConsentEnd,
     Contact,
@@ -353,3 +355,56 @@ def test_deleting_asks_first_and_keeps_the_rest(client, member, grandma, maria_t
         keep.pk,
         pending.pk,
     }
+
+
+# --- 6. An invitation opened by an account with a different address ----------------------------
+
+
+def test_an_account_with_another_address_is_asked_before_accepting(client, member, make_user):
+    invitation, token = invitation_create(
+        member=member, email="maria@example.org", name="Maria", role=Role.SPONSOR
+    )
+    other = make_user("mj@work.example", display_name="M. J.")
+    client.force_login(other)
+    url = reverse("network:invitation_respond", args=[token])
+    page = _text(client.get(url))
+    assert "This invitation was sent to a different email address than yours." in page
+    assert "Accept as M. J.?" in page
+    assert "maria@example.org" not in page  # the invited address isn't shown to the holder
+
+    # Accepting without the confirmation only asks again.
+    asked = client.post(url, {"answer": "accept"})
+    assert asked.status_code == HTTPStatus.OK
+    assert "different email address" in _text(asked)
+    invitation.refresh_from_db()
+    assert invitation.status == InvitationStatus.PENDING and invitation.tie.supporter is None
+
+    done = client.post(url, {"answer": "accept", "other_address": "confirmed"})
+    assert done.status_code == HTTPStatus.FOUND
+    invitation.refresh_from_db()
+    assert invitation.status == InvitationStatus.ACCEPTED and invitation.accepted_by == other
+
+
+def test_no_extra_step_for_an_address_of_ones_own(client, member, make_user):
+    invitation, token = invitation_create(
+        member=member, email="Maria.Home@example.org", name="Maria", role=Role.SPONSOR
+    )
+    maria = make_user("maria@work.example", display_name="Maria")
+    EmailAddress.objects.create(user=maria, email="maria.home@example.org", verified=True)
+    client.force_login(maria)
+    url = reverse("network:invitation_respond", args=[token])
+    assert "different email address" not in _text(client.get(url))
+    assert client.post(url, {"answer": "accept"}).status_code == HTTPStatus.FOUND
+    invitation.refresh_from_db()
+    assert invitation.status == InvitationStatus.ACCEPTED
+
+
+def test_an_unverified_extra_address_still_asks(client, member, make_user):
+    _, token = invitation_create(
+        member=member, email="maria@example.org", name="Maria", role=Role.SPONSOR
+    )
+    someone = make_user("someone@example.net")
+    EmailAddress.objects.create(user=someone, email="maria@example.org", verified=False)
+    client.force_login(someone)
+    page = _text(client.get(reverse("network:invitation_respond", args=[token])))
+    assert "different email address" in page
