@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from network.models import Role
+from network.selectors import SOMEONE_ELSE
 
 from . import selectors
 from .instruments import INSTRUMENTS
@@ -221,7 +222,7 @@ def stacked_weekly_bars(
 
 # --- The charts of the history page -------------------------------------------------------
 
-ROLE_CATEGORIES = [(role.value, role.label) for role in Role]
+ROLE_CATEGORIES = [(role.value, role.label) for role in Role] + [(SOMEONE_ELSE, "Someone else")]
 
 
 def history_charts(h: selectors.History) -> dict:

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from network import selectors as network_selectors
-from network.models import Role, Scope
+from network.models import Scope
 
 from .models import (
     RISK_SIGNALS,
@@ -221,8 +221,8 @@ def history(member: User, today: datetime.date, days: int) -> History:
     by_week: dict[datetime.date, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     contact_dates = set()
     for day, role in rows:
-        # A contact without a tie is a meeting or group outside the listed network.
-        by_week[week_start(day)][role or Role.GROUP] += 1
+        # A tie-less meeting comes as "group"; a tie-less reach-out as "someone" (not a group).
+        by_week[week_start(day)][role] += 1
         contact_dates.add(day)
     responses = list(
         QuestionnaireResponse.objects.filter(

@@ -172,8 +172,10 @@ def consent_revoke(*, consent: Consent, reason: str = "", now: datetime | None =
 def consents_expire(*, now: datetime | None = None) -> tuple[int, int]:
     """End every consent past its expiry and remind members two weeks before. Idempotent.
 
-    Returns (expired, reminded). Set-based: a few queries per run plus one inbox entry per
-    consent concerned; the idempotency keys make a second run add nothing.
+    Returns (expired, reminded). Set-based: a few queries per run plus an inbox entry for the
+    member (and, on expiry, for the recipient) per consent concerned; the idempotency keys
+    make a second run add nothing. A consent that ends on an event has no date, so it is never
+    ended here: the member revokes it, or the recipient leaves the member's network.
     """
     now = now or timezone.now()
     with transaction.atomic():
@@ -189,7 +191,7 @@ def consents_expire(*, now: datetime | None = None) -> tuple[int, int]:
         Tie.objects.filter(pk__in=[tie_id for _, tie_id in due]).update(
             **dict.fromkeys(SCOPE_FIELDS.values(), False), may_nudge=False, is_sos_contact=False
         )
-    expired = Consent.objects.filter(pk__in=ids).select_related("member")
+    expired = Consent.objects.filter(pk__in=ids).select_related("member", "recipient")
     for consent in expired:
         notify(
             recipient=consent.member,
@@ -199,6 +201,16 @@ def consents_expire(*, now: datetime | None = None) -> tuple[int, int]:
             idempotency_key=f"network:consent:{consent.pk}:expired",
             action_url=reverse("network:consent_history"),
         )
+        if consent.recipient is not None:
+            # Told as neutrally as a revocation: who and what stay inside the app.
+            notify(
+                recipient=consent.recipient,
+                kind=Kind.NETWORK,
+                title="A sharing permission has ended",
+                body="A permission someone gave you to see what they share has ended.",
+                idempotency_key=f"network:consent:{consent.pk}:expired:recipient",
+                action_url=reverse("network:supporting"),
+            )
 
     soon = now + timedelta(days=EXPIRY_REMINDER_DAYS)
     to_remind = list(

@@ -8,7 +8,7 @@ from django import forms
 from django.utils import timezone
 
 from .consents import CONSENT_TEXT_VERSION, CONSENT_TEXTS, default_part2_expiry
-from .models import LOGGABLE_METHODS, Ease, ReachMethod, Role, Scope, Tie, TieStatus
+from .models import LOGGABLE_METHODS, ContactMethod, Ease, ReachMethod, Role, Scope, Tie, TieStatus
 from .services import ENCOURAGEMENT_TEMPLATES
 
 
@@ -194,6 +194,46 @@ class ContactForm(forms.Form):
         self.fields["tie"].choices = [(self.MEETING, "A meeting")] + [
             (str(t.pk), t.name) for t in ties if t.status in (TieStatus.ACTIVE, TieStatus.PAUSED)
         ]
+
+
+class ContactEditForm(forms.Form):
+    """Change a contact the member logged: how, when, how long, whether it helped."""
+
+    method = forms.ChoiceField(label="How", choices=LOGGABLE_METHODS)
+    occurred_at = forms.DateTimeField(
+        label="When",
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    duration_minutes = ContactForm.base_fields["duration_minutes"]
+    helped = ContactForm.base_fields["helped"]
+
+    def __init__(self, *args, contact, **kwargs):
+        kwargs.setdefault(
+            "initial",
+            {
+                "method": contact.method,
+                # Naive local time: a form would otherwise show it in the server's zone.
+                "occurred_at": contact.occurred_at.astimezone(contact.member.zone).replace(
+                    tzinfo=None
+                ),
+                "duration_minutes": contact.duration_minutes,
+                "helped": contact.helped,
+            },
+        )
+        super().__init__(*args, **kwargs)
+        self.zone = contact.member.zone
+        if contact.method == ContactMethod.UNSPECIFIED:
+            # A check-in or reminder didn't say how; keeping that must stay possible.
+            self.fields["method"].choices = [
+                *LOGGABLE_METHODS,
+                (ContactMethod.UNSPECIFIED, ContactMethod.UNSPECIFIED.label),
+            ]
+
+    def clean_occurred_at(self):
+        # The time is the member's local time, whatever the server's zone.
+        value = self.cleaned_data["occurred_at"]
+        return value.replace(tzinfo=None).replace(tzinfo=self.zone)
 
 
 class SupporterContactForm(forms.Form):

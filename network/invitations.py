@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
+import smtplib
 from collections.abc import MutableMapping
 from datetime import datetime, timedelta
 from typing import Any
 
+from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
@@ -21,6 +24,8 @@ from nudges.models import Kind
 from .inbox import notify
 from .models import Consent, ConsentEnd, Invitation, InvitationStatus, Tie, TieStatus
 from .services import NetworkError, _initial_consent, _validate, _within_rate
+
+logger = logging.getLogger(__name__)
 
 INVITATION_DAYS = getattr(settings, "NETWORK_INVITATION_DAYS", 14)
 # Per member: enough for building a network in an evening, too few for spamming.
@@ -46,6 +51,21 @@ def _check_rate(member: User) -> None:
 
 
 def _send_email(invitation: Invitation, token: str) -> None:
+    """Email the link; a mail server failure is noted on ``invitation.email_sent``, not raised.
+
+    The invitation is already saved when this runs (after commit): a failed send must not turn
+    the member's request into an error, and they can re-send from *Invitations*.
+    """
+    try:
+        _deliver(invitation, token)
+    except (smtplib.SMTPException, OSError):
+        logger.warning("Invitation %s: the email could not be sent", invitation.pk, exc_info=True)
+        invitation.email_sent = False
+    else:
+        invitation.email_sent = True
+
+
+def _deliver(invitation: Invitation, token: str) -> None:
     context = {
         "member_name": invitation.member.display_name,
         "message": invitation.message,
@@ -74,7 +94,9 @@ def invitation_create(
 ) -> tuple[Invitation, str]:
     """Create an invited tie and its invitation; email the link after commit.
 
-    Returns the invitation and the raw token (only its hash is stored).
+    Returns the invitation and the raw token (only its hash is stored). Once the email has
+    been tried, ``invitation.email_sent`` says whether it went (False: the mail server refused;
+    the invitation stays and can be re-sent); it is None while the send waits for a commit.
     """
     now = now or timezone.now()
     email = User.objects.normalize_email(email.strip()).lower()
@@ -109,6 +131,7 @@ def invitation_create(
             sent_at=now,
             expires_at=now + timedelta(days=INVITATION_DAYS),
         )
+        invitation.email_sent = None
         try:
             with transaction.atomic():
                 invitation.save()
@@ -122,7 +145,10 @@ def invitation_create(
 
 
 def invitation_resend(*, invitation: Invitation, now: datetime | None = None) -> str:
-    """Send a fresh link (the old one stops working) with a new expiry. Returns the token."""
+    """Send a fresh link (the old one stops working) with a new expiry. Returns the token.
+
+    ``invitation.email_sent`` then tells whether the email went, as for ``invitation_create``.
+    """
     now = now or timezone.now()
     if invitation.status not in (InvitationStatus.PENDING, InvitationStatus.EXPIRED):
         raise NetworkError("This invitation has already been answered or cancelled.")
@@ -141,6 +167,7 @@ def invitation_resend(*, invitation: Invitation, now: datetime | None = None) ->
         if not updated:
             raise NetworkError("This invitation has already been answered or cancelled.")
         invitation.refresh_from_db()
+        invitation.email_sent = None
         transaction.on_commit(lambda: _send_email(invitation, token))
     return token
 
@@ -188,6 +215,16 @@ def unusable_reason(invitation: Invitation | None, now: datetime | None = None) 
     if invitation.status == InvitationStatus.EXPIRED or invitation.expires_at <= now:
         return "This invitation has expired. You can ask for a new one."
     return ""
+
+
+def invitation_addressed_to(invitation: Invitation, user: User) -> bool:
+    """Whether ``invitation`` was sent to one of ``user``'s addresses (their account address or
+    a verified one). A link still works for whoever holds it, since people have several
+    addresses; when this is False the invitee is asked to confirm before accepting."""
+    invited = invitation.email.lower()
+    if user.email.lower() == invited:
+        return True
+    return EmailAddress.objects.filter(user=user, verified=True, email__iexact=invited).exists()
 
 
 def _claim(token: str, user: User, now: datetime) -> Invitation:

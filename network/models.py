@@ -337,6 +337,7 @@ class ConsentEnd(models.TextChoices):
     REVOKED = "revoked", "Revoked"
     EXPIRED = "expired", "Expired"
     TIE_ENDED = "tie_ended", "Tie ended or paused"
+    RECIPIENT_LEFT = "left", "The recipient left the network"
 
 
 class ConsentQuerySet(models.QuerySet):

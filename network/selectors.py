@@ -22,7 +22,7 @@ from .models import (
     Tie,
     TieStatus,
 )
-from .services import access_for_tie
+from .services import CONTACTABLE_STATUSES, access_for_tie
 
 # One colour per role, each at least 3:1 against the page background (WCAG non-text
 # contrast); the legend and the text list name each role, so colour is never the only cue.
@@ -83,14 +83,28 @@ def confirmed_contacts_per_day(member: User, until: date) -> dict[date, int]:
     )
 
 
-def confirmed_contact_roles(member: User, start: date, end: date) -> list[tuple[date, str | None]]:
-    """(local date, role of the tie or None for a tie-less meeting) for each confirmed contact
-    between ``start`` and ``end``. One query; names never leave this app."""
-    return list(
+# The category of a contact with no tie that wasn't a meeting: "I reached out" to a prompt
+# that named no one. It is not a group, so role figures count it apart.
+SOMEONE_ELSE = "someone"
+
+
+def contact_category(tie_role: str | None, method: str) -> str:
+    """The role a contact counts under: its tie's role; a tie-less meeting counts as a group;
+    any other tie-less contact as ``SOMEONE_ELSE``."""
+    if tie_role:
+        return tie_role
+    return Role.GROUP if method == ContactMethod.MEETING else SOMEONE_ELSE
+
+
+def confirmed_contact_roles(member: User, start: date, end: date) -> list[tuple[date, str]]:
+    """(local date, ``contact_category``) for each confirmed contact between ``start`` and
+    ``end``. One query; names never leave this app."""
+    rows = (
         Contact.objects.confirmed()
         .filter(member=member, local_date__range=(start, end))
-        .values_list("local_date", "tie__role")
+        .values_list("local_date", "tie__role", "method")
     )
+    return [(day, contact_category(role, method)) for day, role, method in rows]
 
 
 def last_confirmed_contact_dates(member_ids: Iterable[int]) -> dict[int, date]:
@@ -116,8 +130,13 @@ def is_sos_contact(member: User, supporter: User) -> bool:
 
 
 def open_ties_for(member: User) -> list[Tie]:
-    """The member's invited, active and paused ties with supporters loaded, oldest first."""
-    return list(Tie.objects.open().filter(member=member).select_related("supporter"))
+    """The member's active and paused ties with supporters loaded, oldest first: the people a
+    check-in offers. Invited ties are left out, as when logging a contact by hand."""
+    return list(
+        Tie.objects.filter(member=member, status__in=CONTACTABLE_STATUSES).select_related(
+            "supporter"
+        )
+    )
 
 
 @dataclass

@@ -221,6 +221,11 @@ def tie_update(*, tie: Tie, **changes) -> Tie:
     return tie
 
 
+# A contact can be logged with someone who accepted (active) or is on a break (paused); not with
+# someone still invited, nor with an ended tie.
+CONTACTABLE_STATUSES = (TieStatus.ACTIVE, TieStatus.PAUSED)
+
+
 _TRANSITIONS = {
     TieStatus.PAUSED: {TieStatus.ACTIVE},
     TieStatus.ACTIVE: {TieStatus.PAUSED},
@@ -252,6 +257,34 @@ def tie_set_status(*, tie: Tie, status: str, now: datetime | None = None) -> Tie
     return tie
 
 
+def tie_leave(*, supporter: User, tie: Tie, now: datetime | None = None) -> Tie:
+    """The supporter leaves the member's network: the tie ends (history kept) and the consent
+    in force ends as "recipient left". The member is told neutrally, naming no one on the lock
+    screen."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = Tie.objects.select_for_update().filter(pk=tie.pk, supporter=supporter).first()
+        if locked is None or locked.status not in CONTACTABLE_STATUSES:
+            raise NetworkError("You are not part of this person's network any more.")
+        locked.status = TieStatus.ENDED
+        locked.status_changed_at = now
+        locked.save(update_fields=["status", "status_changed_at"])
+        Consent.objects.filter(tie=locked, ended_at__isnull=True).update(
+            ended_at=now, end_reason=ConsentEnd.RECIPIENT_LEFT
+        )
+    notify(
+        recipient=tie.member,
+        kind=Kind.NETWORK,
+        title="A change in your network",
+        body="Someone is no longer part of your support network on Rat Park.",
+        # The same key as an account deletion: a tie ends once, so the member is told once.
+        idempotency_key=f"network:supporter-left:{tie.pk}",
+        action_url=reverse("network:home"),
+    )
+    tie.status, tie.status_changed_at = locked.status, now
+    return tie
+
+
 def _transition_message(tie: Tie, status: str) -> str:
     if tie.status == TieStatus.ENDED:
         return "This tie has already ended. You can add the person again as a new tie."
@@ -279,7 +312,7 @@ def contact_log(
     """Log a contact the member made: with a tie of theirs, or with a meeting (no tie)."""
     if tie is not None and tie.member_id != member.pk:
         raise NetworkError("That person isn't in your network.")
-    if tie is not None and tie.status in (TieStatus.ENDED, TieStatus.INVITED):
+    if tie is not None and tie.status not in CONTACTABLE_STATUSES:
         raise NetworkError(f"You can't log a contact with {tie.name} right now.")
     if tie is None and method != ContactMethod.MEETING:
         raise NetworkError("Choose who you were in touch with, or log it as a meeting.")
@@ -301,6 +334,43 @@ def contact_log(
     return contact
 
 
+def contact_update(
+    *,
+    contact: Contact,
+    method: str,
+    occurred_at: datetime,
+    duration_minutes: int | None = None,
+    helped: int | None = None,
+) -> Contact:
+    """Change a counted contact of the member's: how, when (not in the future), how long,
+    whether it helped. A supporter's contact awaiting confirmation is answered, not edited."""
+    if not contact.confirmed:
+        raise NetworkError("Confirm or dismiss this contact first.")
+    allowed = dict(LOGGABLE_METHODS)
+    if method not in allowed and method != contact.method:
+        raise NetworkError("Choose how you were in touch.")
+    if occurred_at > timezone.now() + timedelta(minutes=5):
+        raise NetworkError("A contact can't be in the future.")
+    contact.method = method
+    contact.occurred_at = occurred_at
+    contact.local_date = occurred_at.astimezone(contact.member.zone).date()
+    contact.duration_minutes = duration_minutes
+    contact.helped = helped
+    _validate(contact)
+    contact.save(
+        update_fields=["method", "occurred_at", "local_date", "duration_minutes", "helped"]
+    )
+    return contact
+
+
+def contact_delete(*, contact: Contact) -> None:
+    """Remove a counted contact of the member's (a mistake, a duplicate). A supporter's contact
+    awaiting confirmation is dismissed instead."""
+    if not contact.confirmed:
+        raise NetworkError("Confirm or dismiss this contact first.")
+    Contact.objects.filter(pk=contact.pk, member=contact.member).delete()
+
+
 def contact_log_from_nudge(*, member: User, tie_id: str | None, occurred_at: datetime) -> Contact:
     """Log the "I reached out" answer to a reach-out prompt as the member's contact.
 
@@ -314,7 +384,7 @@ def contact_log_from_nudge(*, member: User, tie_id: str | None, occurred_at: dat
         tie = Tie.objects.filter(
             member=member,
             pk__in=_valid_uuids([tie_id]),
-            status__in=(TieStatus.ACTIVE, TieStatus.PAUSED),
+            status__in=CONTACTABLE_STATUSES,
         ).first()
     return Contact.objects.create(
         member=member,
@@ -352,7 +422,8 @@ def contacts_sync_from_checkin(
 ) -> list[Contact]:
     """Make the member's contacts for ``local_date`` match who a check-in says they saw.
 
-    Creates one contact per chosen open tie of the member's (and one tie-less meeting), skipping
+    Creates one contact per chosen active or paused tie of the member's (not one still invited,
+    as ``contact_log`` refuses those) and one tie-less meeting, skipping
     any already logged that day by any route, so nothing is counted twice. Contacts an earlier
     check-in created and no longer chosen are removed; contacts logged by hand, from a reminder
     or by a supporter are never touched. Ids of ties that aren't the member's are ignored.
@@ -361,7 +432,10 @@ def contacts_sync_from_checkin(
     now = now or timezone.now()
     chosen = {str(pk) for pk in tie_ids}
     ties = {
-        str(t.pk): t for t in Tie.objects.open().filter(member=member, pk__in=_valid_uuids(chosen))
+        str(t.pk): t
+        for t in Tie.objects.filter(
+            member=member, status__in=CONTACTABLE_STATUSES, pk__in=_valid_uuids(chosen)
+        )
     }
     logged = list(
         Contact.objects.filter(member=member, local_date=local_date).only(

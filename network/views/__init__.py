@@ -17,6 +17,8 @@ from .invitations import (
 )
 from .member import (
     contact_answer,
+    contact_delete_view,
+    contact_edit,
     contacts,
     encouragements,
     home,
@@ -30,6 +32,7 @@ from .supporter import (
     supporter_log_contact,
     supporting,
     supporting_export,
+    supporting_leave,
     supporting_member,
 )
 
@@ -41,6 +44,8 @@ __all__ = [
     "consent_part2",
     "consent_revoke_view",
     "contact_answer",
+    "contact_delete_view",
+    "contact_edit",
     "contacts",
     "encourage",
     "encouragements",
@@ -53,6 +58,7 @@ __all__ = [
     "supporter_log_contact",
     "supporting",
     "supporting_export",
+    "supporting_leave",
     "supporting_member",
     "tie_add",
     "tie_edit",

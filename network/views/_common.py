@@ -6,7 +6,7 @@ import csv
 
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 
-from ..models import Invitation, Tie, TieStatus
+from ..models import Contact, Invitation, Tie, TieStatus
 from ..selectors import supporter_tie
 
 # --- Access helpers ------------------------------------------------------------------------------
@@ -17,6 +17,18 @@ def _member_tie(request: HttpRequest, tie_id) -> Tie:
     if tie is None:
         raise Http404("No such tie in your network.")
     return tie
+
+
+def _member_contact(request: HttpRequest, contact_id) -> Contact:
+    """A counted contact of the user's own; one awaiting their confirmation has its own flow."""
+    contact = (
+        Contact.objects.filter(pk=contact_id, member=request.user, confirmed=True)
+        .select_related("member", "tie__supporter")
+        .first()
+    )
+    if contact is None:
+        raise Http404("No such contact.")
+    return contact
 
 
 def _member_invitation(request: HttpRequest, invitation_id) -> Invitation:

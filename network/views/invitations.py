@@ -28,9 +28,19 @@ def invitation_create(request: HttpRequest) -> HttpResponse:
         except NetworkError as exc:
             form.add_error(None, str(exc))
         else:
-            messages.success(request, f"Invitation sent to {invitation.email}.")
+            if invitation.email_sent is False:
+                messages.warning(request, _email_failed(invitation))
+            else:
+                messages.success(request, f"Invitation sent to {invitation.email}.")
             return redirect("network:invitations")
     return render(request, "network/invitation_create.html", {"form": form})
+
+
+def _email_failed(invitation: Invitation) -> str:
+    return (
+        f"Your invitation to {invitation.email} is saved, but the email couldn't be sent just "
+        "now. Please try “Re-send” below in a little while."
+    )
 
 
 @login_required
@@ -52,7 +62,10 @@ def invitation_resend(request: HttpRequest, invitation_id) -> HttpResponse:
     except NetworkError as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, f"A new link is on its way to {invitation.email}.")
+        if invitation.email_sent is False:
+            messages.warning(request, _email_failed(invitation))
+        else:
+            messages.success(request, f"A new link is on its way to {invitation.email}.")
     return redirect("network:invitations")
 
 
@@ -77,11 +90,18 @@ def invitation_respond(request: HttpRequest, token: str) -> HttpResponse:
         inv.pending_invitation_forget(request.session)
     elif not request.user.is_authenticated:
         inv.pending_invitation_remember(request.session, token)
+    addressed_to_user = True
+    if request.user.is_authenticated and not problem:
+        addressed_to_user = inv.invitation_addressed_to(invitation, request.user)
+    confirmed_other = request.POST.get("other_address") == "confirmed"
     if request.method == "POST" and not problem:
         if not request.user.is_authenticated:
             return redirect(f"{reverse('account_login')}?next={request.path}")
         answer = request.POST.get("answer")
         try:
+            if answer == "accept" and not addressed_to_user and not confirmed_other:
+                # Sent to an address that isn't theirs: ask before linking this account.
+                answer = "confirm"
             if answer == "accept":
                 tie = inv.invitation_accept(token=token, user=request.user)
                 inv.pending_invitation_forget(request.session)
@@ -92,11 +112,13 @@ def invitation_respond(request: HttpRequest, token: str) -> HttpResponse:
                 inv.pending_invitation_forget(request.session)
                 messages.success(request, "You declined the invitation.")
                 return redirect("dashboard")
-            problem = "Please choose accept or decline."
+            if answer != "confirm":
+                problem = "Please choose accept or decline."
         except NetworkError as exc:
             problem = str(exc)
     context = {
         "problem": problem,
+        "other_address": not problem and not addressed_to_user,
         "member_name": invitation.member.display_name if invitation and not problem else "",
         "message": invitation.message if invitation and not problem else "",
     }

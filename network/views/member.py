@@ -12,20 +12,22 @@ from django.views.decorators.http import require_POST
 from nudges.selectors import received_encouragements
 
 from ..consents import consent_record_sharing, requires_formal_consent
-from ..forms import ContactForm, OfflineTieForm, SharingForm, TieEditForm
+from ..forms import ContactEditForm, ContactForm, OfflineTieForm, SharingForm, TieEditForm
 from ..models import Contact, ContactMethod, Role, Tie, TieStatus
 from ..selectors import ROLE_COLOURS, ego_layout, network_health, ties_for_member
 from ..services import (
     NetworkError,
     contact_confirm,
+    contact_delete,
     contact_dismiss,
     contact_log,
+    contact_update,
     suggest_reach_out,
     tie_add_offline,
     tie_set_status,
     tie_update,
 )
-from ._common import _member_tie
+from ._common import _member_contact, _member_tie
 
 ENCOURAGEMENTS_SHOWN = 50
 
@@ -159,6 +161,43 @@ def contacts(request: HttpRequest) -> HttpResponse:
     context = {"form": form, "recent": recent}
     template = "network/_contacts_panel.html" if request.htmx else "network/contacts.html"
     return render(request, template, context)
+
+
+def _contact_label(contact: Contact) -> str:
+    if contact.tie_id:
+        return contact.tie.name
+    return "A meeting" if contact.method == ContactMethod.MEETING else "Someone"
+
+
+@login_required
+def contact_edit(request: HttpRequest, contact_id) -> HttpResponse:
+    contact = _member_contact(request, contact_id)
+    form = ContactEditForm(request.POST or None, contact=contact)
+    if request.method == "POST" and form.is_valid():
+        try:
+            contact_update(contact=contact, **form.cleaned_data)
+        except NetworkError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, "Saved.")
+            return redirect("network:contacts")
+    context = {"form": form, "contact": contact, "label": _contact_label(contact)}
+    return render(request, "network/contact_edit.html", context)
+
+
+@login_required
+def contact_delete_view(request: HttpRequest, contact_id) -> HttpResponse:
+    contact = _member_contact(request, contact_id)
+    if request.method == "POST":
+        try:
+            contact_delete(contact=contact)
+        except NetworkError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, "Deleted.")
+        return redirect("network:contacts")
+    context = {"contact": contact, "label": _contact_label(contact)}
+    return render(request, "network/contact_delete.html", context)
 
 
 @login_required

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -15,8 +15,15 @@ from ..accesslog import disclosures_append
 from ..consents import REDISCLOSURE_NOTICE, REDISCLOSURE_PLAIN
 from ..forms import EncouragementForm, SupporterContactForm
 from ..models import LOGGABLE_METHODS, DisclosureAction, Scope, Tie
-from ..selectors import shared_data, supported_ties
-from ..services import NetworkError, access_for_tie, contact_log_by_supporter, encouragement_send
+from ..selectors import shared_data, supported_ties, supporter_tie
+from ..services import (
+    CONTACTABLE_STATUSES,
+    NetworkError,
+    access_for_tie,
+    contact_log_by_supporter,
+    encouragement_send,
+    tie_leave,
+)
 from ._common import _csv_response, _supported_tie
 
 # --- The supporter's side -------------------------------------------------------------------------
@@ -128,3 +135,20 @@ def supporter_log_contact(request: HttpRequest, tie_id) -> HttpResponse:
         name = tie.member.display_name
         messages.success(request, f"Thanks for reaching out. {name} can confirm it.")
     return redirect("network:supporting")
+
+
+@login_required
+def supporting_leave(request: HttpRequest, tie_id) -> HttpResponse:
+    """Leave a member's network, after a confirmation page. Active or paused ties only."""
+    tie = supporter_tie(request.user, tie_id)
+    if tie is None or tie.status not in CONTACTABLE_STATUSES:
+        raise Http404("No such person to support.")
+    if request.method == "POST":
+        try:
+            tie_leave(supporter=request.user, tie=tie)
+        except NetworkError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, f"You've left {tie.member.display_name}'s network.")
+        return redirect("network:supporting")
+    return render(request, "network/supporting_leave.html", {"tie": tie})
