@@ -722,11 +722,11 @@ def end_ties_of_departing_user(user: User) -> int:
     Tie.objects.filter(pk__in=[tie.pk for tie in open_ties]).update(
         status=TieStatus.ENDED, status_changed_at=now
     )
-    # Consents to them end with the tie, as when the member ends it (tie_set_status): the
-    # member's history must not show "in force" for someone who has gone. Any tie, so a
-    # consent left open on an older ended tie is closed too.
+    # Consents to them end with the tie, as when a supporter leaves (tie_leave): the member's
+    # history must not show "in force" for someone who has gone. Any tie, so a consent left
+    # open on an older ended tie is closed too.
     Consent.objects.filter(tie__supporter=user, ended_at__isnull=True).update(
-        ended_at=now, end_reason=ConsentEnd.TIE_ENDED
+        ended_at=now, end_reason=ConsentEnd.RECIPIENT_LEFT
     )
     # Detach explicitly: the delete's SET NULL alone would break tie_has_supporter_or_name.
     Tie.objects.filter(supporter=user, offline_name="").update(offline_name=DEPARTED_SUPPORTER_NAME)

@@ -40,7 +40,7 @@ def test_a_departing_supporters_consents_end_with_their_ties(ana, member, make_u
 
     current.refresh_from_db()
     assert current.ended_at is not None
-    assert current.end_reason == ConsentEnd.TIE_ENDED
+    assert current.end_reason == ConsentEnd.RECIPIENT_LEFT
     assert current.recipient is None and current.recipient_name == "Sam"
     tie.refresh_from_db()
     assert tie.status == TieStatus.ENDED and current.ended_at == tie.status_changed_at
@@ -61,7 +61,7 @@ def test_a_consent_left_open_on_an_old_ended_tie_ends_too(ana, member):
     Tie.objects.filter(pk=tie.pk).update(status=TieStatus.ENDED)
     delete_account(member)
     consent.refresh_from_db()
-    assert consent.end_reason == ConsentEnd.TIE_ENDED and consent.ended_at is not None
+    assert consent.end_reason == ConsentEnd.RECIPIENT_LEFT and consent.ended_at is not None
 
 
 def test_the_members_consent_history_offers_no_revoke_for_someone_who_left(client, ana, member):
@@ -79,7 +79,7 @@ def test_the_members_consent_history_offers_no_revoke_for_someone_who_left(clien
     page = response.content.decode()
     assert "In force" not in page
     assert "Revoke now" not in page
-    assert ConsentEnd.TIE_ENDED.label in page
+    assert ConsentEnd.RECIPIENT_LEFT.label in page
 
 
 def test_consents_stay_open_if_the_deletion_fails(ana, member, monkeypatch):
