@@ -69,10 +69,15 @@ def channels_for(recipient: User, kind: str) -> list[str]:
     return channels
 
 
+def quiet_hours_of(user: User) -> tuple[datetime.time, datetime.time]:
+    """The user's quiet hours (start, end), the defaults if they never saved any."""
+    pref = _reminder_preference(user)
+    return (pref.quiet_start, pref.quiet_end) if pref else DEFAULT_QUIET
+
+
 def quiet_hours_end(recipient: User, now: dt) -> dt | None:
     """When the recipient's quiet hours end, if ``now`` falls inside them; else None."""
-    pref = _reminder_preference(recipient)
-    start, end = (pref.quiet_start, pref.quiet_end) if pref else DEFAULT_QUIET
+    start, end = quiet_hours_of(recipient)
     local = now.astimezone(recipient.zone)
     t = local.time()
     if start == end:

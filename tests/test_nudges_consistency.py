@@ -302,3 +302,31 @@ def test_digest_email_and_push_wait_for_the_therapists_quiet_hours(make_user):
     Notification.objects.all().delete()
     sweep(monday)
     assert set(Delivery.objects.values_list("not_before", flat=True)) == {monday}
+
+
+# --- A prompt time inside quiet hours would never fire --------------------------------------------
+
+
+def test_a_prompt_time_inside_quiet_hours_is_refused(client, member):
+    ReminderPreference.objects.create(
+        member=member, quiet_start=datetime.time(11), quiet_end=datetime.time(13)
+    )
+    client.force_login(member)
+    data = {
+        "isolation_enabled": "on",
+        "isolation_days": "2",
+        "prompt_time": "12:00",
+        "supporter_nudges_enabled": "on",
+        "missed_checkin_days": "3",
+        "no_contact_days": "4",
+        "sos_message": "Call me",
+        "digest_weekday": "0",
+        "digest_hour": "9",
+    }
+    response = client.post(reverse("nudges:preferences"), data)
+    assert response.status_code == HTTPStatus.OK
+    assert "12:00 is inside your quiet hours (11:00 to 13:00)" in response.content.decode()
+    assert not NudgePreference.objects.exists()
+    data["prompt_time"] = "13:00"
+    assert client.post(reverse("nudges:preferences"), data).status_code == HTTPStatus.FOUND
+    assert NudgePreference.objects.get(member=member).prompt_time == datetime.time(13)
