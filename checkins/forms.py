@@ -141,7 +141,6 @@ class ReminderPreferenceForm(forms.ModelForm):
             "reminder_days",
             "quiet_start",
             "quiet_end",
-            "channel_in_app",
             "channel_email",
             "channel_push",
         ]
@@ -150,9 +149,12 @@ class ReminderPreferenceForm(forms.ModelForm):
             "reminder_time": "At this time (your local time)",
             "quiet_start": "Quiet hours start",
             "quiet_end": "Quiet hours end",
-            "channel_in_app": "In the app (inbox)",
             "channel_email": "By email",
             "channel_push": "By web push notification",
+        }
+        help_texts = {
+            "reminder_time": "Choose a time outside your quiet hours: nothing is sent then.",
+            "channel_push": "On the devices where you turned notifications on.",
         }
         widgets = {
             "reminder_time": forms.TimeInput(attrs={"type": "time"}),
@@ -172,9 +174,17 @@ class ReminderPreferenceForm(forms.ModelForm):
         data = super().clean()
         if data.get("checkin_reminder_enabled") and not data.get("reminder_days"):
             self.add_error("reminder_days", "Choose at least one day, or turn reminders off.")
-        channels = ("channel_in_app", "channel_email", "channel_push")
-        if data.get("checkin_reminder_enabled") and not any(data.get(c) for c in channels):
-            self.add_error(None, "Choose at least one way to be reminded, or turn reminders off.")
+        at, start, end = data.get("reminder_time"), data.get("quiet_start"), data.get("quiet_end")
+        if data.get("checkin_reminder_enabled") and None not in (at, start, end):
+            # The sweep skips reminders due in quiet hours, so such a time would never fire.
+            probe = ReminderPreference(quiet_start=start, quiet_end=end)
+            if probe.in_quiet_hours(at):
+                self.add_error(
+                    "reminder_time",
+                    f"{at:%H:%M} is inside your quiet hours ({start:%H:%M} to {end:%H:%M}), "
+                    "when no reminders are sent. Choose a time outside them, or change your "
+                    "quiet hours.",
+                )
         return data
 
 

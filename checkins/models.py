@@ -126,9 +126,12 @@ class ReminderPreference(models.Model):
     reminder_days = models.PositiveSmallIntegerField(default=ALL_DAYS)
     quiet_start = models.TimeField(default=datetime.time(22, 0))
     quiet_end = models.TimeField(default=datetime.time(8, 0))
+    # Unused: the inbox always gets everything. Kept so old exports and rows stay readable.
     channel_in_app = models.BooleanField(default=True)
     channel_email = models.BooleanField(default=True)
-    channel_push = models.BooleanField(default=False)
+    # Push goes to anyone with a subscribed device unless they turn it off here; the nudges
+    # sweep and notify() read a missing row the same way.
+    channel_push = models.BooleanField(default=True)
     paused_until = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -310,8 +310,8 @@ def reminder_push_enable(*, member: User) -> None:
     """Turn push on in the member's saved reminder choices: they just subscribed a device.
 
     For the nudges app. Someone without saved choices gets no row: a row would make them a
-    member the sweep reminds to check in (a supporter subscribes too), and without one the
-    nudges app already sends push to any subscribed device.
+    member the sweep reminds to check in (a supporter subscribes too), and without one push
+    is on by default (the model default, which the nudges app reads for a missing row).
     """
     ReminderPreference.objects.filter(member=member).update(channel_push=True)
 

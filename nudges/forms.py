@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import datetime
+
 from django import forms
 
 from .models import NudgePreference
@@ -21,6 +23,22 @@ class NudgePreferenceForm(forms.ModelForm):
             "digest_hour",
         ]
         widgets = {"prompt_time": forms.TimeInput(attrs={"type": "time"}, format="%H:%M")}
+        help_texts = {"prompt_time": "Outside your quiet hours: nothing is sent then."}
+
+    def clean_prompt_time(self) -> datetime.time:
+        # The sweep skips prompts due in quiet hours, so such a time would never fire.
+        from .services import quiet_hours_of
+
+        at = self.cleaned_data["prompt_time"]
+        start, end = quiet_hours_of(self.instance.member)
+        inside = (start <= at < end) if start <= end else (at >= start or at < end)
+        if inside:
+            raise forms.ValidationError(
+                f"{at:%H:%M} is inside your quiet hours ({start:%H:%M} to {end:%H:%M}), when "
+                "no prompts are sent. Choose a time outside them, or change your quiet hours "
+                "on the check-in reminders page."
+            )
+        return at
 
 
 class SosForm(forms.Form):

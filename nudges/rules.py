@@ -78,12 +78,24 @@ def _not_paused(rp: str, np: str) -> str:
     )
 
 
-# A "member" is someone using Rat Park for their own recovery: they set reminder
-# preferences or listed a supporter. Supporters who only support get no reminders.
+# A "member" is someone using Rat Park for their own recovery: they saved reminder
+# preferences, checked in, or built a support network of their own (a tie where they are the
+# member). Someone who only supports others gets no check-in reminders or reach-out prompts.
+# Without a preference row the model defaults apply (LEFT JOIN + COALESCE in each rule).
 _IS_MEMBER = (
-    "(rp.member_id IS NOT NULL OR EXISTS (SELECT 1 FROM network_tie tm "
-    "WHERE tm.member_id = u.id AND tm.status <> 'ended'))"
+    "(rp.member_id IS NOT NULL"
+    " OR EXISTS (SELECT 1 FROM checkins_checkin cm WHERE cm.member_id = u.id)"
+    " OR EXISTS (SELECT 1 FROM network_tie tm"
+    " WHERE tm.member_id = u.id AND tm.status <> 'ended'))"
 )
+
+
+def _quiet_until(t: str, ld: str, tz: str, rp: str) -> str:
+    """SQL: when the quiet hours of ``rp`` end, if local time ``t`` (on local date ``ld`` in
+    zone ``tz``) is inside them; else NULL."""
+    qe = f"COALESCE({rp}.quiet_end, TIME '08:00')"
+    end_day = f"(CASE WHEN {t} < {qe} THEN {ld} ELSE {ld} + 1 END)"
+    return f"(CASE WHEN {_quiet(t, rp)} THEN {_due(end_day, qe, tz)} END)"
 
 
 @dataclass(frozen=True)
@@ -91,7 +103,7 @@ class Rule:
     name: str
     kind: Kind
     select: str  # columns: recipient_id, subject_member_id, idempotency_key, local_date,
-    # due_at, title, body, action_url, data
+    # due_at, title, body, action_url, data, quiet_until (email/push not before; NULL = now)
 
 
 CHECKIN_REMINDER = Rule(
@@ -104,7 +116,7 @@ SELECT u.id AS recipient_id, u.id AS subject_member_id,
        {_due("zl.lt::date", "COALESCE(rp.reminder_time, TIME '19:00')", "u.time_zone")} AS due_at,
        'Your check-in is here when you are ready' AS title,
        'Thirty seconds for yourself: how are you today?' AS body,
-       %(checkin_url)s AS action_url, '{{}}'::jsonb AS data
+       %(checkin_url)s AS action_url, '{{}}'::jsonb AS data, NULL::timestamptz AS quiet_until
 FROM accounts_user u
 JOIN zl ON zl.tz = u.time_zone
 LEFT JOIN checkins_reminderpreference rp ON rp.member_id = u.id
@@ -133,7 +145,8 @@ SELECT u.id AS recipient_id, u.id AS subject_member_id,
        {_due("zl.lt::date", "COALESCE(np.prompt_time, TIME '12:00')", "u.time_zone")} AS due_at,
        'Someone might enjoy hearing from you' AS title,
        'A quick call or message counts. Whenever you are ready.' AS body,
-       '' AS action_url, '{{"personalise": true}}'::jsonb AS data
+       '' AS action_url, '{{"personalise": true}}'::jsonb AS data,
+       NULL::timestamptz AS quiet_until
 FROM accounts_user u
 JOIN zl ON zl.tz = u.time_zone
 LEFT JOIN checkins_reminderpreference rp ON rp.member_id = u.id
@@ -165,7 +178,8 @@ SELECT s.id AS recipient_id, m.id AS subject_member_id,
             || ' might appreciate hearing from you', 140) AS title,
        COALESCE(NULLIF(m.display_name, ''), 'They')
             || ' could use a hello today. A short message is plenty.' AS body,
-       '' AS action_url, jsonb_build_object('tie_id', t.id::text) AS data
+       '' AS action_url, jsonb_build_object('tie_id', t.id::text) AS data,
+       NULL::timestamptz AS quiet_until
 FROM network_tie t
 JOIN accounts_user m ON m.id = t.member_id
 JOIN accounts_user s ON s.id = t.supporter_id
@@ -210,11 +224,13 @@ SELECT u.id AS recipient_id, NULL::bigint AS subject_member_id,
          AS due_at,
        'Your weekly Rat Park summary' AS title,
        'Your weekly summary is ready. Log in to read it.' AS body,
-       '' AS action_url, '{{}}'::jsonb AS data
+       '' AS action_url, '{{}}'::jsonb AS data,
+       {_quiet_until("zl.lt::time", "zl.lt::date", "u.time_zone", "rp")} AS quiet_until
 FROM accounts_therapistprofile tp
 JOIN accounts_user u ON u.id = tp.user_id
 JOIN zl ON zl.tz = u.time_zone
 LEFT JOIN nudges_nudgepreference np ON np.member_id = u.id
+LEFT JOIN checkins_reminderpreference rp ON rp.member_id = u.id
 WHERE tp.verified_at IS NOT NULL AND tp.revoked_at IS NULL AND u.is_active
   AND EXTRACT(ISODOW FROM zl.lt)::int - 1 = COALESCE(np.digest_weekday, 0)
   AND {_in_window(_DIGEST_DUE)}

@@ -47,10 +47,19 @@ def details_for(notification: Notification) -> dict[str, Any]:
     if notification.kind == Kind.SOS:
         return _sos_details(notification)
     if notification.kind == Kind.SUPPORTER_NUDGE:
-        return {"facts": _member_facts(notification.recipient, notification.subject_member)}
+        facts = _member_facts(notification.recipient, notification.subject_member)
+        return {"facts": facts, **(_redisclosure() if facts else {})}
     if notification.kind == Kind.THERAPIST_DIGEST:
-        return {"caseload": caseload_summary(notification.recipient)}
+        caseload = caseload_summary(notification.recipient)
+        return {"caseload": caseload, **(_redisclosure() if caseload else {})}
     return {}
+
+
+def _redisclosure() -> dict[str, str]:
+    """The notice every page showing shared data carries (the network app's wording)."""
+    from network.consents import REDISCLOSURE_NOTICE, REDISCLOSURE_PLAIN
+
+    return {"notice": REDISCLOSURE_NOTICE, "notice_plain": REDISCLOSURE_PLAIN}
 
 
 def _sos_details(notification: Notification) -> dict[str, Any]:
@@ -86,7 +95,7 @@ def _member_facts(viewer, member) -> list[tuple[str, str]]:
     return facts
 
 
-def caseload_summary(therapist) -> list[dict[str, Any]]:
+def caseload_summary(therapist, *, now: datetime.datetime | None = None) -> list[dict[str, Any]]:
     """The therapist's consenting caseload: isolating, missed check-ins, risk signals.
 
     Each column is shown only where that member's consent covers it; a member who shares
@@ -108,11 +117,23 @@ def caseload_summary(therapist) -> list[dict[str, Any]]:
     if not caseload:
         return []
     member_ids = [tie.member_id for tie, _ in caseload]
-    today = timezone.now().date()
-    checkins = risk_summaries(member_ids, since=today - datetime.timedelta(days=DIGEST_WINDOW_DAYS))
+    # The window is each member's own last 7 local days (check-ins carry the member's local
+    # date), so a member far east or west of UTC is counted over the days they lived. Members
+    # share at most a few distinct "todays" (time zones span about 26 hours): one aggregate
+    # query per distinct date, not per member.
+    now = now or timezone.now()
+    today_of = {tie.member_id: now.astimezone(tie.member.zone).date() for tie, _ in caseload}
+    by_day: dict[datetime.date, list[int]] = {}
+    for member_id, day in today_of.items():
+        by_day.setdefault(day, []).append(member_id)
+    checkins: dict[int, RiskSummary] = {}
+    for day, ids in by_day.items():
+        since = day - datetime.timedelta(days=DIGEST_WINDOW_DAYS)
+        checkins.update(risk_summaries(ids, since=since))
     contacts = last_confirmed_contact_dates(member_ids)
     rows = []
     for tie, scopes in caseload:
+        today = today_of[tie.member_id]
         row: dict[str, Any] = {"name": tie.member.display_name}
         stats = checkins.get(tie.member_id, RiskSummary(0, 0, 0))
         if Scope.CHECKIN_STATUS in scopes:

@@ -29,6 +29,16 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 DEFAULT_QUIET = (datetime.time(22, 0), datetime.time(8, 0))
+# Kinds a person cannot stop: an SOS contact ends the role instead, and account, consent and
+# network notices carry changes to what is shared about them.
+UNSTOPPABLE_KINDS = frozenset({Kind.SOS, Kind.NETWORK, Kind.CONSENT})
+
+
+def stopped(recipient: User, kind: str) -> bool:
+    """Whether ``recipient`` stopped ``kind`` altogether (then no notification is made)."""
+    if kind in UNSTOPPABLE_KINDS:
+        return False
+    return Mute.objects.filter(user=recipient, kind=kind, channel=Mute.ALL).exists()
 
 
 def _reminder_preference(user: User):
@@ -41,14 +51,13 @@ def channels_for(recipient: User, kind: str) -> list[str]:
     """The channels a new notification of ``kind`` goes out on for ``recipient``.
 
     The inbox always; email and push as the recipient chose, minus kinds they muted there.
+    Push goes to anyone with a subscribed device unless they turned push off (a missing
+    preference row means the model default, on). A kind stopped on every channel makes no
+    notification at all (``notify`` checks ``stopped`` first).
     """
     pref = _reminder_preference(recipient)
     muted = set(Mute.objects.filter(user=recipient, kind=kind).values_list("channel", flat=True))
-    if kind == Kind.SOS:
-        muted.discard(Mute.ALL)  # an SOS contact stops SOS alerts by ending the role, not muting
     channels = [Channel.INAPP]
-    if Mute.ALL in muted:
-        return channels
     if (pref is None or pref.channel_email) and Channel.EMAIL not in muted:
         channels.append(Channel.EMAIL)
     if (
@@ -60,10 +69,15 @@ def channels_for(recipient: User, kind: str) -> list[str]:
     return channels
 
 
+def quiet_hours_of(user: User) -> tuple[datetime.time, datetime.time]:
+    """The user's quiet hours (start, end), the defaults if they never saved any."""
+    pref = _reminder_preference(user)
+    return (pref.quiet_start, pref.quiet_end) if pref else DEFAULT_QUIET
+
+
 def quiet_hours_end(recipient: User, now: dt) -> dt | None:
     """When the recipient's quiet hours end, if ``now`` falls inside them; else None."""
-    pref = _reminder_preference(recipient)
-    start, end = (pref.quiet_start, pref.quiet_end) if pref else DEFAULT_QUIET
+    start, end = quiet_hours_of(recipient)
     local = now.astimezone(recipient.zone)
     t = local.time()
     if start == end:
@@ -88,8 +102,11 @@ def notify(
     data: dict[str, Any] | None = None,
     due_at: dt | None = None,
     not_before: dt | None = None,
-) -> tuple[Notification, bool]:
+) -> tuple[Notification | None, bool]:
     """Create a notification once per idempotency key; return it and whether it is new.
+
+    A recipient who stopped this kind gets nothing: ``(None, False)``. SOS, network and
+    consent notices cannot be stopped.
 
     ``title`` and ``body`` must be safe on a lock screen: no health details. A new
     notification gets one delivery per channel; their task is published after commit, and
@@ -97,6 +114,8 @@ def notify(
     inbox at once; email and push wait for the end of the recipient's quiet hours unless
     ``not_before`` says otherwise (SOS passes its own).
     """
+    if stopped(recipient, kind):
+        return None, False
     now = timezone.now()
     if not_before is None and kind != Kind.SOS:
         not_before = quiet_hours_end(recipient, now)
@@ -158,8 +177,11 @@ def notification_respond(*, notification: Notification, action: str) -> bool:
     """Record the recipient's one-tap answer; return False if it was already answered.
 
     "reached_out" logs a contact (so tomorrow brings no reach-out prompt), "snooze" pauses
-    prompts for a day, "stop" mutes this kind on every channel.
+    prompts for a day, "stop" stops this kind altogether (no new ones, on any channel, the
+    inbox included), except the kinds nobody can stop.
     """
+    if action == "stop" and notification.kind in UNSTOPPABLE_KINDS:
+        return False
     now = timezone.now()
     updated = Notification.objects.filter(pk=notification.pk, response="").update(
         response=action, responded_at=now, read_at=now
@@ -238,7 +260,11 @@ def sos_send(*, member: User, checkin: CheckIn) -> list[Notification]:
 
 
 def push_subscribe(*, user: User, endpoint: str, p256dh: str, auth: str) -> PushSubscription:
-    """Remember a device for web push and turn push on for its owner."""
+    """Remember a device for web push and turn push on for its owner.
+
+    Without saved reminder choices push is on already (the default); with them, subscribing
+    a device is the owner asking for push, so it turns a saved "off" back on.
+    """
     from checkins.services import reminder_push_enable
 
     subscription, _ = PushSubscription.objects.update_or_create(

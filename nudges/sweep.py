@@ -62,13 +62,19 @@ ins AS (
     FROM fresh f
     WHERE {cap}
     ON CONFLICT (idempotency_key) DO NOTHING
-    RETURNING id, recipient_id
+    RETURNING id, recipient_id, idempotency_key
 ),
 dl AS (
+    -- Email and push wait for the end of quiet hours where a rule says so (quiet_until);
+    -- the inbox has it at once.
     INSERT INTO nudges_delivery (notification_id, channel, status, attempts, not_before,
         queued_at, lease_until, last_error, created_at, sent_at)
-    SELECT ins.id, ch.channel, 'pending', 0, %(now)s, NULL, NULL, '', %(now)s, NULL
+    SELECT ins.id, ch.channel, 'pending', 0,
+        CASE WHEN ch.channel = 'inapp' THEN %(now)s
+             ELSE GREATEST(COALESCE(f.quiet_until, %(now)s), %(now)s) END,
+        NULL, NULL, '', %(now)s, NULL
     FROM ins
+    JOIN fresh f ON f.idempotency_key = ins.idempotency_key
     LEFT JOIN checkins_reminderpreference rp ON rp.member_id = ins.recipient_id
     CROSS JOIN LATERAL (VALUES
         ('inapp', true),

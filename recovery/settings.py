@@ -300,6 +300,8 @@ CRISIS_RESOURCES = json.loads(
         ),
     )
 )
+# The emergency services number pages and emails name for immediate danger ("call 911").
+EMERGENCY_NUMBER = env.str("EMERGENCY_NUMBER", default="911")
 
 # --- Celery ----------------------------------------------------------------------------
 # "localhost" only keeps kombu from warning that the file broker URL names no host.

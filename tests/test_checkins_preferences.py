@@ -19,7 +19,6 @@ VALID = {
     "reminder_days": ["0", "2", "4"],
     "quiet_start": "22:00",
     "quiet_end": "07:00",
-    "channel_in_app": "on",
     "channel_push": "on",
 }
 
@@ -33,7 +32,7 @@ def test_reminder_settings_are_saved_as_a_weekday_mask(client, member):
     assert preference.reminder_days == 0b10101
     assert preference.reminds_on(datetime.date(2026, 3, 9))  # a Monday
     assert not preference.reminds_on(datetime.date(2026, 3, 10))
-    assert preference.channel_in_app and preference.channel_push and not preference.channel_email
+    assert preference.channel_push and not preference.channel_email
     page = client.get(reverse("checkins:reminders")).content.decode()
     assert 'value="2" id="id_reminder_days_2" checked' in page
 
@@ -42,7 +41,12 @@ def test_reminder_settings_are_saved_as_a_weekday_mask(client, member):
     ("change", "message"),
     [
         ({"reminder_days": []}, "Choose at least one day"),
-        ({"channel_in_app": "", "channel_push": ""}, "Choose at least one way"),
+        ({"reminder_time": "23:30"}, "23:30 is inside your quiet hours (22:00 to 07:00)"),
+        ({"reminder_time": "06:59"}, "06:59 is inside your quiet hours"),
+        (
+            {"reminder_time": "13:00", "quiet_start": "12:00", "quiet_end": "14:00"},
+            "13:00 is inside your quiet hours (12:00 to 14:00)",
+        ),
         ({"reminder_time": "25:00"}, "Enter a valid time"),
     ],
 )
@@ -96,3 +100,38 @@ def test_restart_needs_post(client, member):
     client.force_login(member)
     response = client.get(reverse("checkins:sobriety_restart"))
     assert response.status_code == HTTPStatus.METHOD_NOT_ALLOWED
+
+
+def test_the_inbox_is_always_on_so_the_page_offers_no_inbox_switch(client, member):
+    client.force_login(member)
+    page = client.get(reverse("checkins:reminders")).content.decode()
+    assert "Everything also appears in your inbox" in page
+    assert 'name="channel_in_app"' not in page
+    # Email and push off: reminders still reach the inbox, so that is a valid choice.
+    data = {k: v for k, v in VALID.items() if k != "channel_push"}
+    assert client.post(reverse("checkins:reminders"), data).status_code == HTTPStatus.FOUND
+    preference = ReminderPreference.objects.get(member=member)
+    assert not preference.channel_email and not preference.channel_push
+
+
+def test_a_reminder_time_outside_quiet_hours_is_accepted(client, member):
+    client.force_login(member)
+    data = {**VALID, "reminder_time": "07:00", "quiet_start": "22:00", "quiet_end": "07:00"}
+    assert client.post(reverse("checkins:reminders"), data).status_code == HTTPStatus.FOUND
+    assert ReminderPreference.objects.get(member=member).reminder_time == datetime.time(7)
+    # With reminders off, the time does not matter.
+    data = {**VALID, "reminder_time": "23:00"}
+    del data["checkin_reminder_enabled"]
+    assert client.post(reverse("checkins:reminders"), data).status_code == HTTPStatus.FOUND
+
+
+def test_a_pause_shows_its_end_in_the_members_own_time(client, make_user):
+    tokyo = make_user(time_zone="Asia/Tokyo")
+    client.force_login(tokyo)
+    ReminderPreference.objects.create(
+        member=tokyo, paused_until=datetime.datetime(2030, 1, 2, 15, 30, tzinfo=datetime.UTC)
+    )
+    page = client.get(reverse("checkins:reminders")).content.decode()
+    # 15:30 UTC is 00:30 the next day in Tokyo.
+    assert "paused until Jan 3, 2030 00:30 (your time, Asia/Tokyo)" in page
+    assert "(UTC)" not in page

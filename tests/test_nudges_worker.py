@@ -154,7 +154,11 @@ def test_killing_the_worker_mid_batch_loses_and_duplicates_nothing(
     # The sweep's re-drive publishes what the dead worker held once its lease has expired.
     def all_settled():
         dispatch_deliveries()
-        return not Delivery.objects.filter(status=DeliveryStatus.PENDING).exists()
+        # A worker marks the delivery sent, then settles its notification: wait for both.
+        return not (
+            Delivery.objects.filter(status=DeliveryStatus.PENDING).exists()
+            or Notification.objects.filter(status=Status.PENDING).exists()
+        )
 
     wait_for(all_settled, timeout=60, interval=1, message="every delivery settled")
     assert Notification.objects.filter(status=Status.DELIVERED).count() == len(people)

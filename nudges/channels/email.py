@@ -37,6 +37,9 @@ class EmailChannel(BaseChannel):
             "open_url": links.open_url(notification, absolute=True),
             "unsubscribe_url": unsubscribe,
             "SITE_NAME": settings.SITE_NAME,
+            # Emails render outside a request: the context processor does not run here.
+            "CRISIS_RESOURCES": settings.CRISIS_RESOURCES,
+            "EMERGENCY_NUMBER": settings.EMERGENCY_NUMBER,
         }
         message = EmailMultiAlternatives(
             subject=notification.title,
