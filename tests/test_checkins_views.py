@@ -161,6 +161,13 @@ def test_the_dashboard_shows_the_checkin_section(client, member):
     client.force_login(member)
     page = client.get(reverse("dashboard")).content.decode()
     assert reverse("checkins:today") in page
+    # Someone who has never checked in gets an invitation, not a row of zeros.
+    assert "in a row connecting with someone" not in page
+    assert "takes about 30 seconds" in page
+    CheckIn.objects.create(
+        member=member, local_date=member.local_now().date(), mood=3, craving=2, connectedness=3
+    )
+    page = client.get(reverse("dashboard")).content.decode()
     assert "in a row connecting with someone" in page
 
 

@@ -40,3 +40,17 @@ def test_dashboard_prompts_a_specific_person_and_lists_people_i_support(client, 
     client.force_login(maria)
     body = client.get(reverse("dashboard")).content.decode()
     assert "People you support" in body and "Sam" in body
+
+
+@pytest.mark.django_db
+def test_a_supporter_without_history_sees_no_row_of_zero_counters(client, make_user):
+    from network.models import Role, Tie
+
+    sam = make_user(display_name="Sam")
+    maria = make_user(display_name="Maria")
+    Tie.objects.create(member=sam, supporter=maria, role=Role.SPONSOR)
+    client.force_login(maria)
+    body = client.get(reverse("dashboard")).content.decode()
+    assert "days in a row" not in body
+    assert "Supporters need support too" in body
+    assert body.index("People you support") < body.index("Your own support network")
