@@ -54,3 +54,11 @@ def test_a_supporter_without_history_sees_no_row_of_zero_counters(client, make_u
     assert "days in a row" not in body
     assert "Supporters need support too" in body
     assert body.index("People you support") < body.index("Your own support network")
+
+
+@pytest.mark.django_db
+def test_every_model_change_has_a_migration():
+    from django.core.management import call_command
+
+    # Exits non-zero (SystemExit) when a model changed without a migration.
+    call_command("makemigrations", "--check", "--dry-run", verbosity=0)
