@@ -272,15 +272,7 @@ def tie_leave(*, supporter: User, tie: Tie, now: datetime | None = None) -> Tie:
         Consent.objects.filter(tie=locked, ended_at__isnull=True).update(
             ended_at=now, end_reason=ConsentEnd.RECIPIENT_LEFT
         )
-    notify(
-        recipient=tie.member,
-        kind=Kind.NETWORK,
-        title="A change in your network",
-        body="Someone is no longer part of your support network on Rat Park.",
-        # The same key as an account deletion: a tie ends once, so the member is told once.
-        idempotency_key=f"network:supporter-left:{tie.pk}",
-        action_url=reverse("network:home"),
-    )
+    _tell_member_supporter_left(tie)
     tie.status, tie.status_changed_at = locked.status, now
     return tie
 
@@ -732,12 +724,20 @@ def end_ties_of_departing_user(user: User) -> int:
     Tie.objects.filter(supporter=user, offline_name="").update(offline_name=DEPARTED_SUPPORTER_NAME)
     Tie.objects.filter(supporter=user).update(supporter=None)
     for tie in open_ties:
-        notify(
-            recipient=tie.member,
-            kind=Kind.NETWORK,
-            title="A change in your network",
-            body="Someone is no longer part of your support network on Rat Park.",
-            idempotency_key=f"network:supporter-left:{tie.pk}",
-            action_url="",
-        )
+        _tell_member_supporter_left(tie)
     return len(open_ties)
+
+
+def _tell_member_supporter_left(tie: Tie) -> None:
+    """One neutral, lock-screen-safe note to the member; it names no one.
+
+    Leaving and account deletion share the key: a tie ends once, so the member is told once.
+    """
+    notify(
+        recipient=tie.member,
+        kind=Kind.NETWORK,
+        title="A change in your network",
+        body="Someone is no longer part of your support network on Rat Park.",
+        idempotency_key=f"network:supporter-left:{tie.pk}",
+        action_url=reverse("network:home"),
+    )
