@@ -7,7 +7,7 @@ import uuid
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
 
@@ -83,12 +83,35 @@ class TieQuerySet(models.QuerySet):
     def active(self):
         return self.filter(status=TieStatus.ACTIVE)
 
-    def nudgeable(self):
-        """Active ties to a Rat Park user who agreed to be nudged about the member."""
-        return self.active().filter(may_nudge=True, supporter__isnull=False)
+    def receivable(self, now=None):
+        """Ties whose supporter may see, or be told, anything about the member right now.
 
-    def sos(self):
-        return self.active().filter(is_sos_contact=True, supporter__isnull=False)
+        This is the access predicate for sets of ties: every reader that selects recipients
+        (SOS, nudges, digests, the clinic, the API) starts here, and
+        ``network.services.access_for_tie`` applies the same rule to one tie already loaded.
+        The tie is active and links a Rat Park user; a therapist tie also needs a formal
+        (Part 2) consent in force by its own expiry time, whether or not the daily expiry job
+        has run, and a therapist whose credentials staff verified and have not withdrawn.
+        """
+        now = now or timezone.now()
+        formal_in_force = Consent.objects.filter(
+            tie=OuterRef("pk"), kind=ConsentKind.PART2, ended_at__isnull=True
+        ).filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
+        clinical = Q(
+            supporter__therapist_profile__verified_at__isnull=False,
+            supporter__therapist_profile__revoked_at__isnull=True,
+        ) & Exists(formal_in_force)
+        return (
+            self.active().filter(supporter__isnull=False).filter(~Q(role=Role.THERAPIST) | clinical)
+        )
+
+    def nudgeable(self, now=None):
+        """Receivable ties whose supporter agreed to be nudged about the member."""
+        return self.receivable(now).filter(may_nudge=True)
+
+    def sos(self, now=None):
+        """Receivable ties whose supporter is one of the member's SOS contacts."""
+        return self.receivable(now).filter(is_sos_contact=True)
 
 
 class Tie(models.Model):

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import csv
+from django.http import Http404, HttpRequest
 
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from recovery.csv import csv_response as _csv_response
 
 from ..models import Contact, Invitation, Tie, TieStatus
 from ..selectors import supporter_tie
@@ -46,21 +46,10 @@ def _supported_tie(request: HttpRequest, tie_id) -> Tie:
     return tie
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
-def _csv_response(filename: str, header: list[str], rows, preface: list[str] = ()) -> HttpResponse:
-    writer = csv.writer(_Echo())
-
-    def lines():
-        for note in preface:
-            yield writer.writerow([note])
-        yield writer.writerow(header)
-        for row in rows:
-            yield writer.writerow(row)
-
-    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+__all__ = [
+    "_csv_response",
+    "_member_contact",
+    "_member_invitation",
+    "_member_tie",
+    "_supported_tie",
+]
