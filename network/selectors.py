@@ -119,14 +119,24 @@ def last_confirmed_contact_dates(member_ids: Iterable[int]) -> dict[int, date]:
     )
 
 
-def sos_ties(member: User) -> list[Tie]:
-    """The member's active ties to Rat Park users they chose as SOS contacts, supporters loaded."""
-    return list(Tie.objects.sos().filter(member=member).select_related("supporter"))
+def sos_ties(member: User, now: datetime | None = None) -> list[Tie]:
+    """The member's SOS contacts who may be told about them now (``Tie.objects.sos``),
+    supporters loaded."""
+    return list(Tie.objects.sos(now).filter(member=member).select_related("supporter"))
 
 
-def is_sos_contact(member: User, supporter: User) -> bool:
+def is_sos_contact(member: User, supporter: User, now: datetime | None = None) -> bool:
     """Whether ``supporter`` is one of the member's SOS contacts right now."""
-    return Tie.objects.sos().filter(member=member, supporter=supporter).exists()
+    return Tie.objects.sos(now).filter(member=member, supporter=supporter).exists()
+
+
+def may_receive(member: User, recipient: User, now: datetime | None = None) -> bool:
+    """Whether ``recipient`` may see or be told anything about ``member`` now.
+
+    The access predicate (``Tie.objects.receivable``) for one pair, in one query: for a
+    notification already made (its page, a delivery waiting for quiet hours to end).
+    """
+    return Tie.objects.receivable(now).filter(member=member, supporter=recipient).exists()
 
 
 def open_ties_for(member: User) -> list[Tie]:

@@ -48,6 +48,9 @@ class Access:
     tie: Tie
     consent: Consent | None
     scopes: frozenset[str]
+    # The per-tie twin of ``Tie.objects.receivable``: may the viewer see or be told anything
+    # about the member now (an SOS, a nudge, a notice naming them), whatever the scopes.
+    receivable: bool = False
 
     @property
     def is_clinical(self) -> bool:
@@ -70,8 +73,8 @@ def access_for_tie(tie: Tie, viewer: User, *, now: datetime | None = None) -> Ac
     if requires_formal_consent(tie):
         if consent is None or not consent.is_formal or not viewer.is_verified_therapist:
             return Access(tie, None, frozenset())
-        return Access(tie, consent, frozenset(consent.scopes))
-    return Access(tie, consent, tie.scopes)
+        return Access(tie, consent, frozenset(consent.scopes), receivable=True)
+    return Access(tie, consent, tie.scopes, receivable=True)
 
 
 def shared_scopes(viewer: User, member: User) -> frozenset[str]:

@@ -15,18 +15,38 @@ a DST change skips fires at the first moment after it, and one that occurs twice
 
 A missing preference row means the defaults (LEFT JOIN + COALESCE), matching the model
 defaults of ``ReminderPreference`` and ``NudgePreference``.
+
+Who may be told about a member is never restated here. A rule that tells one person about
+another names a queryset of the network app's access predicate (``Tie.objects.receivable``
+and what builds on it) with a marker such as ``@@nudgeable_ties@@``; ``prepare`` compiles that
+queryset, at the sweep's clock, into the statement as a subquery of tie ids
+(``queryset.values("id").query.sql_with_params()``), with its parameters renamed into the
+rule's named ones. A change to the predicate therefore changes every rule with it.
 """
 
 from __future__ import annotations
 
 import functools
+import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import connection
+from django.db.models import QuerySet
 from django.urls import NoReverseMatch, reverse
 
+from network.models import Role, Tie
+
 from .models import Kind
+
+# The access predicate's querysets a rule may embed, by marker name (see ``prepare``).
+PREDICATES: dict[str, Callable[[datetime], QuerySet]] = {
+    # Supporters who may be told about the member and agreed to be nudged.
+    "nudgeable_ties": lambda now: Tie.objects.nudgeable(now),
+    # Therapist ties whose therapist may see the member now: the digest's caseload.
+    "caseload_ties": lambda now: Tie.objects.receivable(now).filter(role=Role.THERAPIST),
+}
 
 # Per-zone local clocks: AT TIME ZONE runs once per zone (~1,200), not once per person.
 # ``%(zones)s`` is PostgreSQL's own zone list, read once per process (pg_timezone_names
@@ -189,7 +209,7 @@ LEFT JOIN nudges_nudgepreference mp ON mp.member_id = m.id
 LEFT JOIN checkins_reminderpreference mrp ON mrp.member_id = m.id
 LEFT JOIN nudges_nudgepreference sp ON sp.member_id = s.id
 LEFT JOIN checkins_reminderpreference srp ON srp.member_id = s.id
-WHERE t.status = 'active' AND t.may_nudge AND m.is_active AND s.is_active
+WHERE t.id IN (@@nudgeable_ties@@) AND m.is_active AND s.is_active
   AND COALESCE(mp.supporter_nudges_enabled, true)
   AND {_in_window(_due("zs.lt::date", "COALESCE(sp.prompt_time, TIME '12:00')", "s.time_zone"))}
   AND NOT {_quiet("zs.lt::time", "srp")}
@@ -226,17 +246,18 @@ SELECT u.id AS recipient_id, NULL::bigint AS subject_member_id,
        'Your weekly summary is ready. Log in to read it.' AS body,
        '' AS action_url, '{{}}'::jsonb AS data,
        {_quiet_until("zl.lt::time", "zl.lt::date", "u.time_zone", "rp")} AS quiet_until
-FROM accounts_therapistprofile tp
-JOIN accounts_user u ON u.id = tp.user_id
+FROM accounts_user u
 JOIN zl ON zl.tz = u.time_zone
 LEFT JOIN nudges_nudgepreference np ON np.member_id = u.id
 LEFT JOIN checkins_reminderpreference rp ON rp.member_id = u.id
-WHERE tp.verified_at IS NOT NULL AND tp.revoked_at IS NULL AND u.is_active
+WHERE u.is_active
   AND EXTRACT(ISODOW FROM zl.lt)::int - 1 = COALESCE(np.digest_weekday, 0)
   AND {_in_window(_DIGEST_DUE)}
   AND {_not_muted("u.id", Kind.THERAPIST_DIGEST)}
+  -- Only a therapist with someone in their caseload now: the predicate itself requires
+  -- a verified, not withdrawn therapist and a formal consent in force by its expiry time.
   AND EXISTS (SELECT 1 FROM network_tie t
-              WHERE t.supporter_id = u.id AND t.status = 'active' AND t.role = 'therapist')
+              WHERE t.supporter_id = u.id AND t.id IN (@@caseload_ties@@))
 """,
 )
 
@@ -258,12 +279,40 @@ def sql_params(*, now: datetime, since: datetime) -> dict:
     return {"now": now, "since": since, "zones": list(zone_names()), "checkin_url": checkin_url()}
 
 
+_MARKER = re.compile(r"@@(\w+)@@")
+_PLACEHOLDER = re.compile(r"%(%|s)")
+
+
+def prepare(sql: str, *, now: datetime, since: datetime) -> tuple[str, dict]:
+    """The statement with each ``@@name@@`` replaced by ``PREDICATES[name]`` compiled at
+    ``now``, and all its named parameters.
+
+    Django compiles a queryset with positional ``%s`` placeholders; the rules use named ones,
+    so each is renamed ``%(name_i)s`` and its value added to the parameters.
+    """
+    params = sql_params(now=now, since=since)
+
+    def compile_one(match: re.Match) -> str:
+        name = match.group(1)
+        sub, sub_params = PREDICATES[name](now).values("id").query.sql_with_params()
+        index = iter(range(len(sub_params)))
+
+        def rename(placeholder: re.Match) -> str:
+            if placeholder.group(1) == "%":
+                return "%%"
+            key = f"{name}_{next(index)}"
+            return f"%({key})s"
+
+        sub = _PLACEHOLDER.sub(rename, sub)
+        params.update({f"{name}_{i}": value for i, value in enumerate(sub_params)})
+        return sub
+
+    return _MARKER.sub(compile_one, sql), params
+
+
 def due(rule: Rule, *, now: datetime, since: datetime) -> list[dict]:
     """Run one rule's selection alone and return its rows (for tests and the admin)."""
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"WITH {CLOCK_CTE} {rule.select}",
-            sql_params(now=now, since=since),
-        )
+        cursor.execute(*prepare(f"WITH {CLOCK_CTE} {rule.select}", now=now, since=since))
         columns = [c.name for c in cursor.description]
         return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]

@@ -23,7 +23,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from .models import DAILY_PROMPT_LIMIT, PROMPT_KINDS, Delivery, DeliveryStatus
-from .rules import CLOCK_CTE, RULES, Rule, sql_params
+from .rules import CLOCK_CTE, RULES, Rule, prepare
 
 logger = logging.getLogger(__name__)
 
@@ -131,9 +131,9 @@ def _run_rules(now: datetime.datetime) -> SweepResult:
         # backwards gives an empty window.
         since = max(min(last if last is not None else now - MAX_LOOKBACK, now), now - MAX_LOOKBACK)
         result = SweepResult(ran=True, since=since)
-        params = sql_params(now=now, since=since)
         for rule in RULES:
-            cursor.execute(_insert_sql(rule), params)
+            # The access predicate is compiled into the rule at this sweep's clock.
+            cursor.execute(*prepare(_insert_sql(rule), now=now, since=since))
             made, deliveries = cursor.fetchone()
             result.notifications[rule.name] = made
             result.deliveries += deliveries

@@ -10,6 +10,7 @@ from django.db import connection, connections
 
 from accounts.models import TherapistProfile
 from checkins.models import CheckIn, ReminderPreference
+from network.consents import consent_sign_part2
 from network.models import Contact, Role, Tie
 from nudges import rules
 from nudges.models import Kind, Notification, NudgePreference, SweepState
@@ -181,7 +182,16 @@ def test_therapist_digest_on_the_chosen_weekday_and_hour(person):
     unverified = person(reminders=False)
     TherapistProfile.objects.create(user=unverified, credential="LCSW 2")
     for t in (therapist, unverified):
-        Tie.objects.create(member=person(), supporter=t, role=Role.THERAPIST)
+        tie = Tie.objects.create(member=person(), supporter=t, role=Role.THERAPIST)
+        # A caseload needs a formal consent in force (the access predicate).
+        consent_sign_part2(
+            tie=tie,
+            scopes=["checkin_status"],
+            purpose="Treatment",
+            signature_name="A Member",
+            expires_at=NOON + datetime.timedelta(days=365),
+            now=NOON - datetime.timedelta(days=1),
+        )
     NudgePreference.objects.create(member=therapist, digest_weekday=2, digest_hour=6)
     # Wednesday 06:00 in Chicago is 12:00 UTC.
     assert picked(rules.THERAPIST_DIGEST) == [(therapist.pk, None)]
