@@ -514,7 +514,7 @@ def contact_log_by_supporter(
         recipient=member,
         kind=Kind.NETWORK,
         title=f"{supporter.display_name} reached out",
-        body=f"{supporter.display_name} says they reached out to you. Confirm it in Rat Park.",
+        body=f"{supporter.display_name} logged reaching out to you. Confirm it in Rat Park.",
         idempotency_key=f"network:contact:{contact.pk}:confirm",
         action_url=reverse("network:contacts"),
     )
@@ -593,9 +593,9 @@ def _within_rate(key: str, limit: int, window_seconds: int) -> bool:
 @dataclass(frozen=True)
 class Suggestion:
     tie: Tie
-    reason: (
-        str  # one kind sentence, e.g. "You haven't talked with Maria, your sponsor, for 6 days."
-    )
+    # Facts from the data, never words put in anyone's mouth, e.g.
+    # "Maria: your sponsor; you were last in touch 6 days ago."
+    reason: str
     score: float
 
 
@@ -612,12 +612,12 @@ STALENESS_CAP_DAYS = 30
 _DEFAULT_QUIET = (time(22, 0), time(8, 0))
 
 
-def describe_tie(tie: Tie) -> str:
-    """'Maria, your sponsor' — or the member's own label, turned to second person."""
+def _role_phrase(tie: Tie) -> str:
+    """'your sponsor', or the member's own label ('my sister' → 'your sister')."""
     label = tie.relationship_label.strip()
     if label.lower().startswith("my "):
         label = "your " + label[3:]
-    return f"{tie.name}, {label or ROLE_NOUNS.get(tie.role, 'in your network')}"
+    return label or ROLE_NOUNS.get(tie.role, "in your network")
 
 
 def _in_quiet_hours(start: time, end: time, local: time) -> bool:
@@ -675,29 +675,39 @@ def suggest_reach_out(
             score += 15 if tie.is_sos_contact else 0
             score += 5 if tie.role in (Role.SPONSOR, Role.THERAPIST) else 0
             score -= 40 if in_quiet else 0
-        suggestions.append(
-            Suggestion(tie=tie, reason=_reason(tie, days, helped, crisis, in_quiet), score=score)
-        )
+        local = now.astimezone(tie.supporter.zone) if tie.supporter_id else None
+        reason = _reason(tie, days, helped, crisis, local if in_quiet else None)
+        suggestions.append(Suggestion(tie=tie, reason=reason, score=score))
     suggestions.sort(key=lambda s: (-s.score, s.tie.created_at))
     return suggestions[:limit]
 
 
-def _reason(tie: Tie, days: int | None, helped: float | None, crisis: bool, quiet: bool) -> str:
-    who = describe_tie(tie)
+def _reason(
+    tie: Tie, days: int | None, helped: float | None, crisis: bool, quiet_local: datetime | None
+) -> str:
+    """Why this tie is suggested, as facts from the member's own data, joined by semicolons.
+
+    Never a quote, a feeling or an intention of the supporter's ("said they are there for
+    you", "would want to know"): nobody said those, and Rat Park must not put words in anyone's
+    mouth. Only the role the member gave, their own SOS choice, their logged contacts and
+    ratings, and the supporter's local time.
+    """
+    facts = [_role_phrase(tie)]
     if crisis and tie.is_sos_contact:
-        return f"{who}, said they are there for you when things are hard."
-    if crisis and quiet:
-        role = who.split(", ", 1)[1]
-        return f"It may be late where {tie.name} is, but {role} would want to know."
+        facts.append("one of your SOS contacts")
     if days is None:
-        return f"You haven't logged a contact with {who}, yet."
-    if days >= 2:
-        return f"You haven't talked with {who}, for {days} days."
+        facts.append("no contact logged yet")
+    elif days == 0:
+        facts.append("you were in touch today")
+    elif days == 1:
+        facts.append("you were last in touch yesterday")
+    else:
+        facts.append(f"you were last in touch {days} days ago")
     if helped is not None and helped >= 4:
-        return f"Talking with {who}, has helped you before."
-    if days == 0:
-        return f"You were in touch with {who}, today — it could help again."
-    return f"{who}, is someone you can reach out to."
+        facts.append(f"you rated your recent contacts {helped:.1f} of 5 for helping")
+    if crisis and quiet_local is not None:
+        facts.append(f"it is {quiet_local:%H:%M} where they are, in their quiet hours")
+    return f"{tie.name}: {'; '.join(facts)}."
 
 
 DEPARTED_SUPPORTER_NAME = "A former supporter"

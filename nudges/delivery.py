@@ -104,10 +104,14 @@ def deliver_one(delivery_id: int) -> Outcome:
     if not _claim(delivery_id):
         return Outcome("skipped")
     delivery = (
-        Delivery.objects.select_related("notification__recipient").filter(pk=delivery_id).first()
+        Delivery.objects.select_related("notification__recipient", "notification__subject_member")
+        .filter(pk=delivery_id)
+        .first()
     )
     if delivery is None:
         return Outcome("skipped")  # deleted since (the recipient closed their account)
+    if not _may_still_tell(delivery.notification):
+        return _skip(delivery, "the recipient may no longer be told about this member")
     notification = personalise(delivery.notification)
     now = timezone.now()
     try:
@@ -135,6 +139,33 @@ def deliver_one(delivery_id: int) -> Outcome:
         )
         finalize(delivery.notification_id)
     return Outcome("sent")
+
+
+def _may_still_tell(notification: Notification) -> bool:
+    """Whether a message about a member may still go out to its recipient now.
+
+    An email or push can wait hours for quiet hours to end; by then a consent may have
+    expired or a verification been withdrawn. The access predicate decides at sending time.
+    """
+    from .selectors import ABOUT_A_MEMBER
+
+    if notification.kind not in ABOUT_A_MEMBER or notification.subject_member_id is None:
+        return True
+    # Imported here: the network app imports this app's models, so a module-level import
+    # of its selectors would be circular.
+    from network.selectors import may_receive
+
+    return may_receive(notification.subject_member, notification.recipient)
+
+
+def _skip(delivery: Delivery, reason: str) -> Outcome:
+    with transaction.atomic():
+        Delivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.PENDING).update(
+            status=DeliveryStatus.SKIPPED, lease_until=None, last_error=reason[:300]
+        )
+        finalize(delivery.notification_id)
+    logger.info("delivery skipped", extra={"delivery_id": delivery.pk})
+    return Outcome("skipped")
 
 
 def _fail(delivery: Delivery, error: str) -> Outcome:

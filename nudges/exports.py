@@ -47,15 +47,18 @@ def _message(notification: Notification) -> str | None:
 def export_user_data(user: User) -> dict[str, Any]:
     """Return the notifications the user received (oldest first) and their nudge choices.
 
-    ``subject_member`` and the rest of ``data`` are left out: they can point at another member
+    Titles and texts are exported as the inbox shows them now. ``subject_member`` and the
+    rest of ``data`` are left out: they can point at another member
     (a nudge about someone the user supports), and that person's data is theirs to export;
     only the words addressed to the user are included (see ``_message``). Push keys are left
     out too: they are secrets of the user's devices, not data about the user.
     """
     from network.models import Tie
 
+    from .selectors import WITHHELD_BODY, WITHHELD_TITLE, with_access
+
     notifications = (
-        Notification.objects.filter(recipient=user)
+        with_access(Notification.objects.filter(recipient=user))
         .annotate(
             sos_words_shown=Exists(
                 Tie.objects.sos().filter(member=OuterRef("subject_member"), supporter=user)
@@ -70,8 +73,10 @@ def export_user_data(user: User) -> dict[str, Any]:
             {
                 "id": str(notification.id),
                 "kind": notification.kind,
-                "title": notification.title,
-                "body": notification.body,
+                # A message about a member the user may no longer hear about is exported as
+                # the inbox shows it now (nudges.selectors.with_access).
+                "title": notification.title if notification.may_show else WITHHELD_TITLE,
+                "body": notification.body if notification.may_show else WITHHELD_BODY,
                 "message": _message(notification),
                 "action_url": notification.action_url,
                 "due_at": notification.due_at.isoformat(),

@@ -7,10 +7,20 @@ import datetime
 from dataclasses import dataclass
 from typing import Any
 
+from django.db.models import BooleanField, Case, Exists, OuterRef, QuerySet, Value, When
 from django.utils import timezone
 
 from .models import Kind, Notification
 
+# Kinds that tell their recipient about another member (``subject_member``). Such a message
+# is shown (inbox, its page, a delivery still waiting) only while the recipient may receive
+# anything about that member: the network app's access predicate, checked again at reading
+# time, so an expired consent or a withdrawn verification also hides what was already sent.
+ABOUT_A_MEMBER = (Kind.SOS, Kind.SUPPORTER_NUDGE)
+WITHHELD_TITLE = "A message about someone you support"
+WITHHELD_BODY = (
+    "This message is no longer shown: what they share with you, or your role, has changed."
+)
 DIGEST_WINDOW_DAYS = 7
 # The scopes the digest's columns show, in the order they are logged as disclosures.
 DIGEST_SCOPES = ("checkin_status", "mood_craving", "use", "contacts")
@@ -40,7 +50,35 @@ def received_encouragements(member, *, limit: int = 50) -> list[Encouragement]:
     ]
 
 
+def with_access(
+    notifications: QuerySet[Notification], now: datetime.datetime | None = None
+) -> QuerySet[Notification]:
+    """Annotate ``may_show``: whether each notification may still be shown to its recipient.
+
+    False for a message about a member (``ABOUT_A_MEMBER``) once the recipient's tie to that
+    member is no longer receivable. One EXISTS per row, in the same query.
+    """
+    from network.models import Tie
+
+    receivable = Tie.objects.receivable(now).filter(
+        member=OuterRef("subject_member"), supporter=OuterRef("recipient")
+    )
+    return notifications.annotate(
+        may_show=Case(
+            When(kind__in=ABOUT_A_MEMBER, then=Exists(receivable)),
+            default=Value(True),
+            output_field=BooleanField(),
+        )
+    )
+
+
 def details_for(notification: Notification) -> dict[str, Any]:
+    """What the notification's page may show beyond its title and text.
+
+    ``notification`` must come from ``with_access``: a withheld one shows nothing more.
+    """
+    if not notification.may_show:
+        return {}
     if notification.kind in (Kind.ENCOURAGEMENT, Kind.CELEBRATION):
         # The recipient's own words (a supporter's message, a milestone), never on a lock screen.
         return {"message": notification.data.get("message", "")}

@@ -41,7 +41,7 @@ ACTION_PROMPT = {
 def _get_notification_for_user(request: HttpRequest, pk) -> Notification:
     """The one access helper: a notification is only ever its recipient's."""
     notification = (
-        Notification.objects.filter(pk=pk, recipient=request.user)
+        selectors.with_access(Notification.objects.filter(pk=pk, recipient=request.user))
         .select_related("subject_member")
         .first()
     )
@@ -54,12 +54,13 @@ def _get_notification_for_user(request: HttpRequest, pk) -> Notification:
 @require_GET
 def inbox(request: HttpRequest) -> HttpResponse:
     notifications = list(
-        Notification.objects.for_recipient(request.user).select_related("subject_member")[
-            :INBOX_SIZE
-        ]
+        selectors.with_access(Notification.objects.for_recipient(request.user)).select_related(
+            "subject_member"
+        )[:INBOX_SIZE]
     )
     items = [(n, links.actions_for(n, absolute=False)) for n in notifications]
-    return render(request, "nudges/inbox.html", {"items": items})
+    withheld = {"title": selectors.WITHHELD_TITLE, "body": selectors.WITHHELD_BODY}
+    return render(request, "nudges/inbox.html", {"items": items, "withheld": withheld})
 
 
 @login_required
@@ -99,6 +100,7 @@ def detail(request: HttpRequest, pk) -> HttpResponse:
     context = {
         "notification": notification,
         "actions": links.actions_for(notification, absolute=False),
+        "withheld": {"title": selectors.WITHHELD_TITLE, "body": selectors.WITHHELD_BODY},
     }
     context.update(selectors.details_for(notification))
     return render(request, "nudges/detail.html", context)

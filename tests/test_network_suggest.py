@@ -43,13 +43,13 @@ def test_least_recently_contacted_first_with_a_kind_reason(member):
     _contact(jo, 1)
     ranked = suggest_reach_out(member, now=NOW)
     assert [s.tie for s in ranked] == [maria, jo]
-    assert ranked[0].reason == "You haven't talked with Maria, your sponsor, for 6 days."
+    assert ranked[0].reason == "Maria: your sponsor; you were last in touch 6 days ago."
 
 
 def test_the_members_own_label_is_used(member):
     _tie(member, "Ana", Role.FAMILY, relationship_label="my sister")
     (suggestion,) = suggest_reach_out(member, now=NOW)
-    assert suggestion.reason == "You haven't logged a contact with Ana, your sister, yet."
+    assert suggestion.reason == "Ana: your sister; no contact logged yet."
 
 
 def test_contacts_that_helped_outweigh_a_few_days(member):
@@ -70,7 +70,7 @@ def test_unconfirmed_contacts_do_not_count(member):
         local_date=NOW.date(),
         confirmed=False,
     )
-    assert "yet" in suggest_reach_out(member, now=NOW)[0].reason
+    assert "no contact logged yet" in suggest_reach_out(member, now=NOW)[0].reason
 
 
 def test_crisis_only_ties_appear_only_in_a_crisis(member):
@@ -79,7 +79,10 @@ def test_crisis_only_ties_appear_only_in_a_crisis(member):
     assert crisis_line not in [s.tie for s in suggest_reach_out(member, now=NOW)]
     ranked = suggest_reach_out(member, now=NOW, crisis=True)
     assert ranked[0].tie == crisis_line
-    assert "there for you" in ranked[0].reason
+    assert (
+        ranked[0].reason
+        == "Crisis buddy: your friend; one of your SOS contacts; no contact logged yet."
+    )
 
 
 def test_ended_paused_and_invited_ties_are_never_suggested(member):
@@ -102,7 +105,11 @@ def test_supporters_in_their_quiet_hours_are_skipped(member, make_user):
     assert names == {"Awake", "Owl"}
     crisis = suggest_reach_out(member, now=NOW, crisis=True, limit=10)
     assert crisis[-1].tie.name == "Sleeper"  # in a crisis still listed, but last
-    assert "may be late" in crisis[-1].reason
+    # A fact from the data (their local time), not a guess at what they would want.
+    assert crisis[-1].reason == (
+        "Sleeper: a peer in recovery; no contact logged yet; "
+        "it is 00:00 where they are, in their quiet hours."
+    )
 
 
 def test_offline_contacts_have_no_quiet_hours(member):
