@@ -97,10 +97,11 @@ def export_user_data(user: User) -> dict[str, Any]:
 
 @transaction.atomic
 def delete_account(user: User) -> None:
-    """Delete the user and everything they own, telling the people they supported.
+    """Delete the user and everything they own, telling the people on the other side of ties.
 
-    Ties where the user supports someone end first, with a neutral notification to each
-    member (network.services.end_ties_of_departing_user). The delete then cascades to their
+    Each supporter and therapist of theirs is told once that they closed their account, and
+    ties where the user supports someone end, with a neutral notification to each member
+    (network.services.end_ties_of_departing_user). The delete then cascades to their
     check-ins, contacts, ties as a member, notifications, email addresses and authenticators.
     """
     # Lock the row: a tie being created with this user as supporter right now (an invitation
