@@ -294,7 +294,9 @@ def prepare(sql: str, *, now: datetime, since: datetime) -> tuple[str, dict]:
 
     def compile_one(match: re.Match) -> str:
         name = match.group(1)
-        sub, sub_params = PREDICATES[name](now).values("id").query.sql_with_params()
+        # Unordered: a set of ids needs no sort (the model's default ordering would add one).
+        queryset = PREDICATES[name](now).order_by().values("id")
+        sub, sub_params = queryset.query.sql_with_params()
         index = iter(range(len(sub_params)))
 
         def rename(placeholder: re.Match) -> str:

@@ -233,7 +233,7 @@ def sos_send(*, member: User, checkin: CheckIn) -> list[Notification]:
     pref = NudgePreference.objects.filter(member=member).first()
     words = pref.sos_message if pref else NudgePreference._meta.get_field("sos_message").default
     now = timezone.now()
-    ties = sos_ties(member)
+    ties = sos_ties(member, now)
     urgent = set(
         NudgePreference.objects.filter(
             member__in=[t.supporter_id for t in ties], urgent_alerts=True
