@@ -149,5 +149,8 @@ def test_supporters_of_a_departing_member_keep_nothing_of_theirs(member, make_us
     )
     delete_account(member)
     assert not Tie.objects.filter(supporter=supporter).exists()
-    assert not Notification.objects.filter(recipient=supporter).exists()
+    # Only the closing notice is left, and it is about no one in the database.
+    left = list(Notification.objects.filter(recipient=supporter))
+    assert [(n.kind, n.subject_member_id) for n in left] == [("network", None)]
+    assert left[0].title.endswith("has closed their Rat Park account")
     assert User.objects.filter(pk=supporter.pk).exists()

@@ -27,10 +27,13 @@ def test_dashboard_requires_login(client, member):
 
 @pytest.mark.django_db
 def test_dashboard_prompts_a_specific_person_and_lists_people_i_support(client, make_user):
+    from checkins.models import ReminderPreference
     from network.models import Role, Tie
 
     sam = make_user(display_name="Sam")
     maria = make_user(display_name="Maria")
+    # No quiet hours for Maria: otherwise, run at night, she is rightly not suggested.
+    ReminderPreference.objects.create(member=maria, quiet_start="00:00", quiet_end="00:00")
     Tie.objects.create(member=sam, supporter=maria, role=Role.SPONSOR, phone="+15551234567")
     client.force_login(sam)
     body = client.get(reverse("dashboard")).content.decode()

@@ -283,12 +283,21 @@ def test_the_digest_counts_each_members_own_last_seven_local_days(make_user):
 def test_digest_email_and_push_wait_for_the_therapists_quiet_hours(make_user):
     therapist = make_user()
     TherapistProfile.objects.create(user=therapist, credential="LCSW", verified_at=EVENING)
-    Tie.objects.create(member=make_user(), supporter=therapist, role=Role.THERAPIST)
+    tie = Tie.objects.create(member=make_user(), supporter=therapist, role=Role.THERAPIST)
     NudgePreference.objects.create(member=therapist, digest_weekday=0, digest_hour=9)
     ReminderPreference.objects.create(
         member=therapist, quiet_start=datetime.time(21), quiet_end=datetime.time(10, 30)
     )
     monday = datetime.datetime(2026, 3, 9, 9, 0, 30, tzinfo=UTC)
+    # A digest needs a client the therapist may see then: a formal consent in force.
+    consent_sign_part2(
+        tie=tie,
+        scopes=["checkin_status"],
+        purpose="Treatment",
+        signature_name="A Member",
+        expires_at=monday + datetime.timedelta(days=365),
+        now=monday - datetime.timedelta(days=1),
+    )
     assert sweep(monday)["therapist_digest"] == 1
     digest = Notification.objects.get(kind=Kind.THERAPIST_DIGEST)
     not_before = dict(digest.deliveries.values_list("channel", "not_before"))
