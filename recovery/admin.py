@@ -34,6 +34,9 @@ class DeclaredFiltersOnly:
         for item in list_filter:
             spec = self._filter_spec(item, request)
             allowed.update(spec.expected_parameters() or ())
+            if getattr(spec, "field_path", None):
+                # ``?status=failed`` is the same question as the filter's ``status__exact``.
+                allowed.add(spec.field_path)
         if admin.date_hierarchy:
             allowed.update(f"{admin.date_hierarchy}__{part}" for part in DATE_HIERARCHY_PARTS)
         return allowed
