@@ -247,6 +247,9 @@ def preferences(request: HttpRequest) -> HttpResponse:
 @require_POST
 def unmute(request: HttpRequest, kind: str, channel: str) -> HttpResponse:
     """Turn a stopped kind of message back on."""
+    # Only names a mute can have reach the database (a NUL byte in the path would not).
+    if kind not in Kind.values or channel not in dict(Mute._meta.get_field("channel").choices):
+        raise Http404("Nothing to turn back on.")
     deleted, _ = Mute.objects.filter(user=request.user, kind=kind, channel=channel).delete()
     if not deleted:
         raise Http404("Nothing to turn back on.")

@@ -77,3 +77,21 @@ def test_unsubscribe_removes_only_the_callers_own_device(client, subscribed, mak
     body = json.dumps({"endpoint": GOOD["endpoint"]})
     assert client.post(url, body, content_type="application/json").status_code == HTTPStatus.OK
     assert not PushSubscription.objects.filter(user=subscribed.user).exists()
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/nudges/preferences/unmute/%00/all/",
+        "/nudges/preferences/unmute/sos/%00/",
+        "/nudges/preferences/unmute/%ED%A0%80/all/",
+        "/nudges/preferences/unmute/" + "x" * 5000 + "/all/",
+    ],
+)
+def test_unmute_with_a_malformed_name_is_404_and_changes_nothing(client, member, path):
+    from nudges.models import Kind, Mute
+
+    Mute.objects.create(user=member, kind=Kind.SUPPORTER_NUDGE, channel=Mute.ALL)
+    client.force_login(member)
+    assert client.post(path).status_code == HTTPStatus.NOT_FOUND
+    assert Mute.objects.filter(user=member).count() == 1
