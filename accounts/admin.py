@@ -7,6 +7,8 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils import timezone
 
+from recovery.admin import DeclaredFiltersOnly
+
 from .models import TherapistProfile, User
 
 if TYPE_CHECKING:
@@ -15,7 +17,7 @@ if TYPE_CHECKING:
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(DeclaredFiltersOnly, BaseUserAdmin):
     ordering = ["email"]
     list_display = ["email", "display_name", "is_staff", "is_active", "date_joined"]
     search_fields = ["email", "display_name"]
@@ -29,7 +31,7 @@ class UserAdmin(BaseUserAdmin):
 
 
 @admin.register(TherapistProfile)
-class TherapistProfileAdmin(admin.ModelAdmin):
+class TherapistProfileAdmin(DeclaredFiltersOnly, admin.ModelAdmin):
     list_display = ["user", "credential", "organisation", "submitted_at", "verified_at"]
     list_select_related = ["user"]
     list_filter = [("verified_at", admin.EmptyFieldListFilter)]
@@ -75,7 +77,7 @@ if admin.site.is_registered(Authenticator):
 
 
 @admin.register(Authenticator)
-class AuthenticatorAdmin(admin.ModelAdmin):
+class AuthenticatorAdmin(DeclaredFiltersOnly, admin.ModelAdmin):
     """Second factors: staff may see that one exists and remove it, never read its secret."""
 
     list_display = ["user", "type", "created_at", "last_used_at"]

@@ -15,6 +15,7 @@ reminders come at the wrong hour"); they do not need to read how anyone is doing
 from django.contrib import admin
 
 from network.admin import ReadOnlyAdmin
+from recovery.admin import DeclaredFiltersOnly
 
 from .models import (
     CheckIn,
@@ -35,7 +36,7 @@ class CheckInAdmin(ReadOnlyAdmin):
 
 
 @admin.register(ReminderPreference)
-class ReminderPreferenceAdmin(admin.ModelAdmin):
+class ReminderPreferenceAdmin(DeclaredFiltersOnly, admin.ModelAdmin):
     list_display = ["member", "checkin_reminder_enabled", "reminder_time", "paused_until"]
     raw_id_fields = ["member"]
     search_fields = ["member__email"]
@@ -51,6 +52,6 @@ class QuestionnaireResponseAdmin(ReadOnlyAdmin):
 
 
 @admin.register(QuestionnaireSchedule)
-class QuestionnaireScheduleAdmin(admin.ModelAdmin):
+class QuestionnaireScheduleAdmin(DeclaredFiltersOnly, admin.ModelAdmin):
     list_display = ["member", "instrument", "every_days", "next_due_on"]
     raw_id_fields = ["member", "created_by"]

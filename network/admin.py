@@ -11,11 +11,13 @@ from __future__ import annotations
 
 from django.contrib import admin
 
+from recovery.admin import DeclaredFiltersOnly
+
 from .models import Consent, Contact, DisclosureEvent, Invitation, Tie
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Records staff may read but never add, change or delete."""
+class ReadOnlyAdmin(DeclaredFiltersOnly, admin.ModelAdmin):
+    """Records staff may read but never add, change or delete, nor filter by what is hidden."""
 
     def has_add_permission(self, request) -> bool:
         return False

@@ -15,6 +15,7 @@ from django.db import connection
 from django.utils import timezone
 
 from network.admin import ReadOnlyAdmin
+from recovery.admin import DeclaredFiltersOnly
 
 from .models import Delivery, DeliveryStatus, Mute, Notification, NudgePreference, PushSubscription
 
@@ -57,12 +58,14 @@ class DeliveryInline(admin.TabularInline):
 
 
 @admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
+class NotificationAdmin(DeclaredFiltersOnly, admin.ModelAdmin):
     # Staff see delivery state, never the words nor whom a notification is about. The
-    # idempotency key names the subject member, so it can be searched for but is not shown.
+    # idempotency key names the subject member (``supporter_nudge:<to>:<about>:<date>``), so it
+    # is neither shown nor searchable: a search is an oracle on what it matches. Support finds
+    # a person's notifications by their email.
     list_display = ["kind", "recipient_id", "status", "due_at", "delivered_at", "dwell"]
     list_filter = ["status", "kind"]
-    search_fields = ["idempotency_key"]
+    search_fields = ["recipient__email"]
     fields = [
         "kind",
         "recipient",
@@ -114,6 +117,6 @@ class MuteAdmin(ReadOnlyAdmin):
 
 
 @admin.register(PushSubscription)
-class PushSubscriptionAdmin(admin.ModelAdmin):
+class PushSubscriptionAdmin(DeclaredFiltersOnly, admin.ModelAdmin):
     list_display = ["user_id", "created_at"]
     exclude = ["p256dh", "auth"]

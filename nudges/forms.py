@@ -49,3 +49,7 @@ class PushSubscriptionForm(forms.Form):
     endpoint = forms.URLField(max_length=500, assume_scheme="https")
     p256dh = forms.CharField(max_length=200)
     auth = forms.CharField(max_length=100)
+
+
+class PushUnsubscribeForm(forms.Form):
+    endpoint = forms.URLField(max_length=500, assume_scheme="https")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime
-import json
 from http import HTTPStatus
 
 from django.conf import settings
@@ -19,8 +18,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from recovery.jsonbody import json_text_fields
+
 from . import links, selectors, services
-from .forms import NudgePreferenceForm, PushSubscriptionForm, SosForm
+from .forms import NudgePreferenceForm, PushSubscriptionForm, PushUnsubscribeForm, SosForm
 from .models import Kind, Mute, Notification, NudgePreference, PushSubscription
 from .tokens import ACTIONS, read_action_token, read_unsubscribe_token
 
@@ -248,6 +249,9 @@ def preferences(request: HttpRequest) -> HttpResponse:
 @require_POST
 def unmute(request: HttpRequest, kind: str, channel: str) -> HttpResponse:
     """Turn a stopped kind of message back on."""
+    # Only names a mute can have reach the database (a NUL byte in the path would not).
+    if kind not in Kind.values or channel not in dict(Mute._meta.get_field("channel").choices):
+        raise Http404("Nothing to turn back on.")
     deleted, _ = Mute.objects.filter(user=request.user, kind=kind, channel=channel).delete()
     if not deleted:
         raise Http404("Nothing to turn back on.")
@@ -255,21 +259,20 @@ def unmute(request: HttpRequest, kind: str, channel: str) -> HttpResponse:
     return redirect("nudges:preferences")
 
 
+PUSH_SUBSCRIPTION = {
+    "endpoint": ("endpoint",),
+    "p256dh": ("keys", "p256dh"),
+    "auth": ("keys", "auth"),
+}
+NOT_A_SUBSCRIPTION = "Not a push subscription."
+
+
 @login_required
 @require_POST
 def push_subscribe(request: HttpRequest) -> HttpResponse:
-    try:
-        payload = json.loads(request.body)
-        fields = {
-            "endpoint": payload["endpoint"],
-            "p256dh": payload["keys"]["p256dh"],
-            "auth": payload["keys"]["auth"],
-        }
-    except (ValueError, KeyError, TypeError):
-        return JsonResponse({"error": "Not a push subscription."}, status=400)
-    form = PushSubscriptionForm(fields)
+    form = PushSubscriptionForm(json_text_fields(request.body, PUSH_SUBSCRIPTION))
     if not form.is_valid():
-        return JsonResponse({"error": "Not a push subscription."}, status=400)
+        return JsonResponse({"error": NOT_A_SUBSCRIPTION}, status=400)
     services.push_subscribe(user=request.user, **form.cleaned_data)
     return JsonResponse({"ok": True}, status=201)
 
@@ -277,11 +280,12 @@ def push_subscribe(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def push_unsubscribe(request: HttpRequest) -> HttpResponse:
-    try:
-        endpoint = json.loads(request.body)["endpoint"]
-    except (ValueError, KeyError, TypeError):
-        return JsonResponse({"error": "Not a push subscription."}, status=400)
-    PushSubscription.objects.filter(user=request.user, endpoint=endpoint).delete()
+    form = PushUnsubscribeForm(json_text_fields(request.body, {"endpoint": ("endpoint",)}))
+    if not form.is_valid():
+        return JsonResponse({"error": NOT_A_SUBSCRIPTION}, status=400)
+    PushSubscription.objects.filter(
+        user=request.user, endpoint=form.cleaned_data["endpoint"]
+    ).delete()
     return JsonResponse({"ok": True})
 
 
