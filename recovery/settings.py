@@ -325,8 +325,9 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
     CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=f"file://{VAR_DIR}/results")
     (VAR_DIR / "results").mkdir(exist_ok=True)
 else:
-    # kombu's Redis transport, fixed so a worker survives a Redis restart mid-task.
-    CELERY_BROKER_TRANSPORT = "recovery.broker:RedisTransport"
+    if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+        # kombu's Redis transport, fixed so a worker survives a Redis restart mid-task.
+        CELERY_BROKER_TRANSPORT = "recovery.broker:RedisTransport"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         # Must exceed the longest task time limit, or Redis redelivers running tasks.
         "visibility_timeout": 60 * 60,
