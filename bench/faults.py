@@ -619,7 +619,11 @@ def main() -> int:
     try:
         stack.start()
         START = time.time()
-        print(f"stack up; load for {ARGS.duration:.0f}s with faults: {schedule(ARGS.duration)}")
+        plan = ", ".join(
+            f"+{offset:.0f}s {fault}" + (f" {length:.0f}s" if length else "")
+            for offset, fault, length in schedule(ARGS.duration)
+        )
+        print(f"stack up; {ARGS.duration:.0f}s of load; faults: {plan}")
         from concurrent.futures import ThreadPoolExecutor
 
         pool = ThreadPoolExecutor(ARGS.threads)
