@@ -17,9 +17,9 @@ class _RedisChannel(kombu_redis.Channel):
     tasks) and the late acknowledgement ends the worker ("Unrecoverable error"). Raising
     Redis's ConnectionError instead is what every other dead-broker path raises, so Celery's
     own handling applies: the close is ignored, the running task is cancelled, and the
-    acknowledgement is logged as "Couldn't ack" and dropped. The message stays in Redis's
-    unacknowledged set (redelivered after the visibility timeout, harmlessly: deliveries are
-    idempotent), and the sweep re-drives its pending deliveries long before that.
+    acknowledgement is logged as "Couldn't ack" and dropped. The message goes back to the
+    queue (kombu restores unacknowledged messages when it can, or after the visibility
+    timeout), harmlessly: deliveries are idempotent, and the sweep re-drives the pending ones.
     tests/test_faults.py restarts Redis under a worker mid-task. Celery 5.7.0 and kombu 5.7.0
     (the newest releases) still have it; drop this once kombu does.
     """
