@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import logging
+import smtplib
 from typing import TYPE_CHECKING
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core import context as allauth_context
+from django.contrib import messages
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 
 if TYPE_CHECKING:
@@ -34,6 +37,25 @@ class AccountAdapter(DefaultAccountAdapter):
             if not ip:
                 raise PermissionDenied("Unable to determine client IP address") from None
             return ip
+
+    def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
+        """Send an account email (verification, password reset); a mail server that is down
+        or answers 4xx/5xx must not turn signing up or signing in into a server error.
+
+        The account change itself is already saved; the person is told to ask again later
+        (every one of these emails can be requested again from its page).
+        """
+        try:
+            super().send_mail(template_prefix, email, context)
+        except (smtplib.SMTPException, OSError) as exc:
+            logger.warning("account email not sent (%s: %s)", template_prefix, type(exc).__name__)
+            request = getattr(allauth_context, "request", None)
+            if request is not None:
+                messages.warning(
+                    request,
+                    "We couldn't send the email just now. Please ask for it again in a few "
+                    "minutes.",
+                )
 
     def get_login_redirect_url(self, request: HttpRequest) -> str:
         """After login, back to an invitation the person opened before they had an account.

@@ -146,7 +146,8 @@ REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Redis's cache with an outage answered as a miss (rate limits fail open), not a 500.
+            "BACKEND": "recovery.cache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="ratpark"),
             "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
@@ -326,6 +327,9 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
     CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=f"file://{VAR_DIR}/results")
     (VAR_DIR / "results").mkdir(exist_ok=True)
 else:
+    if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+        # kombu's Redis transport, fixed so a worker survives a Redis restart mid-task.
+        CELERY_BROKER_TRANSPORT = "recovery.broker:RedisTransport"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         # Must exceed the longest task time limit, or Redis redelivers running tasks.
         "visibility_timeout": 60 * 60,
@@ -363,8 +367,6 @@ CELERY_TASK_TIME_LIMIT = 5 * 60
 CELERY_WORKER_MAX_TASKS_PER_CHILD = 1000
 CELERY_WORKER_MAX_MEMORY_PER_CHILD = env.int("CELERY_WORKER_MAX_MEMORY_KB", default=300_000)
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
-# Survives a broker outage while holding unacknowledged tasks (see recovery/celery.py).
-CELERY_WORKER_CONSUMER = "recovery.celery:BrokerOutageConsumer"
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {"nudges.tasks.deliver*": {"queue": "delivery"}}
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")

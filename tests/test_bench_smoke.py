@@ -56,6 +56,15 @@ def bench_env(scratch_database_url, tmp_path_factory):
         ("checkins_history.py", ["--repeat", "1"], "queries"),
         ("accounts_export.py", [], "queries"),
         ("access_predicate_rules.py", [], "predicate / flags"),
+        # Last: it flushes the database. One short Redis outage and a pool kill under a light
+        # load; its exit status says nothing was lost or failed.
+        (
+            "faults.py",
+            ["--duration", "15", "--members", "6", "--contacts", "1", "--redis-outages", "4"]
+            + ["--pool-kills", "1", "--main-kills", "0", "--web-reloads", "0"]
+            + ["--smtp-451-seconds", "0", "--drain-timeout", "120"],
+            "RESULT lost=0 duplicated_inapp=0",
+        ),
     ],
 )
 def test_bench_script_runs(bench_env, script, args, expected):

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime
+import re
 from unittest import mock
 
 import pytest
 from django.conf import settings as django_settings
 from django.core import mail
+from django.urls import reverse
 
 from checkins.models import ReminderPreference
 from network.models import Role, Tie
@@ -245,6 +247,33 @@ def test_push_outcomes(member, push_endpoint, settings, status, outcome, kept):
     payload = decrypt_push(body, key, auth)
     # Lock-screen text only: the same discreet title and body as everywhere else.
     assert (payload["title"], payload["body"]) == ("Hello", "A kind word")
+    # RFC 8030 Topic: stable per notification, so a resend replaces an undelivered copy.
+    assert re.fullmatch(r"[A-Za-z0-9_-]{1,32}", headers["topic"])
+    assert payload["tag"] == str(notification.pk)
+
+
+def test_a_resent_push_carries_the_same_topic_and_another_message_another(
+    member, push_endpoint, settings
+):
+    from .nudges_support import make_browser_keys, make_vapid_keys
+
+    settings.VAPID_PRIVATE_KEY, settings.VAPID_PUBLIC_KEY = make_vapid_keys()
+    _, p256dh, _, auth_b64 = make_browser_keys()
+    PushSubscription.objects.create(
+        user=member, endpoint=push_endpoint.url, p256dh=p256dh, auth=auth_b64
+    )
+    notification, _ = _notify(member, kind=Kind.SUPPORTER_NUDGE, key="first")
+    push = notification.deliveries.get(channel="push")
+    assert delivery.deliver_one(push.pk).status == "sent"
+    # A worker that died after the push service accepted it but before recording it: the
+    # lease ran out and the delivery is still pending, so it is sent again.
+    Delivery.objects.filter(pk=push.pk).update(status=DeliveryStatus.PENDING, lease_until=None)
+    assert delivery.deliver_one(push.pk).status == "sent"
+    other, _ = _notify(member, kind=Kind.SUPPORTER_NUDGE, key="second")
+    assert delivery.deliver_one(other.deliveries.get(channel="push").pk).status == "sent"
+    topics = [headers["topic"] for headers, _ in push_endpoint.received]
+    assert len(topics) == 3
+    assert topics[0] == topics[1] != topics[2]
 
 
 def test_email_and_push_wait_for_the_end_of_quiet_hours(member, django_capture_on_commit_callbacks):
@@ -255,3 +284,29 @@ def test_email_and_push_wait_for_the_end_of_quiet_hours(member, django_capture_o
     email = notification.deliveries.get(channel="email")
     assert email.not_before > inapp.not_before and email.queued_at is None
     assert len(callbacks) == 1  # only the inbox delivery is published now
+
+
+def test_the_inbox_gets_a_message_exactly_once_however_often_it_is_delivered(member, client):
+    # A resend (a worker killed after sending, a re-drive, a redelivered task) may repeat an
+    # email; the inbox entry is the notification row itself, so it can never be repeated.
+    notification, _ = notify(
+        recipient=member,
+        kind=Kind.NETWORK,
+        title="Robin accepted your invitation",
+        body="Say hello",
+        idempotency_key="once",
+    )
+    inapp = notification.deliveries.get(channel="inapp")
+    ids = list(notification.deliveries.values_list("pk", flat=True))
+    tasks.deliver.apply(args=(ids,))
+    Delivery.objects.filter(pk=inapp.pk).update(status=DeliveryStatus.PENDING, lease_until=None)
+    tasks.deliver.apply(args=(ids,))
+    tasks.deliver.apply(args=(ids,))
+    again, created = notify(
+        recipient=member, kind=Kind.NETWORK, title="x", body="y", idempotency_key="once"
+    )
+    assert not created and again.pk == notification.pk
+    assert Notification.objects.filter(recipient=member).count() == 1
+    client.force_login(member)
+    inbox = client.get(reverse("nudges:inbox")).content.decode()
+    assert inbox.count("Robin accepted your invitation") == 1

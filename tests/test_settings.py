@@ -87,8 +87,11 @@ def test_redis_url_drives_cache_broker_and_results(tmp_path):
         "CACHES",
         "CELERY_BROKER_URL",
         "CELERY_RESULT_BACKEND",
+        "CELERY_BROKER_TRANSPORT",
     )
-    assert values["CACHES"]["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+    # Django's Redis cache, degrading to a miss while Redis is down (recovery/cache.py).
+    assert values["CACHES"]["default"]["BACKEND"] == "recovery.cache.ResilientRedisCache"
+    assert values["CELERY_BROKER_TRANSPORT"] == "recovery.broker:RedisTransport"
     assert values["CACHES"]["default"]["LOCATION"] == "redis://cache.internal:6380/3"
     assert values["CELERY_BROKER_URL"] == "redis://cache.internal:6380/3"
     assert values["CELERY_RESULT_BACKEND"] == "redis://cache.internal:6380/3"

@@ -295,7 +295,7 @@ def test_a_worker_holding_a_task_survives_a_redis_restart(private_redis_worker):
     time.sleep(1)
     private_redis_worker["start_redis"]()
 
-    # Celery 5.7.0's own consumer exits here (see recovery.celery.BrokerOutageConsumer).
+    # kombu 5.7.0 alone ends the worker here (see recovery.broker.RedisTransport).
     deadline = time.monotonic() + 30
     while "Connected to" not in log.read_text().split("Connection to broker lost")[-1]:
         assert worker.poll() is None, log.read_text()[-3000:]

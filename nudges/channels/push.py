@@ -20,6 +20,14 @@ PUSH_TIMEOUT = 10
 GONE = (404, 410)
 
 
+def push_topic(notification: Notification) -> str:
+    """The push ``Topic`` for this notification (RFC 8030 section 5.4: at most 32 URL-safe
+    base64 characters). A push service still holding an undelivered message with the same
+    topic replaces it, so a resend after a worker crash (delivery is at least once) replaces
+    rather than repeats. The notification's UUID as 32 hex digits is stable and fits."""
+    return notification.pk.hex
+
+
 class PushChannel(BaseChannel):
     """Web push (VAPID) to every device the recipient subscribed."""
 
@@ -52,6 +60,7 @@ class PushChannel(BaseChannel):
                     vapid_claims={"sub": settings.VAPID_SUBJECT},
                     timeout=PUSH_TIMEOUT,
                     ttl=24 * 3600,
+                    headers={"Topic": push_topic(notification)},
                 )
             except WebPushException as exc:
                 status = exc.status_code
