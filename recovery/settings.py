@@ -381,6 +381,13 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=4, minute=41),
         "options": {"expires": 60 * 60},
     },
+    # https://crontab.guru/#53_*/12_*_*_* : the access-log checkpoint, twice a day so that one
+    # missed run still leaves one a day in the structured log (docs/privacy.md).
+    "network-access-log-checkpoint": {
+        "task": "network.tasks.publish_access_log_checkpoint",
+        "schedule": crontab(hour="*/12", minute=53),
+        "options": {"expires": 60 * 60},
+    },
     # The nudges sweep: every due reminder, prompt and digest for everyone, in a few SQL
     # statements. Expires so a backlog after downtime collapses into one run.
     "nudges-sweep": {
