@@ -220,24 +220,24 @@ ADMIN_OTHER = {
 }
 
 
-def _patterns(resolver: URLResolver | None = None, ns: str = "") -> list[tuple[str, URLPattern]]:
+def _patterns(
+    resolver: URLResolver | None = None, ns: str = "", inherited: bool = False
+) -> list[tuple[str, URLPattern, bool]]:
+    """(name, pattern, takes arguments) for every named pattern, an include's own included."""
     found = []
     for p in (resolver or get_resolver()).url_patterns:
+        takes = inherited or bool(p.pattern.regex.groups)
         if isinstance(p, URLResolver):
-            found += _patterns(p, p.namespace or ns)
+            found += _patterns(p, p.namespace or ns, takes)
         elif p.name:
-            found.append((f"{ns}:{p.name}" if ns else p.name, p))
+            found.append((f"{ns}:{p.name}" if ns else p.name, p, takes))
     return found
-
-
-def _takes_arguments(pattern: URLPattern) -> bool:
-    return bool(pattern.pattern.regex.groupindex) or bool(pattern.pattern.regex.groups)
 
 
 def test_every_url_pattern_is_in_the_sweep():
     missing = []
-    for name, pattern in _patterns():
-        if not _takes_arguments(pattern):
+    for name, _pattern, takes in _patterns():
+        if not takes:
             continue
         if name.startswith("admin:"):
             covered = name in ADMIN_OTHER or name.rsplit("_", 1)[-1] in ADMIN_VIEWS + ("change",)
