@@ -313,3 +313,18 @@ def test_the_migration_refuses_a_broken_site_wide_chain(member, viewer, make_use
     ):
         _migration().rechain(_apps_before_the_migration(), editor)
     assert DisclosureEvent.objects.filter(seq__lt=100_000).count() == 0
+
+
+def test_the_checkpoint_command_prints_what_verify_accepts(member, viewer, tmp_path, settings):
+    disclosures_append(viewer=viewer, member=member, scopes=["notes", "use"])
+    out = io.StringIO()
+    call_command("access_log_checkpoint", stdout=out)
+    lines = out.getvalue().splitlines()
+    assert lines[0].startswith(f"rat-park-access-log-head member={member.pk} count=2 head=")
+    assert lines[-1].startswith("rat-park-access-log-checkpoint members=1 entries=2 digest=")
+    kept = tmp_path / "checkpoint.txt"
+    kept.write_text(out.getvalue())
+    assert "1 heads, 1 digests" in _verify("--checkpoint", str(kept))
+    # Beat publishes it at least daily.
+    entry = settings.CELERY_BEAT_SCHEDULE["network-access-log-checkpoint"]
+    assert entry["task"] == publish_access_log_checkpoint.name
