@@ -1,7 +1,14 @@
 """The access log: an append-only, hash-chained accounting of disclosures (42 CFR 2.25).
 
-One chain covers the whole table. Each entry's hash covers the previous entry's hash and the
-entry's own plain-value fields, so editing or deleting any row breaks every later link.
+Each member has their own chain. An entry's hash covers the previous entry's hash in that
+member's chain, its position (``seq``, 1, 2, 3 …) and its own plain-value fields, so editing,
+inserting or deleting any row breaks every later link of that member's chain. Deleting the
+*last* rows of a chain leaves a shorter chain that still links up; only a head kept outside
+the table (a checkpoint, see ``network.checkpoints``) shows that.
+
+Appends for one member are serialised by a per-member advisory lock, so page views about
+different members never wait for each other; a unique (member, seq) constraint makes a fork
+impossible even if a writer skipped the lock.
 """
 
 from __future__ import annotations
@@ -20,13 +27,16 @@ from accounts.models import User
 from .models import Consent, DisclosureAction, DisclosureEvent
 
 GENESIS_HASH = "0" * 64
-# Arbitrary but fixed: the PostgreSQL advisory lock that serialises appends to the chain.
-CHAIN_LOCK_KEY = 7_261_120_003
+# Arbitrary but fixed: the first key of the two-key advisory lock that serialises appends to
+# one member's chain (the second key is the member's id). Only appends take it.
+CHAIN_LOCK_CLASS = 726_112
+_INT4_MAX = 2_147_483_647
 
 
 def entry_hash(
     *,
     prev_hash: str,
+    seq: int,
     member_ref: int,
     member_name: str,
     viewer_ref: int,
@@ -40,6 +50,7 @@ def entry_hash(
     payload = json.dumps(
         [
             prev_hash,
+            seq,
             member_ref,
             member_name,
             viewer_ref,
@@ -54,9 +65,11 @@ def entry_hash(
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
-def _hash_of(event: DisclosureEvent) -> str:
+def hash_of(event: DisclosureEvent) -> str:
+    """The hash ``event`` should carry, recomputed from its stored values."""
     return entry_hash(
         prev_hash=event.prev_hash,
+        seq=event.seq,
         member_ref=event.member_ref,
         member_name=event.member_name,
         viewer_ref=event.viewer_ref,
@@ -68,12 +81,16 @@ def _hash_of(event: DisclosureEvent) -> str:
     )
 
 
-def _lock_chain() -> None:
-    # Without the lock two writers could read the same head and fork the chain. SQLite (the
-    # development default) already serialises writers for the whole database.
+def _lock_member_chain(member_ref: int) -> None:
+    # Without the lock two writers could read the same head and fork the chain (the unique
+    # constraint would then refuse the second, turning a page view into an error). SQLite
+    # (the development default) already serialises writers for the whole database.
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CHAIN_LOCK_KEY])
+            cursor.execute(
+                "SELECT pg_advisory_xact_lock(%s, %s)",
+                [CHAIN_LOCK_CLASS, member_ref % _INT4_MAX],  # a rare collision only waits
+            )
 
 
 def disclosures_append(
@@ -85,9 +102,10 @@ def disclosures_append(
     consent: Consent | None = None,
     now: datetime | None = None,
 ) -> list[DisclosureEvent]:
-    """Append one access-log entry per scope, chained to the current head. Returns the entries.
+    """Append one entry per scope to the member's chain, after its current head.
 
-    Three queries however many scopes: the lock, the head, one multi-row insert.
+    Returns the entries. Three queries however many scopes: the member's lock, the member's
+    head, one multi-row insert. Appends about other members do not wait for this one.
     """
     scopes = list(scopes)
     if not scopes:
@@ -96,15 +114,22 @@ def disclosures_append(
         raise ValueError(f"Unknown disclosure action {action!r}")
     now = now or timezone.now()
     with transaction.atomic():
-        _lock_chain()
-        head = DisclosureEvent.objects.order_by("-id").values_list("hash", flat=True).first()
-        prev = head or GENESIS_HASH
+        _lock_member_chain(member.pk)
+        head = (
+            DisclosureEvent.objects.filter(member_ref=member.pk)
+            .order_by("-seq")
+            .values_list("seq", "hash")
+            .first()
+        )
+        seq, prev = head or (0, GENESIS_HASH)
         events = []
         for scope in scopes:
+            seq += 1
             event = DisclosureEvent(
                 member=member,
                 viewer=viewer,
                 consent=consent,
+                seq=seq,
                 member_ref=member.pk,
                 member_name=member.display_name,
                 viewer_ref=viewer.pk,
@@ -115,7 +140,7 @@ def disclosures_append(
                 occurred_at=now,
                 prev_hash=prev,
             )
-            event.hash = _hash_of(event)
+            event.hash = hash_of(event)
             prev = event.hash
             events.append(event)
         DisclosureEvent.objects.bulk_create(events)
@@ -125,24 +150,41 @@ def disclosures_append(
 @dataclass(frozen=True)
 class ChainReport:
     checked: int
-    broken_at: int | None  # id of the first entry whose link or content does not match
+    chains: int = 0
+    broken_at: int | None = None  # id of the first entry whose link or content does not match
     problem: str = ""
+    member_ref: int | None = None  # whose chain is broken
 
     @property
     def ok(self) -> bool:
         return self.broken_at is None
 
 
-def verify_chain(*, batch_size: int = 2000) -> ChainReport:
-    """Walk the whole chain in id order and report the first entry that does not match."""
-    prev = GENESIS_HASH
-    checked = 0
-    rows = DisclosureEvent.objects.order_by("id").iterator(chunk_size=batch_size)
-    for event in rows:
-        if event.prev_hash != prev:
-            return ChainReport(checked, event.pk, "its link to the previous entry is broken")
-        if _hash_of(event) != event.hash:
-            return ChainReport(checked, event.pk, "its content does not match its hash")
-        prev = event.hash
+def verify_chain(*, member_ref: int | None = None, batch_size: int = 2000) -> ChainReport:
+    """Walk every member's chain (or one member's) in order; report the first entry that fails.
+
+    An entry fails if its position is not the next one, if it does not link to the previous
+    entry's hash, or if its content does not match its own hash.
+    """
+    rows = DisclosureEvent.objects.order_by("member_ref", "seq")
+    if member_ref is not None:
+        rows = rows.filter(member_ref=member_ref)
+    checked = chains = 0
+    current: int | None = None
+    prev, expected_seq = GENESIS_HASH, 1
+    for event in rows.iterator(chunk_size=batch_size):
+        if event.member_ref != current:
+            current, prev, expected_seq = event.member_ref, GENESIS_HASH, 1
+            chains += 1
+        problem = ""
+        if event.seq != expected_seq:
+            problem = f"entry {expected_seq} of the chain is missing (found {event.seq})"
+        elif event.prev_hash != prev:
+            problem = "its link to the previous entry is broken"
+        elif hash_of(event) != event.hash:
+            problem = "its content does not match its hash"
+        if problem:
+            return ChainReport(checked, chains, event.pk, problem, event.member_ref)
+        prev, expected_seq = event.hash, expected_seq + 1
         checked += 1
-    return ChainReport(checked, None)
+    return ChainReport(checked, chains)

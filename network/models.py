@@ -479,7 +479,9 @@ class AppendOnlyQuerySet(models.QuerySet):
 class DisclosureEvent(models.Model):
     """Who saw which scope of whose data, when, under which consent. Append-only, hash-chained.
 
-    People are stored as plain ids and names next to nullable foreign keys: deleting an account
+    Each member has their own chain: ``seq`` is the entry's position in it (1, 2, 3 …) and
+    ``prev_hash`` the hash of the entry before it (see ``network.accesslog``). People are
+    stored as plain ids and names next to nullable foreign keys: deleting an account
     nulls the foreign key but leaves the hashed values intact, so the chain stays verifiable.
     """
 
@@ -499,6 +501,7 @@ class DisclosureEvent(models.Model):
     consent = models.ForeignKey(
         Consent, null=True, on_delete=models.SET_NULL, related_name="disclosures"
     )
+    seq = models.PositiveIntegerField()
     member_ref = models.BigIntegerField()
     member_name = models.CharField(max_length=120)
     viewer_ref = models.BigIntegerField()
@@ -515,6 +518,13 @@ class DisclosureEvent(models.Model):
     class Meta:
         ordering = ["-id"]
         indexes = [models.Index(fields=["member_ref", "-occurred_at"])]
+        constraints = [
+            # One position per member's chain: two writers can never fork it. Its index also
+            # finds a member's head in one lookup.
+            models.UniqueConstraint(
+                fields=["member_ref", "seq"], name="network_disclosure_one_seq_per_chain"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.viewer_name} {self.get_action_display().lower()} {self.scope}"

@@ -319,5 +319,10 @@ def access_log_for(member: User, now: datetime | None = None) -> QuerySet[Disclo
     )
 
 
+def member_chain(member_ref: int, *, upto: int) -> QuerySet[DisclosureEvent]:
+    """A member's access-log chain from its first entry to entry ``upto``, in chain order."""
+    return DisclosureEvent.objects.filter(member_ref=member_ref, seq__lte=upto).order_by("seq")
+
+
 def consent_history(member: User) -> QuerySet[Consent]:
     return Consent.objects.filter(member=member).order_by("-signed_at")

@@ -83,13 +83,17 @@ def test_deleting_an_entry_is_detected(member, friend):
     first, middle, last = DisclosureEvent.objects.order_by("id")
     _tamper("DELETE FROM network_disclosureevent WHERE id = %s", [middle.pk])
     report = verify_chain()
+    assert report.broken_at == last.pk and "entry 2 of the chain is missing" in report.problem
+    # Renumbering the later entries to hide the gap still breaks the link.
+    _tamper("UPDATE network_disclosureevent SET seq = 2 WHERE id = %s", [last.pk])
+    report = verify_chain()
     assert report.broken_at == last.pk and "link" in report.problem
 
 
 def test_the_command_reports_an_intact_chain(member, friend, capsys):
     disclosures_append(viewer=friend, member=member, scopes=["notes"])
     call_command("verify_access_log")
-    assert "1 entries verified" in capsys.readouterr().out
+    assert "1 entries in 1 chains verified" in capsys.readouterr().out
 
 
 def test_the_app_has_no_update_or_delete_path(member, friend):
@@ -173,5 +177,9 @@ def test_member_sees_and_downloads_who_looked_at_what(client, member, friend, ma
     assert "Stranger" not in page
     response = client.get(reverse("network:access_log_csv"))
     body = b"".join(response.streaming_content).decode()
-    assert body.splitlines()[0] == "when,who,action,scope,consent_id,entry_hash"
-    assert "Ana,export,notes" in body and "Stranger" not in body
+    lines = body.splitlines()
+    assert lines[0].startswith(f"rat-park-access-log-head member={member.pk} count=1 head=")
+    assert lines[1] == (
+        "seq,when,who,who_id,your_name,action,scope,consent_id,previous_hash,entry_hash"
+    )
+    assert f"Ana,{friend.pk},Sam,export,notes" in body and "Stranger" not in body

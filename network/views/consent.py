@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from ..checkpoints import member_head
 from ..consents import (
     CONSENT_TEXT_VERSION,
     CONSENT_TEXTS,
@@ -21,7 +22,7 @@ from ..consents import (
 )
 from ..forms import Part2ConsentForm, RevokeForm
 from ..models import Consent, Scope, TieStatus
-from ..selectors import access_log_for, consent_history
+from ..selectors import access_log_for, consent_history, member_chain
 from ._common import _csv_response, _member_tie
 
 # --- Consent --------------------------------------------------------------------------------------
@@ -134,9 +135,38 @@ def access_log(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def access_log_csv(request: HttpRequest) -> HttpResponse:
+    """The member's whole chain, oldest first, with every hashed value and its checkpoint.
+
+    The first line is the chain's head when the download was made (see network.checkpoints):
+    kept by the member, it later proves whether entries vanished. Rows are cut at that head so
+    an entry appended while the file streams cannot contradict it.
+    """
+    head = member_head(request.user.pk)
     rows = (
-        [e.occurred_at.isoformat(), e.viewer_name, e.action, e.scope, e.consent_ref, e.hash]
-        for e in access_log_for(request.user).iterator()
+        [
+            e.seq,
+            e.occurred_at.isoformat(),
+            e.viewer_name,
+            e.viewer_ref,
+            e.member_name,
+            e.action,
+            e.scope,
+            e.consent_ref,
+            e.prev_hash,
+            e.hash,
+        ]
+        for e in member_chain(request.user.pk, upto=head.count).iterator()
     )
-    header = ["when", "who", "action", "scope", "consent_id", "entry_hash"]
-    return _csv_response("rat-park-access-log.csv", header, rows)
+    header = [
+        "seq",
+        "when",
+        "who",
+        "who_id",
+        "your_name",
+        "action",
+        "scope",
+        "consent_id",
+        "previous_hash",
+        "entry_hash",
+    ]
+    return _csv_response("rat-park-access-log.csv", header, rows, preface=[head.line()])

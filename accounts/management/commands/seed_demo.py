@@ -21,7 +21,8 @@ from checkins.models import CheckIn, ReminderPreference
 from network.consents import consent_record_sharing, consent_sign_part2
 from network.models import Consent, Contact, ContactMethod, Ease, ReachMethod, Role, Scope, Tie
 
-DEMO_PASSWORD = "ratpark-demo-2026"  # noqa: S105 (published demo login, never for real data)
+# The published demo login (README), never for real data.
+DEMO_PASSWORD = "ratpark-demo-2026"  # noqa: S105  # nosec B105
 DOMAIN = "demo.ratpark.local"
 CASELOAD_SIZE = 25
 HISTORY_DAYS = 90
@@ -141,7 +142,8 @@ def sign_therapy_consent(tie: Tie) -> None:
 
 def seed_history(member: User, ties: dict[str, Tie], days: int) -> None:
     """Check-ins and contacts for the last ``days`` local days; existing days are kept."""
-    rng = random.Random(member.email)  # deterministic per person, whatever ran before
+    # Deterministic per person, whatever ran before; demo data variety, not a secret.
+    rng = random.Random(member.email)  # nosec B311
     today = member.local_now().date()
     existing = set(member.checkins.values_list("local_date", flat=True))
     has_contacts = member.contacts.exists()
