@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "network",
     "checkins",
     "nudges",
+    "clinic",
 ]
 
 MIDDLEWARE = [
