@@ -223,7 +223,7 @@ def build_bundle(h: ClientHistory) -> dict:
         },
         entry=entries,
     )
-    return json.loads(bundle.json())
+    return json.loads(bundle.model_dump_json())
 
 
 def export_fhir(h: ClientHistory) -> HttpResponse:
