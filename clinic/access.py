@@ -10,6 +10,8 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
+from .middleware import mark_clinical
+
 SECOND_FACTORS = (Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN)
 
 
@@ -26,6 +28,7 @@ def therapist_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpR
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         if not request.user.is_verified_therapist:
             return render(request, "clinic/not_verified.html", status=403)
+        mark_clinical(request)
         if not has_second_factor(request.user):
             return redirect("clinic:mfa_required")
         return view(request, *args, **kwargs)

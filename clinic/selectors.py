@@ -177,6 +177,15 @@ def caseload(viewer: User, now: datetime.datetime | None = None) -> Caseload:
     return Caseload(rows=rows, ended=_ended_lines(viewer, {r.tie.pk for r in rows}, now))
 
 
+# What the caseload reads: every scope but the check-in notes, which only the history shows.
+CASELOAD_SCOPES = frozenset(Scope.values) - {Scope.NOTES}
+
+
+def caseload_disclosure(access: Access) -> Access:
+    """The access narrowed to the scopes a caseload row shows, for the access log."""
+    return Access(access.tie, access.consent, access.scopes & CASELOAD_SCOPES)
+
+
 def _fill_windows(rows: list[CaseloadRow], now: datetime.datetime) -> None:
     """Check-ins, contacts and UCLA-3 scores of the bounded windows, three queries in all."""
     by_member = {r.tie.member_id: r for r in rows}
@@ -340,3 +349,27 @@ def sort_and_filter(rows: list[CaseloadRow], sort: str, only: str) -> list[Casel
             key=lambda r: (r.days_since_contact is None, -(r.days_since_contact or 0), r.name),
         )
     return sorted(rows, key=lambda r: (not r.flags, -len(r.flags), r.name.lower()))
+
+
+# --- The therapist's own notes ----------------------------------------------------------------
+
+
+def own_notes(viewer: User, member_id: int) -> list:
+    """The viewer's own session notes about a member, decrypted: never anyone else's."""
+    from .crypto import decrypt
+    from .models import SessionNote
+
+    notes = list(SessionNote.objects.filter(author=viewer, member_id=member_id)[:50])
+    for note in notes:
+        note.text = decrypt(note.ciphertext)
+    return notes
+
+
+def discussed_days(viewer: User, member_id: int, start, end) -> set:
+    from .models import DiscussedMark
+
+    return set(
+        DiscussedMark.objects.filter(
+            author=viewer, member_id=member_id, day__range=(start, end)
+        ).values_list("day", flat=True)
+    )

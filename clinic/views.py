@@ -2,18 +2,26 @@
 
 from __future__ import annotations
 
+import datetime
+import uuid
+
 from allauth.account.decorators import reauthentication_required
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.http import require_POST
 
 from network.consents import REDISCLOSURE_NOTICE, REDISCLOSURE_PLAIN
 from network.models import DisclosureAction, Scope
 from network.services import record_disclosures_for_tie, record_disclosures_for_ties
 
-from . import charts, exports, history, selectors
+from . import charts, exports, history, selectors, services
 from .access import therapist_required
+from .crypto import NotesUnavailable
+from .forms import NoteForm
 
 
 @therapist_required
@@ -24,8 +32,11 @@ def caseload(request: HttpRequest) -> HttpResponse:
     sort = sort if sort in selectors.SORTS else "flag"
     only = only if only in selectors.FILTERS else "all"
     rows = selectors.sort_and_filter(data.rows, sort, only)
-    # Logged for every client whose figures this page shows, under the consent allowing it.
-    record_disclosures_for_ties([r.access for r in rows], viewer=request.user)
+    # Logged for every client whose figures this page shows, under the consent allowing it:
+    # every scope of theirs the caseload reads (check-in notes never appear here).
+    record_disclosures_for_ties(
+        [selectors.caseload_disclosure(r.access) for r in rows], viewer=request.user
+    )
     for row in rows:
         row.sparks = []
         if row.shows(Scope.MOOD_CRAVING):
@@ -98,8 +109,79 @@ def client(request: HttpRequest, tie_id) -> HttpResponse:
             "notice": REDISCLOSURE_NOTICE,
             "notice_plain": REDISCLOSURE_PLAIN,
             "Scope": Scope,
+            "notes": _own_notes(request, access),
+            "note_form": NoteForm(initial={"session_on": end}),
+            "discussed": selectors.discussed_days(request.user, access.tie.member_id, start, end),
         },
     )
+
+
+def _own_notes(request: HttpRequest, access) -> list | None:
+    try:
+        return selectors.own_notes(request.user, access.tie.member_id)
+    except NotesUnavailable:
+        return None
+
+
+@therapist_required
+@require_POST
+def note_add(request: HttpRequest, tie_id) -> HttpResponse:
+    access = _client(request, tie_id)
+    if access is None:
+        return _not_found(request)
+    form = NoteForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect("clinic:client", tie_id=access.tie.pk)
+    try:
+        services.session_note_add(
+            author=request.user,
+            member=access.tie.member,
+            session_on=form.cleaned_data["session_on"],
+            text=form.cleaned_data["text"],
+        )
+    except (services.ClinicError, NotesUnavailable) as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, "Note saved. Only you can read it.")
+    return redirect("clinic:client", tie_id=access.tie.pk)
+
+
+@therapist_required
+@require_POST
+def note_delete(request: HttpRequest, tie_id, note_id) -> HttpResponse:
+    access = _client(request, tie_id)
+    if access is None:
+        return _not_found(request)
+    if services.session_note_delete(author=request.user, note_id=_uuid_or_none(note_id)):
+        messages.success(request, "Note deleted.")
+    else:
+        messages.error(request, "That note wasn't found.")
+    return redirect("clinic:client", tie_id=access.tie.pk)
+
+
+@therapist_required
+@require_POST
+def discussed(request: HttpRequest, tie_id) -> HttpResponse:
+    access = _client(request, tie_id)
+    if access is None:
+        return _not_found(request)
+    try:
+        day = datetime.date.fromisoformat(request.POST.get("day", ""))
+    except ValueError:
+        messages.error(request, "That day isn't a valid date.")
+    else:
+        services.discussed_toggle(author=request.user, member=access.tie.member, day=day)
+    return redirect(f"{reverse('clinic:client', args=[access.tie.pk])}#timeline-heading")
+
+
+def _uuid_or_none(value):
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        return None
 
 
 def _export(request: HttpRequest, tie_id, fmt: str) -> HttpResponse:

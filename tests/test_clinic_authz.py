@@ -120,14 +120,12 @@ def test_the_active_therapist_sees_their_client_and_it_is_logged(client, world):
     assert reverse("clinic:client", args=[tie.pk]) in page
     assert "42 CFR part 2 prohibits" in page
     logged = set(DisclosureEvent.objects.values_list("scope", "consent_ref", "action"))
-    assert logged == {
-        (Scope.MOOD_CRAVING, str(consent.pk), "view"),
-        (Scope.NOTES, str(consent.pk), "view"),
-    }
+    # The caseload shows mood and craving, never check-in notes: only what it showed is logged.
+    assert logged == {(Scope.MOOD_CRAVING, str(consent.pk), "view")}
     page = c.get(reverse("clinic:client", args=[tie.pk])).content.decode()
     assert SECRET_NOTE in page  # the notes scope
     assert "Grandma" not in page  # contacts aren't in this consent, nor other people's names
-    assert DisclosureEvent.objects.count() == 4
+    assert DisclosureEvent.objects.count() == 3
 
 
 def test_a_narrow_consent_shows_only_its_scope(client, world):
