@@ -15,4 +15,4 @@ class ClinicConfig(AppConfig):
 
                 mark_clinical(request)
 
-        user_logged_in.connect(on_login, dispatch_uid="clinic_mark_clinical_session")
+        user_logged_in.connect(on_login, weak=False, dispatch_uid="clinic_mark_clinical_session")
