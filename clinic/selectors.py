@@ -69,6 +69,7 @@ def client_access(
     tie = therapist_ties(viewer, now).filter(pk=tie_id).first()
     if tie is None:
         return None
+    tie.supporter = viewer  # the same person, already loaded with their therapist profile
     access = access_for_tie(tie, viewer, now=now)
     return access if access.is_clinical else None
 
@@ -373,3 +374,45 @@ def discussed_days(viewer: User, member_id: int, start, end) -> set:
             author=viewer, member_id=member_id, day__range=(start, end)
         ).values_list("day", flat=True)
     )
+
+
+# --- Organisations ------------------------------------------------------------------------------
+
+
+def administered_organisation(viewer: User, org_id):
+    """The organisation ``org_id`` if ``viewer`` is one of its admins; None otherwise."""
+    from .models import Organisation
+
+    try:
+        org_id = int(org_id)
+    except (TypeError, ValueError):
+        return None
+    return Organisation.objects.filter(
+        pk=org_id, memberships__user=viewer, memberships__is_admin=True
+    ).first()
+
+
+def organisation_roster(org, now: datetime.datetime | None = None) -> list[dict]:
+    """Each therapist in the organisation and how many clients share with them under a formal
+    consent in force: counts only, never who. Two queries."""
+    from django.db.models import Count
+
+    members = list(
+        org.memberships.select_related("user__therapist_profile").order_by("user__display_name")
+    )
+    counts = dict(
+        Tie.objects.receivable(now)
+        .filter(role=Role.THERAPIST, supporter__in=[m.user_id for m in members])
+        .values("supporter_id")
+        .annotate(n=Count("id"))
+        .values_list("supporter_id", "n")
+    )
+    return [
+        {
+            "name": m.user.display_name,
+            "is_admin": m.is_admin,
+            "verified": m.user.is_verified_therapist,
+            "clients": counts.get(m.user_id, 0),
+        }
+        for m in members
+    ]

@@ -6,6 +6,7 @@ app_name = "clinic"
 
 urlpatterns = [
     path("", views.caseload, name="caseload"),
+    path("organisations/<str:org_id>/", views.organisation, name="organisation"),
     path("two-factor/", views.mfa_required, name="mfa_required"),
     path("clients/<str:tie_id>/", views.client, name="client"),
     path("clients/<str:tie_id>/export.csv", views.export_csv, name="export_csv"),

@@ -22,6 +22,7 @@ from . import charts, exports, history, selectors, services
 from .access import therapist_required
 from .crypto import NotesUnavailable
 from .forms import NoteForm
+from .models import Organisation
 
 
 @therapist_required
@@ -54,6 +55,9 @@ def caseload(request: HttpRequest) -> HttpResponse:
             "only": only,
             "total": len(data.rows),
             "filters": sorted(selectors.FILTERS),
+            "admin_orgs": Organisation.objects.filter(
+                memberships__user=request.user, memberships__is_admin=True
+            ),
             "notice": REDISCLOSURE_NOTICE,
             "notice_plain": REDISCLOSURE_PLAIN,
             "Scope": Scope,
@@ -185,6 +189,8 @@ def _uuid_or_none(value):
 
 
 def _export(request: HttpRequest, tie_id, fmt: str) -> HttpResponse:
+    # The client is checked before the fresh sign-in is asked for, so a stranger's link
+    # doesn't even prompt for one.
     access = _client(request, tie_id)
     if access is None:
         return _not_found(request)
@@ -197,6 +203,12 @@ def _export(request: HttpRequest, tie_id, fmt: str) -> HttpResponse:
             {"message": str(exc), "tie": access.tie},
             status=400,
         )
+    return _build_export(request, access, start, end, fmt)
+
+
+# Reauthentication on every export, GET included (allauth: the authenticator where enrolled).
+@reauthentication_required
+def _build_export(request: HttpRequest, access, start, end, fmt: str) -> HttpResponse:
     h = history.client_history(access, start, end)
     response = exports.BUILDERS[fmt](h)
     record_disclosures_for_tie(
@@ -205,23 +217,28 @@ def _export(request: HttpRequest, tie_id, fmt: str) -> HttpResponse:
     return response
 
 
-# Reauthentication is asked for on every export, GET included (allauth: MFA where enrolled).
 @therapist_required
-@reauthentication_required
 def export_csv(request: HttpRequest, tie_id) -> HttpResponse:
     return _export(request, tie_id, "csv")
 
 
 @therapist_required
-@reauthentication_required
 def export_pdf(request: HttpRequest, tie_id) -> HttpResponse:
     return _export(request, tie_id, "pdf")
 
 
 @therapist_required
-@reauthentication_required
 def export_fhir(request: HttpRequest, tie_id) -> HttpResponse:
     return _export(request, tie_id, "fhir")
+
+
+@login_required
+def organisation(request: HttpRequest, org_id) -> HttpResponse:
+    org = selectors.administered_organisation(request.user, org_id)
+    if org is None:
+        return render(request, "clinic/no_organisation.html", status=404)
+    roster = selectors.organisation_roster(org)
+    return render(request, "clinic/organisation.html", {"org": org, "roster": roster})
 
 
 @login_required

@@ -173,3 +173,34 @@ def test_bad_ranges_get_a_clear_message(client, world):
         assert response.status_code == HTTPStatus.BAD_REQUEST, query
         assert SECRET_NOTE not in response.content.decode()
     assert not DisclosureEvent.objects.exists()
+
+
+def test_an_organisation_sees_counts_never_clients(client, world, make_user):
+    cast, people = world
+    from clinic.models import Membership, Organisation
+
+    org = Organisation.objects.create(name="Harbour Clinic")
+    Membership.objects.create(organisation=org, user=people["therapist_active"])
+    colleague = people["therapist_stranger"]
+    Membership.objects.create(organisation=org, user=colleague)
+    org_admin = make_user(display_name="Office manager")
+    Membership.objects.create(organisation=org, user=org_admin, is_admin=True)
+    tie = cast.ties["therapist_active"]
+
+    # A colleague in the same organisation and its admin: no client pages, no exports.
+    for user in (colleague, org_admin):
+        c = _as(client, user)
+        for url in _client_urls(tie):
+            assert c.get(url).status_code in (HTTPStatus.NOT_FOUND, HTTPStatus.FORBIDDEN), url
+    c = _as(client, org_admin)
+    page = c.get(reverse("clinic:organisation", args=[org.pk]))
+    assert page.status_code == HTTPStatus.OK
+    text = page.content.decode()
+    assert "Dr Active" in text and cast.member.display_name not in text
+    assert SECRET_NOTE not in text
+    # Its therapists aren't its admins: the page is not theirs.
+    for user in (colleague, people["therapist_active"], people["member"]):
+        c = _as(client, user)
+        assert c.get(reverse("clinic:organisation", args=[org.pk])).status_code == 404
+    assert _as(client, org_admin).get(reverse("clinic:organisation", args=["x"])).status_code == 404
+    assert not DisclosureEvent.objects.exists()
