@@ -61,3 +61,19 @@ def test_three_year_history_and_exports_are_constant_queries(
         with django_assert_max_num_queries(baseline + 6):
             response = client.get(reverse(name, args=[tie.pk]), three_years)
         assert response.status_code == HTTPStatus.OK
+
+
+def test_the_caseloads_access_log_entries_keep_the_chain_intact(client, make_user):
+    from network.accesslog import verify_chain
+
+    therapist = _therapist(make_user)
+    ties = build_caseload(therapist, 3, 10)
+    client.force_login(therapist)
+    client.get(reverse("clinic:caseload"))
+    client.get(reverse("clinic:client", args=[ties[0].pk]))
+    client.get(reverse("clinic:caseload"))
+    report = verify_chain()
+    assert report.ok, report
+    assert report.checked == DisclosureEvent.objects.count() > 14
+    consent_refs = set(DisclosureEvent.objects.values_list("consent_ref", flat=True))
+    assert consent_refs == {str(t.consents.get().pk) for t in ties}
