@@ -38,7 +38,9 @@ def caseload(request: HttpRequest) -> HttpResponse:
     record_disclosures_for_ties(
         [selectors.caseload_disclosure(r.access) for r in rows], viewer=request.user
     )
+    client_url = reverse("clinic:client", args=["0"])[: -len("0/")]
     for row in rows:
+        row.url = f"{client_url}{row.tie.pk}/"
         row.sparks = []
         if row.shows(Scope.MOOD_CRAVING):
             row.sparks.append(charts.sparkline("Mood", row.mood, row.today, 1, 5))
