@@ -77,49 +77,81 @@ def _nudge(point: str) -> str:
     return f"{float(x) + 1:.1f},{y}"
 
 
+# Over a longer range a chart plots weekly means: a point (and a table row) per week rather than
+# per day keeps a 3-year chart readable, and its text alternative a table of 157 rows, not 1,096.
+DAILY_UP_TO_DAYS = 92
+
+
+def _series(h: ClientHistory, key: str) -> tuple[dict, list | None]:
+    """Values to plot, and for a long range the weekly rows of the table (None: daily)."""
+    daily = {c["local_date"]: c[key] for c in h.checkins if c.get(key) is not None}
+    if (h.end - h.start).days <= DAILY_UP_TO_DAYS:
+        return daily, None
+    weeks: dict = {}
+    for day, value in daily.items():
+        weeks.setdefault(max(week_start(day), h.start), []).append(value)
+    means = {week: round(sum(v) / len(v), 1) for week, v in weeks.items()}
+    # Each day of a week carries the week's mean, so the line runs on through the week.
+    plotted = {day: means[max(week_start(day), h.start)] for day in daily}
+    rows = [(f"Week of {week.isoformat()}", f"{mean:g}") for week, mean in sorted(means.items())]
+    return plotted, rows
+
+
+def _line(h: ClientHistory, key: str, **kwargs):
+    values, weekly_rows = _series(h, key)
+    if weekly_rows is not None:
+        kwargs.pop("value_label", None)  # a mean has no label of its own
+    chart = line_chart(values=values, start=h.start, end=h.end, **kwargs)
+    if weekly_rows is not None:
+        chart.rows = weekly_rows
+        chart.dots = []
+    return chart
+
+
 def history_charts(h: ClientHistory) -> dict:
     span = f"{h.start:%b %-d, %Y} to {h.end:%b %-d, %Y}"
+    if (h.end - h.start).days > DAILY_UP_TO_DAYS:
+        span += " (weekly averages)"
     charts = {}
-    common = {"start": h.start, "end": h.end}
     if any("mood" in c for c in h.checkins):
-        charts["mood"] = line_chart(
+        charts["mood"] = _line(
+            h,
+            "mood",
             slug="mood",
             title="Mood",
             description=f"Mood on each day with a check-in, {span}. 1 is really struggling, "
             "5 is great.",
-            values={c["local_date"]: c["mood"] for c in h.checkins},
             y_min=1,
             y_max=5,
             y_ticks=[(1, "1"), (3, "3"), (5, "5")],
             value_heading="Mood",
             value_label={m.value: f"{m.value} ({m.label})" for m in Mood},
-            **common,
         )
-        charts["craving"] = line_chart(
+        charts["craving"] = _line(
+            h,
+            "craving",
             slug="craving",
             title="Craving",
             description=f"Craving on each day with a check-in, {span}. 0 is none, 10 the "
             "strongest.",
-            values={c["local_date"]: c["craving"] for c in h.checkins},
             y_min=0,
             y_max=10,
             y_ticks=[(0, "0"), (5, "5"), (10, "10")],
             value_heading="Craving (0–10)",
-            **common,
         )
     if any("connectedness" in c for c in h.checkins):
-        charts["connectedness"] = line_chart(
+        charts["connectedness"] = _line(
+            h,
+            "connectedness",
             slug="connectedness",
             title="How connected they felt",
             description=f"Connectedness on each day with a check-in, {span}. 1 is very alone, "
             "5 very connected.",
-            values={c["local_date"]: c["connectedness"] for c in h.checkins},
             y_min=1,
             y_max=5,
             y_ticks=[(1, "1"), (3, "3"), (5, "5")],
             value_heading="Connectedness",
             value_label={c.value: f"{c.value} ({c.label})" for c in Connectedness},
-            **common,
         )
     if h.contacts_by_week_role or h.contacts:
         weeks, week = [], week_start(h.start)

@@ -55,6 +55,7 @@ def bench_env(scratch_database_url, tmp_path_factory):
         ("network_pages.py", [], "queries"),
         ("checkins_history.py", ["--repeat", "1"], "queries"),
         ("accounts_export.py", [], "queries"),
+        ("clinic.py", ["--repeat", "1", "--sizes", "2,3"], "RESULT "),
     ],
 )
 def test_bench_script_runs(bench_env, script, args, expected):

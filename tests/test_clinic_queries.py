@@ -55,7 +55,11 @@ def test_three_year_history_and_exports_are_constant_queries(
     with django_assert_max_num_queries(baseline):
         response = client.get(url, three_years)
     assert response.status_code == HTTPStatus.OK
-    assert response.content.decode().count("<li><strong>") == 90  # the timeline's cap
+    page = response.content.decode()
+    assert page.count("<li><strong>") == 90  # the timeline's cap
+    # Charts over 3 years plot weekly means: a table row per week, not per day.
+    assert "(weekly averages)" in page
+    assert 150 <= page.count("<td>Week of ") // 3 <= 160
     reauthenticate(client)
     for name in ("clinic:export_csv", "clinic:export_fhir"):
         with django_assert_max_num_queries(baseline + 6):
