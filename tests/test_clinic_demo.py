@@ -31,6 +31,21 @@ def test_the_demo_caseload_has_flags_an_expiring_and_an_ended_consent(client, ca
     assert first_card.startswith(" flagged")
 
 
+def test_the_printed_demo_secret_signs_the_therapist_in(client, capsys):
+    from .test_accounts_mfa import totp_code
+
+    call_command("seed_demo")
+    secret = capsys.readouterr().out.rsplit(": ", 1)[1].strip()
+    response = client.post(
+        reverse("account_login"),
+        {"login": "rivera@demo.ratpark.local", "password": "ratpark-demo-2026"},
+    )
+    assert response.url.startswith(reverse("mfa_authenticate"))
+    response = client.post(reverse("mfa_authenticate"), {"code": totp_code(secret)})
+    assert response.status_code == 302
+    assert client.get(reverse("clinic:caseload")).status_code == 200
+
+
 def test_the_digest_leads_to_the_caseload(settings):
     from django.utils import timezone
 

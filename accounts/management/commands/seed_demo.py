@@ -25,7 +25,7 @@ from network.models import Consent, Contact, ContactMethod, Ease, ReachMethod, R
 
 DEMO_PASSWORD = "ratpark-demo-2026"  # noqa: S105 (published demo login, never for real data)
 DOMAIN = "demo.ratpark.local"
-DEMO_TOTP_SECRET = "RATPARKDEMOTOTPSECRETBASE32AB"  # noqa: S105 (published, demo only)
+DEMO_TOTP_SECRET = "RATPARKDEMOTOTPSECRETBASE32ABCDE"  # noqa: S105 (published, demo only)
 CASELOAD_SIZE = 25
 HISTORY_DAYS = 90
 
