@@ -12,7 +12,16 @@ from accounts.models import User
 from nudges.models import Kind
 
 from .inbox import notify
-from .models import SCOPE_FIELDS, Consent, ConsentEnd, ConsentKind, Role, Scope, Tie
+from .models import (
+    CLINICAL_SCOPES,
+    SCOPE_FIELDS,
+    Consent,
+    ConsentEnd,
+    ConsentKind,
+    Role,
+    Scope,
+    Tie,
+)
 
 PART2_DEFAULT_MONTHS = 12
 EXPIRY_REMINDER_DAYS = 14
@@ -78,6 +87,8 @@ def consent_record_sharing(
         raise ValueError("A therapist's access needs a signed formal consent.")
     now = now or timezone.now()
     scopes = _clean_scopes(scopes)
+    if scopes & CLINICAL_SCOPES:
+        raise ValueError("Those kinds of information can only be shared under a formal consent.")
     _end_open(tie, ConsentEnd.SUPERSEDED, now)
     consent = Consent.objects.create(
         tie=tie,

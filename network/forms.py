@@ -8,7 +8,17 @@ from django import forms
 from django.utils import timezone
 
 from .consents import CONSENT_TEXT_VERSION, CONSENT_TEXTS, default_part2_expiry
-from .models import LOGGABLE_METHODS, ContactMethod, Ease, ReachMethod, Role, Scope, Tie, TieStatus
+from .models import (
+    LOGGABLE_METHODS,
+    SHARING_SCOPE_CHOICES,
+    ContactMethod,
+    Ease,
+    ReachMethod,
+    Role,
+    Scope,
+    Tie,
+    TieStatus,
+)
 from .services import ENCOURAGEMENT_TEMPLATES
 
 
@@ -82,7 +92,7 @@ class InvitationForm(forms.Form):
 class SharingForm(forms.Form):
     scopes = forms.MultipleChoiceField(
         label="What they may see",
-        choices=Scope.choices,
+        choices=SHARING_SCOPE_CHOICES,
         widget=forms.CheckboxSelectMultiple,
         required=False,
     )

@@ -63,6 +63,10 @@ class Scope(models.TextChoices):
     USE = "use", "Use or relapse reports"
     CONTACTS = "contacts", "Who I have been in touch with"
     NOTES = "notes", "My check-in notes"
+    # Clinical scopes: offered only on a therapist's formal consent (see CLINICAL_SCOPES).
+    CONNECTEDNESS = "connectedness", "How connected I feel"
+    NETWORK = "network", "My network (people by role, network health, the circle)"
+    QUESTIONNAIRES = "questionnaires", "My questionnaire scores"
 
 
 SCOPE_FIELDS = {
@@ -72,6 +76,12 @@ SCOPE_FIELDS = {
     Scope.CONTACTS: "share_contacts",
     Scope.NOTES: "share_notes",
 }
+
+# Scopes only a formal (Part 2) consent can grant: a supporter's sharing settings don't offer
+# them, so no tie flag holds them; a therapist's access reads them from the signed consent.
+# An older consent keeps exactly the scopes it was signed with: a new scope needs a new one.
+CLINICAL_SCOPES = frozenset({Scope.CONNECTEDNESS, Scope.NETWORK, Scope.QUESTIONNAIRES})
+SHARING_SCOPE_CHOICES = [(v, label) for v, label in Scope.choices if v not in CLINICAL_SCOPES]
 
 OPEN_STATUSES = (TieStatus.INVITED, TieStatus.ACTIVE, TieStatus.PAUSED)
 

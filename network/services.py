@@ -17,7 +17,7 @@ from django.utils import timezone
 from accounts.models import User
 from nudges.models import Kind
 
-from .accesslog import disclosures_append
+from .accesslog import disclosures_append, disclosures_append_batch
 from .consents import DEFAULT_SCOPES, consent_record_sharing, requires_formal_consent
 from .inbox import notify
 from .models import (
@@ -133,6 +133,21 @@ def record_disclosures_for_tie(*, tie: Tie, scopes: Iterable[str], action: str =
     consent = access_for_tie(tie, tie.supporter).consent
     disclosures_append(
         viewer=tie.supporter, member=tie.member, scopes=list(scopes), action=action, consent=consent
+    )
+
+
+def record_disclosures_for_ties(
+    accesses: Iterable[Access], *, viewer: User, action: str = "view"
+) -> int:
+    """Log ``viewer`` seeing each access's scopes of its tie's member, under its consent.
+
+    The many-member twin of ``record_disclosures_for_tie`` (a caseload page): one chained
+    insert for all of them. Each ``Access`` comes from ``access_for_tie``, so it names the
+    consent that allowed it; accesses with no scopes write nothing.
+    """
+    return disclosures_append_batch(
+        [(viewer, a.tie.member, sorted(a.scopes), a.consent) for a in accesses if a.scopes],
+        action=action,
     )
 
 

@@ -244,7 +244,7 @@ SELECT u.id AS recipient_id, NULL::bigint AS subject_member_id,
          AS due_at,
        'Your weekly Rat Park summary' AS title,
        'Your weekly summary is ready. Log in to read it.' AS body,
-       '' AS action_url, '{{}}'::jsonb AS data,
+       %(caseload_url)s AS action_url, '{{}}'::jsonb AS data,
        {_quiet_until("zl.lt::time", "zl.lt::date", "u.time_zone", "rp")} AS quiet_until
 FROM accounts_user u
 JOIN zl ON zl.tz = u.time_zone
@@ -275,8 +275,23 @@ def checkin_url() -> str:
         return reverse("dashboard")
 
 
+def caseload_url() -> str:
+    """Where the therapist digest leads: the clinic's caseload when the clinic is installed,
+    else the digest itself (an empty action opens the notification's own page)."""
+    try:
+        return reverse("clinic:caseload")
+    except NoReverseMatch:
+        return ""
+
+
 def sql_params(*, now: datetime, since: datetime) -> dict:
-    return {"now": now, "since": since, "zones": list(zone_names()), "checkin_url": checkin_url()}
+    return {
+        "now": now,
+        "since": since,
+        "zones": list(zone_names()),
+        "checkin_url": checkin_url(),
+        "caseload_url": caseload_url(),
+    }
 
 
 _MARKER = re.compile(r"@@(\w+)@@")

@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "network",
     "checkins",
     "nudges",
+    "clinic",
 ]
 
 MIDDLEWARE = [
@@ -92,6 +93,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "csp.middleware.CSPMiddleware",
     "accounts.middleware.UserTimezoneMiddleware",
+    "clinic.middleware.ClinicianSessionMiddleware",
 ]
 
 ROOT_URLCONF = "recovery.urls"
@@ -254,6 +256,12 @@ SESSION_COOKIE_HTTPONLY = True
 # Idle timeout: the session expires after this long without a request.
 SESSION_COOKIE_AGE = env.int("SESSION_IDLE_TIMEOUT_MINUTES", default=30) * 60
 SESSION_SAVE_EVERY_REQUEST = True
+# A verified therapist's session idles out sooner (clinic.middleware), as clinics expect.
+THERAPIST_IDLE_TIMEOUT_MINUTES = env.int("THERAPIST_IDLE_TIMEOUT_MINUTES", default=15)
+# Staff must enrol a second factor (TOTP or a security key) before the admin opens.
+STAFF_ADMIN_REQUIRES_MFA = env.bool("STAFF_ADMIN_REQUIRES_MFA", default=True)
+# Fernet keys for session notes, newest first (clinic.crypto); rotate with rotate_note_keys.
+CLINIC_NOTE_KEYS = env.list("CLINIC_NOTE_KEYS", default=[])
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
 CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)

@@ -17,5 +17,6 @@ urlpatterns = [
     path("network/", include("network.urls")),
     path("checkins/", include("checkins.urls")),
     path("nudges/", include("nudges.urls")),
+    path("clinic/", include("clinic.urls")),
     path("admin/", admin.site.urls),
 ]

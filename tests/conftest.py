@@ -50,6 +50,13 @@ def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _admin_without_mfa(settings):
+    # The admin tests predate the staff MFA rule and sign staff in without a second factor;
+    # tests/test_clinic_security.py turns the rule back on and checks it.
+    settings.STAFF_ADMIN_REQUIRES_MFA = False
+
+
 @pytest.fixture
 def make_user(db):
     counter = iter(range(1, 1_000_000))

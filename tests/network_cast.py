@@ -10,10 +10,20 @@ from django.utils import timezone
 from accounts.models import TherapistProfile, User
 from checkins.models import CheckIn
 from network.consents import consent_record_sharing, consent_revoke, consent_sign_part2
-from network.models import Consent, Contact, ContactMethod, Role, Scope, Tie, TieStatus
+from network.models import (
+    SHARING_SCOPE_CHOICES,
+    Consent,
+    Contact,
+    ContactMethod,
+    Role,
+    Scope,
+    Tie,
+    TieStatus,
+)
 from network.services import tie_set_status
 
-ALL_SCOPES = [s.value for s in Scope]
+ALL_SCOPES = [value for value, _ in SHARING_SCOPE_CHOICES]  # what a supporter can be given
+EVERY_SCOPE = [s.value for s in Scope]  # with the clinical ones a formal consent adds
 SECRET_NOTE = "SECRET-NOTE-4417"
 
 

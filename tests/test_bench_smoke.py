@@ -57,6 +57,7 @@ def bench_env(scratch_database_url, tmp_path_factory):
         ("accounts_export.py", [], "queries"),
         ("access_predicate_rules.py", [], "predicate / flags"),
         ("accesslog_chains.py", ["--writers", "2", "--appends", "2", "--hold-ms", "1"], "ratio"),
+        ("clinic.py", ["--repeat", "1", "--sizes", "2,3"], "RESULT "),
         # Last: it flushes the database. One short Redis outage and a pool kill under a light
         # load; its exit status says nothing was lost or failed.
         (

@@ -1,8 +1,9 @@
 """Create a realistic, deterministic demo data set. Safe to run again.
 
 Sam is a member with 90 days of check-ins and six supporters of different roles; Maria is
-Sam's sponsor and has her own supporter account; Dr. Rivera is a verified therapist whose
-caseload has 25 consenting members (Sam and 24 others).
+Sam's sponsor and has her own supporter account; Dr. Rivera is a verified therapist (with a
+published demo authenticator secret) whose caseload has 25 members (Sam and 24 others): some
+flagged, one consent ending in a week, one ended, with varied scopes (``clinic.demo``).
 """
 
 from __future__ import annotations
@@ -18,12 +19,14 @@ from django.utils import timezone
 
 from accounts.models import TherapistProfile, User
 from checkins.models import CheckIn, ReminderPreference
-from network.consents import consent_record_sharing, consent_sign_part2
+from clinic.demo import client_consent_plan, seed_clinic, shape_client
+from network.consents import consent_record_sharing, consent_revoke, consent_sign_part2
 from network.models import Consent, Contact, ContactMethod, Ease, ReachMethod, Role, Scope, Tie
 
 # The published demo login (README), never for real data.
 DEMO_PASSWORD = "ratpark-demo-2026"  # noqa: S105  # nosec B105
 DOMAIN = "demo.ratpark.local"
+DEMO_TOTP_SECRET = "RATPARKDEMOTOTPSECRETBASE32ABCDE"  # noqa: S105 (published, demo only)
 CASELOAD_SIZE = 25
 HISTORY_DAYS = 90
 
@@ -47,6 +50,11 @@ class Command(BaseCommand):
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
         for role, email in logins:
             self.stdout.write(f"  {role:<10} {email}")
+        # Demo only: a published secret, so anyone trying the demo can open the clinic.
+        self.stdout.write(
+            f"  The therapist's two-factor secret (add it to an authenticator app): "
+            f"{DEMO_TOTP_SECRET}"
+        )
 
 
 def demo_user(key: str, name: str, password_hash: str, time_zone: str = "America/New_York") -> User:
@@ -108,15 +116,18 @@ def seed() -> list[tuple[str, str]]:
     )
 
     seed_history(sam, ties, HISTORY_DAYS)
+    seed_clinic(therapist, DEMO_TOTP_SECRET, password_hash, demo_user)
 
     for n in range(1, CASELOAD_SIZE):
         client = demo_user(f"client{n:02d}", f"Client {n:02d}", password_hash, "America/Chicago")
         tie, _ = Tie.objects.get_or_create(
             member=client, supporter=therapist, defaults={"role": Role.THERAPIST}
         )
-        sign_therapy_consent(tie)
+        plan = client_consent_plan(n)
+        sign_therapy_consent(tie, scopes=plan.scopes, days=plan.days, end=plan.end)
         client_ties = {"rivera": tie}
         seed_history(client, client_ties, 30)
+        shape_client(client, tie, n)
 
     return [
         ("member", sam.email),
@@ -126,18 +137,34 @@ def seed() -> list[tuple[str, str]]:
     ]
 
 
-def sign_therapy_consent(tie: Tie) -> None:
-    """A 42 CFR Part 2 consent for the therapist tie, unless one is already in force."""
-    if Consent.objects.current().filter(tie=tie).exists():
+DEFAULT_THERAPY_SCOPES = (
+    Scope.CHECKIN_STATUS,
+    Scope.MOOD_CRAVING,
+    Scope.USE,
+    Scope.CONTACTS,
+    Scope.CONNECTEDNESS,
+    Scope.NETWORK,
+    Scope.QUESTIONNAIRES,
+)
+
+
+def sign_therapy_consent(
+    tie: Tie, scopes=DEFAULT_THERAPY_SCOPES, days: int = 365, end: bool = False
+) -> None:
+    """A 42 CFR Part 2 consent for the therapist tie, unless one was signed already (and, for
+    ``end``, revoke it: a client whose consent ended stays ended on a second run)."""
+    if Consent.objects.filter(tie=tie).exists():
         return
-    consent_sign_part2(
+    consent = consent_sign_part2(
         tie=tie,
-        scopes=[Scope.CHECKIN_STATUS, Scope.MOOD_CRAVING, Scope.USE, Scope.CONTACTS],
+        scopes=list(scopes),
         purpose="Treatment: reviewing my connection and check-in trends between sessions.",
         signature_name=tie.member.display_name,
-        expires_at=timezone.now() + timedelta(days=365),
+        expires_at=timezone.now() + timedelta(days=days),
         may_nudge=True,
     )
+    if end:
+        consent_revoke(consent=consent, reason="Treatment finished (demo).")
 
 
 def seed_history(member: User, ties: dict[str, Tie], days: int) -> None:

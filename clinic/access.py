@@ -1,0 +1,36 @@
+"""Who may open the clinic: a verified therapist, signed in with a second factor."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+
+from allauth.mfa.models import Authenticator
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+
+from .middleware import mark_clinical
+
+SECOND_FACTORS = (Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN)
+
+
+def has_second_factor(user) -> bool:
+    return Authenticator.objects.filter(user=user, type__in=SECOND_FACTORS).exists()
+
+
+def therapist_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Signed in, verified (not withdrawn) and enrolled in MFA; else a kind refusal or the
+    enrolment page. Client data is never reached without all three."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not request.user.is_verified_therapist:
+            return render(request, "clinic/not_verified.html", status=403)
+        mark_clinical(request)
+        if not has_second_factor(request.user):
+            return redirect("clinic:mfa_required")
+        return view(request, *args, **kwargs)
+
+    return wrapper

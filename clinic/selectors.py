@@ -1,0 +1,420 @@
+"""Every read of the clinic, over bounded windows only.
+
+The caseload reads the last ``WINDOW_DAYS`` days of check-ins and the last ``CONTACT_DAYS`` of
+contacts for all clients in a handful of queries, so its cost grows with the number of clients,
+never with how long they have used Rat Park. Last check-in and last contact are index-backed
+"latest row" subqueries. When kept aggregates (streaks, last contact) land in checkins/network,
+they replace the window reads here, and only here.
+
+Authorising is done here too, the one way: clients come from ``Tie.objects.receivable()``
+limited to the viewer's therapist ties, and what may be shown from ``access_for_tie``.
+"""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
+from django.utils import timezone
+
+from accounts.models import User
+from checkins.models import HIGH_CRAVING, CheckIn, Instrument, Mood, QuestionnaireResponse
+from network.models import Consent, ConsentKind, Contact, Role, Scope, Tie
+from network.services import Access, access_for_tie
+
+WINDOW_DAYS = 30  # sparklines, missed check-ins, hard days
+CONTACT_DAYS = 35  # the last 7 days and the 4 weeks before them
+QUESTIONNAIRE_DAYS = 180  # for a rise in loneliness: the last two UCLA-3 scores in this window
+EXPIRY_WARNING_DAYS = 14
+ISOLATION_DAYS = 5  # "no contact for N days" flag
+MISSED_CHECKINS = 3  # in the last 7 days
+ENDED_LINES_DAYS = 90  # how long a "consent ended" line stays on the caseload
+MAX_RANGE_DAYS = 3 * 365 + 1
+TIMELINE_MAX_DAYS = 90  # the day-by-day timeline shows at most the last 90 days of a range
+
+CHECKIN_SCOPES = frozenset(
+    {Scope.CHECKIN_STATUS, Scope.MOOD_CRAVING, Scope.USE, Scope.NOTES, Scope.CONNECTEDNESS}
+)
+CONTACT_SCOPES = frozenset({Scope.CONTACTS, Scope.NETWORK})
+
+
+def therapist_ties(viewer: User, now: datetime.datetime | None = None) -> QuerySet[Tie]:
+    """The viewer's clients right now: receivable therapist ties, consents in force loaded."""
+    now = now or timezone.now()
+    return (
+        Tie.objects.receivable(now)
+        .filter(supporter=viewer, role=Role.THERAPIST)
+        .select_related("member")
+        .prefetch_related(
+            Prefetch(
+                "consents",
+                queryset=Consent.objects.current(now).filter(kind=ConsentKind.PART2),
+            )
+        )
+    )
+
+
+def client_access(
+    viewer: User, tie_id: str | uuid.UUID, now: datetime.datetime | None = None
+) -> Access | None:
+    """The viewer's access to one client by tie id; None for a bad, unknown or foreign id, or
+    when nothing is in force (the same answer, so an id's existence is never revealed)."""
+    try:
+        tie_id = uuid.UUID(str(tie_id))
+    except ValueError:
+        return None
+    tie = therapist_ties(viewer, now).filter(pk=tie_id).first()
+    if tie is None:
+        return None
+    if tie.supporter_id == viewer.pk:
+        # The same person, already loaded with their therapist profile: saves two queries.
+        tie.supporter = viewer
+    access = access_for_tie(tie, viewer, now=now)
+    return access if access.is_clinical else None
+
+
+# --- The caseload ---------------------------------------------------------------------------
+
+
+@dataclass
+class Flag:
+    key: str
+    reason: str
+
+
+@dataclass
+class CaseloadRow:
+    access: Access
+    today: datetime.date
+    last_checkin: datetime.date | None = None
+    last_contact: datetime.date | None = None
+    contacts_7: int | None = None
+    weekly_average: float | None = None
+    mood: dict = field(default_factory=dict)
+    craving: dict = field(default_factory=dict)
+    connectedness: dict = field(default_factory=dict)
+    streak: int | None = None
+    flags: list[Flag] = field(default_factory=list)
+    expires_soon: bool = False
+    hard: list[str] = field(default_factory=list)
+    checkin_days_7: int | None = None
+    ucla: list = field(default_factory=list)
+
+    @property
+    def tie(self) -> Tie:
+        return self.access.tie
+
+    @property
+    def scopes(self) -> frozenset[str]:
+        return self.access.scopes
+
+    @property
+    def name(self) -> str:
+        return self.tie.member.display_name
+
+    @property
+    def days_since_contact(self) -> int | None:
+        return None if self.last_contact is None else (self.today - self.last_contact).days
+
+    @property
+    def expires_at(self) -> datetime.datetime | None:
+        return self.access.consent.expires_at
+
+    def shows(self, scope: str) -> bool:
+        return scope in self.scopes
+
+
+@dataclass(frozen=True)
+class EndedLine:
+    tie_id: uuid.UUID
+    name: str
+    ended_on: datetime.date
+
+
+@dataclass
+class Caseload:
+    rows: list[CaseloadRow]
+    ended: list[EndedLine]
+
+
+def _latest(model, column: str, **filters):
+    return Subquery(
+        model.objects.filter(member=OuterRef("member_id"), **filters)
+        .order_by(f"-{column}")
+        .values(column)[:1]
+    )
+
+
+def caseload(viewer: User, now: datetime.datetime | None = None) -> Caseload:
+    """Every current client of ``viewer`` with the figures their consent allows. Seven queries
+    whatever the number of clients or the length of their history."""
+    now = now or timezone.now()
+    ties = list(
+        therapist_ties(viewer, now).annotate(
+            last_checkin=_latest(CheckIn, "local_date"),
+            last_contact_on=_latest(Contact, "local_date", confirmed=True),
+        )
+    )
+    rows = []
+    for tie in ties:
+        access = access_for_tie(tie, viewer, now=now)
+        if not access.is_clinical:
+            continue
+        today = now.astimezone(tie.member.zone).date()
+        row = CaseloadRow(access=access, today=today)
+        if access.scopes & CHECKIN_SCOPES:
+            row.last_checkin = tie.last_checkin
+        if access.scopes & CONTACT_SCOPES:
+            row.last_contact = tie.last_contact_on
+        expires = access.consent.expires_at
+        row.expires_soon = expires is not None and expires - now <= datetime.timedelta(
+            days=EXPIRY_WARNING_DAYS
+        )
+        rows.append(row)
+    _fill_windows(rows, now)
+    for row in rows:
+        row.flags = _flags(row)
+    return Caseload(rows=rows, ended=_ended_lines(viewer, {r.tie.pk for r in rows}, now))
+
+
+# What the caseload reads: every scope but the check-in notes, which only the history shows.
+CASELOAD_SCOPES = frozenset(Scope.values) - {Scope.NOTES}
+
+
+def caseload_disclosure(access: Access) -> Access:
+    """The access narrowed to the scopes a caseload row shows, for the access log."""
+    return Access(access.tie, access.consent, access.scopes & CASELOAD_SCOPES)
+
+
+def _fill_windows(rows: list[CaseloadRow], now: datetime.datetime) -> None:
+    """Check-ins, contacts and UCLA-3 scores of the bounded windows, three queries in all."""
+    by_member = {r.tie.member_id: r for r in rows}
+    if not by_member:
+        return
+    earliest = min(r.today for r in rows)
+    checkins = CheckIn.objects.filter(
+        member_id__in=by_member,
+        local_date__gt=earliest - datetime.timedelta(days=WINDOW_DAYS + 1),
+    ).values_list("member_id", "local_date", "mood", "craving", "used", "connectedness")
+    seen: dict[int, set] = defaultdict(set)
+    hard: dict[int, list[str]] = defaultdict(list)
+    for member_id, day, mood, craving, used, connected in checkins:
+        row = by_member[member_id]
+        age = (row.today - day).days
+        if age < 0 or age >= WINDOW_DAYS:
+            continue
+        seen[member_id].add(day)
+        if Scope.MOOD_CRAVING in row.scopes:
+            row.mood[day] = mood
+            row.craving[day] = craving
+        if Scope.CONNECTEDNESS in row.scopes:
+            row.connectedness[day] = connected
+        if age < 7:
+            if Scope.USE in row.scopes and used:
+                hard[member_id].append(f"use reported on {day:%b %-d}")
+            if Scope.MOOD_CRAVING in row.scopes and (
+                craving >= HIGH_CRAVING or mood == Mood.VERY_LOW
+            ):
+                hard[member_id].append(
+                    f"craving {craving}/10 on {day:%b %-d}"
+                    if craving >= HIGH_CRAVING
+                    else f"mood “{Mood(mood).label}” on {day:%b %-d}"
+                )
+    for member_id, row in by_member.items():
+        row.hard = hard.get(member_id, [])
+        row.checkin_days_7 = (
+            sum(1 for d in seen[member_id] if (row.today - d).days < 7)
+            if row.scopes & CHECKIN_SCOPES
+            else None
+        )
+
+    contacts = Contact.objects.filter(
+        member_id__in=by_member,
+        confirmed=True,
+        local_date__gt=earliest - datetime.timedelta(days=CONTACT_DAYS + 1),
+    ).values_list("member_id", "local_date")
+    contact_days: dict[int, list[datetime.date]] = defaultdict(list)
+    for member_id, day in contacts:
+        contact_days[member_id].append(day)
+    for member_id, row in by_member.items():
+        if not row.scopes & CONTACT_SCOPES:
+            continue
+        ages = [(row.today - d).days for d in contact_days.get(member_id, [])]
+        ages = [a for a in ages if 0 <= a < CONTACT_DAYS]
+        row.contacts_7 = sum(1 for a in ages if a < 7)
+        row.weekly_average = round(sum(1 for a in ages if 7 <= a < CONTACT_DAYS) / 4, 1)
+        days = set(ages)
+        # Today may not have happened yet: a streak still counts if it ran until yesterday.
+        start = 0 if 0 in days else 1
+        streak = 0
+        while start + streak in days:
+            streak += 1
+        row.streak = streak
+
+    responses = (
+        QuestionnaireResponse.objects.filter(
+            member_id__in=by_member,
+            instrument=Instrument.UCLA3,
+            completed_at__gte=now - datetime.timedelta(days=QUESTIONNAIRE_DAYS),
+        )
+        .order_by("member_id", "-completed_at")
+        .values_list("member_id", "scores", "local_date")
+    )
+    latest: dict[int, list] = defaultdict(list)
+    for member_id, scores, day in responses:
+        if len(latest[member_id]) < 2:
+            latest[member_id].append((scores.get("total"), day))
+    for member_id, row in by_member.items():
+        row.ucla = latest.get(member_id, []) if Scope.QUESTIONNAIRES in row.scopes else []
+
+
+def _flags(row: CaseloadRow) -> list[Flag]:
+    flags = []
+    if row.hard:
+        flags.append(Flag("hard", "Hard check-in in the last 7 days: " + "; ".join(row.hard[:3])))
+    if row.scopes & CONTACT_SCOPES:
+        days = row.days_since_contact
+        if days is None or days >= ISOLATION_DAYS:
+            flags.append(
+                Flag(
+                    "isolating",
+                    "No contact with anyone logged"
+                    + (" yet" if days is None else f" for {days} days"),
+                )
+            )
+    if row.checkin_days_7 is not None:
+        missed = 7 - row.checkin_days_7
+        if missed >= MISSED_CHECKINS:
+            flags.append(Flag("missed", f"{missed} of the last 7 days without a check-in"))
+    if len(row.ucla) == 2 and None not in (row.ucla[0][0], row.ucla[1][0]):
+        (now_score, now_day), (before, before_day) = row.ucla
+        if now_score > before:
+            flags.append(
+                Flag(
+                    "loneliness",
+                    f"UCLA-3 loneliness rose from {before:g} ({before_day:%b %-d}) to "
+                    f"{now_score:g} ({now_day:%b %-d})",
+                )
+            )
+    if row.expires_soon:
+        flags.append(Flag("expiring", f"Consent ends on {row.expires_at:%b %-d, %Y}"))
+    return flags
+
+
+def _ended_lines(viewer: User, current: set, now: datetime.datetime) -> list[EndedLine]:
+    """Clients whose latest formal consent with the viewer ended recently: a name and a date,
+    no data. One query."""
+    consents = (
+        Consent.objects.filter(
+            recipient=viewer,
+            kind=ConsentKind.PART2,
+            signed_at__gte=now - datetime.timedelta(days=3 * 365),
+        )
+        .exclude(tie_id__in=current)
+        .select_related("member")
+        .order_by("tie_id", "-signed_at")
+    )
+    lines: dict = {}
+    for consent in consents:
+        if consent.tie_id in lines:
+            continue
+        lines[consent.tie_id] = None
+        ended = consent.ended_at
+        if ended is None and consent.expires_at is not None and consent.expires_at <= now:
+            ended = consent.expires_at  # past its date, before the daily job ran
+        if ended is None or now - ended > datetime.timedelta(days=ENDED_LINES_DAYS):
+            continue
+        lines[consent.tie_id] = EndedLine(
+            consent.tie_id, consent.member.display_name, ended.astimezone(viewer.zone).date()
+        )
+    return sorted((line for line in lines.values() if line), key=lambda e: e.name.lower())
+
+
+SORTS = {"flag", "name", "contact"}
+FILTERS = {"all", "flagged", "hard", "isolating", "missed", "loneliness", "expiring"}
+
+
+def sort_and_filter(rows: list[CaseloadRow], sort: str, only: str) -> list[CaseloadRow]:
+    """Rows filtered by a flag and sorted; unknown values fall back to the default."""
+    if only == "flagged":
+        rows = [r for r in rows if r.flags]
+    elif only in FILTERS - {"all"}:
+        rows = [r for r in rows if any(f.key == only for f in r.flags)]
+    if sort == "name":
+        return sorted(rows, key=lambda r: r.name.lower())
+    if sort == "contact":
+        # Longest without contact first; unknown (not shared) last.
+        return sorted(
+            rows,
+            key=lambda r: (r.days_since_contact is None, -(r.days_since_contact or 0), r.name),
+        )
+    return sorted(rows, key=lambda r: (not r.flags, -len(r.flags), r.name.lower()))
+
+
+# --- The therapist's own notes ----------------------------------------------------------------
+
+
+def own_notes(viewer: User, member_id: int) -> list:
+    """The viewer's own session notes about a member, decrypted: never anyone else's."""
+    from .crypto import decrypt
+    from .models import SessionNote
+
+    notes = list(SessionNote.objects.filter(author=viewer, member_id=member_id)[:50])
+    for note in notes:
+        note.text = decrypt(note.ciphertext)
+    return notes
+
+
+def discussed_days(viewer: User, member_id: int, start, end) -> set:
+    from .models import DiscussedMark
+
+    return set(
+        DiscussedMark.objects.filter(
+            author=viewer, member_id=member_id, day__range=(start, end)
+        ).values_list("day", flat=True)
+    )
+
+
+# --- Organisations ------------------------------------------------------------------------------
+
+
+def administered_organisation(viewer: User, org_id):
+    """The organisation ``org_id`` if ``viewer`` is one of its admins; None otherwise."""
+    from .models import Organisation
+
+    try:
+        org_id = int(org_id)
+    except (TypeError, ValueError):
+        return None
+    return Organisation.objects.filter(
+        pk=org_id, memberships__user=viewer, memberships__is_admin=True
+    ).first()
+
+
+def organisation_roster(org, now: datetime.datetime | None = None) -> list[dict]:
+    """Each therapist in the organisation and how many clients share with them under a formal
+    consent in force: counts only, never who. Two queries."""
+    from django.db.models import Count
+
+    members = list(
+        org.memberships.select_related("user__therapist_profile").order_by("user__display_name")
+    )
+    counts = dict(
+        Tie.objects.receivable(now)
+        .filter(role=Role.THERAPIST, supporter__in=[m.user_id for m in members])
+        .values("supporter_id")
+        .annotate(n=Count("id"))
+        .values_list("supporter_id", "n")
+    )
+    return [
+        {
+            "name": m.user.display_name,
+            "is_admin": m.is_admin,
+            "verified": m.user.is_verified_therapist,
+            "clients": counts.get(m.user_id, 0),
+        }
+        for m in members
+    ]

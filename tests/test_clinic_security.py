@@ -1,0 +1,63 @@
+"""Therapist sessions: MFA before client data, a short idle timeout, and withdrawal ends them."""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+
+from django.urls import reverse
+from django.utils import timezone
+
+from clinic.middleware import CLINICAL_SESSION_KEY
+from network.models import Scope
+
+from .clinic_support import TOTP_SECRET, enrol_mfa
+from .conftest import PASSWORD
+from .network_cast import _therapist_tie, _verified
+from .test_accounts_mfa import totp_code
+
+
+def test_a_verified_therapists_session_idles_out_after_the_configured_time(
+    client, settings, make_user
+):
+    settings.THERAPIST_IDLE_TIMEOUT_MINUTES = 7
+    therapist = enrol_mfa(_verified(make_user("dr@example.org")))
+    member = make_user()
+    response = client.post(
+        reverse("account_login"), {"login": "dr@example.org", "password": PASSWORD}
+    )
+    assert response.url.startswith(reverse("mfa_authenticate"))
+    response = client.post(reverse("mfa_authenticate"), {"code": totp_code(TOTP_SECRET)})
+    assert response.status_code == HTTPStatus.FOUND
+    client.get(reverse("dashboard"))
+    assert client.session.get(CLINICAL_SESSION_KEY)
+    assert client.session.get_expiry_age() == 7 * 60
+    # An ordinary member keeps the site-wide timeout.
+    client.logout()
+    client.force_login(member)
+    client.get(reverse("dashboard"))
+    assert client.session.get_expiry_age() == settings.SESSION_COOKIE_AGE
+    del therapist
+
+
+def test_withdrawing_verification_ends_the_session_at_once(client, make_user, member):
+    therapist = enrol_mfa(_verified(make_user("dr@example.org")))
+    tie = _therapist_tie(member, therapist, [Scope.MOOD_CRAVING])
+    client.force_login(therapist)
+    assert client.get(reverse("clinic:client", args=[tie.pk])).status_code == HTTPStatus.OK
+    therapist.therapist_profile.revoked_at = timezone.now()
+    therapist.therapist_profile.save()
+    response = client.get(reverse("dashboard"))
+    assert response.status_code == HTTPStatus.FOUND
+    assert response.url.startswith(reverse("account_login"))
+    assert "_auth_user_id" not in client.session
+
+
+def test_staff_need_a_second_factor_before_the_admin(client, settings, make_user):
+    settings.STAFF_ADMIN_REQUIRES_MFA = True
+    staff = make_user(is_staff=True, is_superuser=True)
+    client.force_login(staff)
+    response = client.get("/admin/")
+    assert response.status_code == HTTPStatus.FOUND
+    assert response.url == reverse("clinic:mfa_required")
+    enrol_mfa(staff)
+    assert client.get("/admin/").status_code == HTTPStatus.OK
