@@ -147,36 +147,70 @@ def disclosures_append(
     return events
 
 
+def _lock_member_chains(member_refs: list[int]) -> None:
+    """Take every member's chain lock in one statement, in a fixed order (no deadlocks)."""
+    if connection.vendor == "postgresql" and member_refs:
+        keys = sorted({ref % _INT4_MAX for ref in member_refs})
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_advisory_xact_lock(%s, k) FROM unnest(%s::int[]) AS k ORDER BY k",
+                [CHAIN_LOCK_CLASS, keys],
+            )
+
+
+def _chain_heads(member_refs: list[int]) -> dict[int, tuple[int, str]]:
+    """Each member's (seq, hash) at the head of their chain, in one query."""
+    heads: dict[int, tuple[int, str]] = {}
+    rows = (
+        DisclosureEvent.objects.filter(member_ref__in=member_refs)
+        .order_by("member_ref", "-seq")
+        .values_list("member_ref", "seq", "hash")
+    )
+    if connection.vendor == "postgresql":
+        rows = rows.distinct("member_ref")
+        for member_ref, seq, digest in rows:
+            heads[member_ref] = (seq, digest)
+        return heads
+    for member_ref, seq, digest in rows:  # SQLite has no DISTINCT ON; first row per member wins
+        heads.setdefault(member_ref, (seq, digest))
+    return heads
+
+
 def disclosures_append_batch(
     entries: Iterable[tuple[User, User, Iterable[str], Consent | None]],
     *,
     action: str = DisclosureAction.VIEW,
     now: datetime | None = None,
 ) -> int:
-    """Append (viewer, member, scopes, consent) entries for many members in one chained insert.
+    """Append (viewer, member, scopes, consent) entries for many members at once.
 
-    For pages that show many members at once (the clinic caseload, a thousand entries a view):
-    three queries however many members, where one ``disclosures_append`` per member would cost
-    three each. Each hash is ``entry_hash`` of the same plain values; on PostgreSQL
-    the rows go in as one ``INSERT ... SELECT FROM unnest(...)`` (building a model instance per
-    entry cost more than the insert itself). Returns the number of entries written.
+    For pages that show many members at once (the clinic caseload): three queries however
+    many members — every member's chain lock in one statement, every head in one, one insert —
+    where one ``disclosures_append`` per member would cost three each. Each entry extends its
+    own member's chain exactly as ``disclosures_append`` would (same ``entry_hash``, next
+    ``seq``); on PostgreSQL the rows go in as one ``INSERT ... SELECT FROM unnest(...)``
+    (building a model instance per entry cost more than the insert itself). Returns the
+    number of entries written.
     """
     if action not in DisclosureAction.values:
         raise ValueError(f"Unknown disclosure action {action!r}")
-    entries = [(v, m, list(s), c) for v, m, s, c in entries]
-    if not any(scopes for _, _, scopes, _ in entries):
+    entries = [(v, m, list(s), c) for v, m, s, c in entries if s]
+    if not entries:
         return 0
     now = now or timezone.now()
+    member_refs = sorted({member.pk for _, member, _, _ in entries})
     with transaction.atomic():
-        _lock_chain()
-        head = DisclosureEvent.objects.order_by("-id").values_list("hash", flat=True).first()
-        prev = head or GENESIS_HASH
+        _lock_member_chains(member_refs)
+        heads = _chain_heads(member_refs)
         rows = []
         for viewer, member, scopes, consent in entries:
+            seq, prev = heads.get(member.pk, (0, GENESIS_HASH))
             consent_ref = str(consent.pk) if consent else ""
             for scope in scopes:
+                seq += 1
                 digest = entry_hash(
                     prev_hash=prev,
+                    seq=seq,
                     member_ref=member.pk,
                     member_name=member.display_name,
                     viewer_ref=viewer.pk,
@@ -191,6 +225,7 @@ def disclosures_append_batch(
                         member.pk,
                         viewer.pk,
                         consent.pk if consent else None,
+                        seq,
                         member.pk,
                         member.display_name,
                         viewer.pk,
@@ -204,6 +239,7 @@ def disclosures_append_batch(
                     )
                 )
                 prev = digest
+            heads[member.pk] = (seq, prev)
         _insert_rows(rows)
     return len(rows)
 
@@ -212,6 +248,7 @@ _BATCH_COLUMNS = (
     "member_id",
     "viewer_id",
     "consent_id",
+    "seq",
     "member_ref",
     "member_name",
     "viewer_ref",
@@ -227,6 +264,7 @@ _BATCH_TYPES = (
     "bigint",
     "bigint",
     "uuid",
+    "integer",
     "bigint",
     "text",
     "bigint",
