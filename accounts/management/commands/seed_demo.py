@@ -26,7 +26,7 @@ from network.models import Consent, Contact, ContactMethod, Ease, ReachMethod, R
 # The published demo login (README), never for real data.
 DEMO_PASSWORD = "ratpark-demo-2026"  # noqa: S105  # nosec B105
 DOMAIN = "demo.ratpark.local"
-DEMO_TOTP_SECRET = "RATPARKDEMOTOTPSECRETBASE32ABCDE"  # noqa: S105 (published, demo only)
+DEMO_TOTP_SECRET = "RATPARKDEMOTOTPSECRETBASE32ABCDE"  # noqa: S105  # nosec B105  # published demo authenticator
 CASELOAD_SIZE = 25
 HISTORY_DAYS = 90
 
