@@ -398,6 +398,12 @@ NUDGES_RETRY_MAX_SECONDS = env.float("NUDGES_RETRY_MAX_SECONDS", default=3600.0)
 NUDGES_REDRIVE_SECONDS = env.int("NUDGES_REDRIVE_SECONDS", default=180)
 # How long a worker holds a delivery it is sending; longer than any channel's timeout.
 NUDGES_LEASE_SECONDS = env.int("NUDGES_LEASE_SECONDS", default=90)
+# The sweep claims this many people per transaction; a minute whose first batch is full asks
+# this many more workers to share it (0: the beat's worker sweeps alone).
+NUDGES_SWEEP_BATCH = env.int("NUDGES_SWEEP_BATCH", default=2000)
+NUDGES_SWEEP_HELPERS = env.int("NUDGES_SWEEP_HELPERS", default=0)
+# Default reminder and prompt times are spread over this many minutes per person (stable).
+NUDGES_DEFAULT_JITTER_MINUTES = env.int("NUDGES_DEFAULT_JITTER_MINUTES", default=30)
 # Web push (VAPID). Generate with: vapid --gen (py-vapid), then use the raw base64url keys.
 VAPID_PRIVATE_KEY = env.str("VAPID_PRIVATE_KEY", default="")
 VAPID_PUBLIC_KEY = env.str("VAPID_PUBLIC_KEY", default="")

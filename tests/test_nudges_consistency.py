@@ -283,7 +283,7 @@ def test_the_digest_counts_each_members_own_last_seven_local_days(make_user):
 def test_digest_email_and_push_wait_for_the_therapists_quiet_hours(make_user):
     therapist = make_user()
     TherapistProfile.objects.create(user=therapist, credential="LCSW", verified_at=EVENING)
-    Tie.objects.create(member=make_user(), supporter=therapist, role=Role.THERAPIST)
+    _consent(make_user(), therapist, ["checkin_status"])
     NudgePreference.objects.create(member=therapist, digest_weekday=0, digest_hour=9)
     ReminderPreference.objects.create(
         member=therapist, quiet_start=datetime.time(21), quiet_end=datetime.time(10, 30)
@@ -297,8 +297,10 @@ def test_digest_email_and_push_wait_for_the_therapists_quiet_hours(make_user):
         "email": datetime.datetime(2026, 3, 9, 10, 30, tzinfo=UTC),
     }
     # Outside quiet hours every channel goes at once.
-    ReminderPreference.objects.filter(member=therapist).update(quiet_start=datetime.time(22))
-    ReminderPreference.objects.filter(member=therapist).update(quiet_end=datetime.time(8))
+    # (Saved as the reminders page does, which reschedules the therapist's digest.)
+    pref = ReminderPreference.objects.get(member=therapist)
+    pref.quiet_start, pref.quiet_end = datetime.time(22), datetime.time(8)
+    pref.save()
     Notification.objects.all().delete()
     sweep(monday)
     assert set(Delivery.objects.values_list("not_before", flat=True)) == {monday}
