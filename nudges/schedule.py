@@ -19,12 +19,13 @@ from __future__ import annotations
 
 import datetime
 import functools
-import hashlib
 import zoneinfo
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
+
+from recovery.jitter import default_time
 
 from .models import Schedule
 from .selectors import schedule_inputs
@@ -46,22 +47,6 @@ def zone(name: str) -> zoneinfo.ZoneInfo | None:
         return zoneinfo.ZoneInfo(name)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
         return None
-
-
-def jitter_minutes(user_id: int) -> int:
-    """A stable offset in [-span/2, span/2) minutes for this person's default times."""
-    span = int(getattr(settings, "NUDGES_DEFAULT_JITTER_MINUTES", 30))
-    if span <= 0:
-        return 0
-    digest = hashlib.blake2b(str(user_id).encode(), digest_size=4).digest()
-    return int.from_bytes(digest, "big") % span - span // 2
-
-
-def default_time(base: datetime.time, user_id: int) -> datetime.time:
-    """``base`` moved by this person's jitter (same day; minutes only)."""
-    minutes = base.hour * 60 + base.minute + jitter_minutes(user_id)
-    minutes %= 24 * 60
-    return datetime.time(minutes // 60, minutes % 60)
 
 
 def moment(day: datetime.date, at: datetime.time, tz: zoneinfo.ZoneInfo) -> datetime.datetime:
