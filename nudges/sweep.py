@@ -46,7 +46,7 @@ from .models import (
     SweepState,
 )
 from .rules import RULES, Batch, Candidate, Rule
-from .schedule import COLUMNS, Times, batch_size, refresh_stale
+from .schedule import COLUMNS, Times, batch_size, refresh_stale, schedule_save
 from .selectors import schedule_inputs
 
 if TYPE_CHECKING:
@@ -214,7 +214,7 @@ def _evaluate(now: datetime.datetime, claimed: list[dict], result: SweepResult) 
         moments = [getattr(schedule, c) for c in _COLUMNS if getattr(schedule, c) is not None]
         schedule.next_due_at = min(moments) if moments else None
         rows.append(schedule)
-    Schedule.objects.bulk_update(rows, [*_COLUMNS, "next_due_at"])
+    schedule_save(rows, [*_COLUMNS, "next_due_at"])
 
 
 def _insert(batch: Batch, made: list[tuple[Rule, list[Candidate]]], result: SweepResult) -> None:
