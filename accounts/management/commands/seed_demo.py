@@ -18,8 +18,10 @@ from django.utils import timezone
 
 from accounts.models import TherapistProfile, User
 from checkins.models import CheckIn, ReminderPreference
+from checkins.stats import checkin_stats_rebuild
 from network.consents import consent_record_sharing, consent_sign_part2
 from network.models import Consent, Contact, ContactMethod, Ease, ReachMethod, Role, Scope, Tie
+from network.stats import contact_stats_rebuild
 
 DEMO_PASSWORD = "ratpark-demo-2026"  # noqa: S105 (published demo login, never for real data)
 DOMAIN = "demo.ratpark.local"
@@ -188,3 +190,6 @@ def seed_history(member: User, ties: dict[str, Tie], days: int) -> None:
                 contacts.append(contact)
     CheckIn.objects.bulk_create(checkins, ignore_conflicts=True)
     Contact.objects.bulk_create(contacts)
+    # Bulk writes skip the services that keep the streak figures: rebuild them.
+    checkin_stats_rebuild(member.pk)
+    contact_stats_rebuild(member.pk)
