@@ -390,7 +390,10 @@ def main() -> None:
 
     today = datetime.datetime.now(datetime.UTC).date()
     day = datetime.datetime.combine(today, datetime.time(0), tzinfo=datetime.UTC)
-    if not args.reuse:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT to_regclass('bench_schedule') IS NOT NULL")
+        have_snapshot = cursor.fetchone()[0]
+    if not args.reuse or not have_snapshot:
         took = snapshot(day - datetime.timedelta(minutes=1))
         print(
             f"schedules computed for {args.members:,} people in {took:.1f} s "

@@ -23,10 +23,11 @@ import zoneinfo
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 
 from recovery.jitter import default_time
 
+from .bulk import save_schedules
 from .models import Schedule
 from .selectors import schedule_inputs
 
@@ -217,40 +218,8 @@ def refresh_stale(*, since: datetime.datetime, limit: int | None = None) -> int:
                 break
             people = schedule_inputs(ids)
             rows = [schedule_row(uid, people.get(uid), since) for uid in ids]
-            schedule_save(rows, [*COLUMNS, "next_due_at", "stale"])
+            save_schedules(rows, [*COLUMNS, "next_due_at", "stale"])
         total += len(ids)
         if len(ids) < limit:
             break
     return total
-
-
-def schedule_save(rows: list[Schedule], fields: list[str]) -> None:
-    """Write these schedule rows' ``fields`` in one statement.
-
-    On PostgreSQL an ``UPDATE … FROM (VALUES …)`` (``bulk_update``'s CASE per column costs
-    a comparison per row and row: quadratic in the batch); elsewhere ``bulk_update``.
-    """
-    if not rows:
-        return
-    if connection.vendor != "postgresql":
-        Schedule.objects.bulk_update(rows, fields)
-        return
-    meta = Schedule._meta
-    q = connection.ops.quote_name
-    columns = [meta.get_field(f) for f in fields]
-    pk = q(meta.pk.column)
-    sets = ", ".join(f"{q(c.column)} = v.{q(c.column)}::{c.db_type(connection)}" for c in columns)
-    one = "(" + ", ".join(["%s"] * (len(columns) + 1)) + ")"
-    params: list = []
-    for row in rows:
-        params.append(row.pk)
-        params.extend(getattr(row, c.attname) for c in columns)
-    names = ", ".join([pk, *(q(c.column) for c in columns)])
-    # Only identifiers from the model's own metadata are formatted in; values are parameters.
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {q(meta.db_table)} AS s SET {sets} "  # noqa: S608
-            f"FROM (VALUES {', '.join([one] * len(rows))}) AS v({names}) "
-            f"WHERE s.{pk} = v.{pk}::bigint",
-            params,
-        )

@@ -34,6 +34,7 @@ from django.db import connection, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from .bulk import insert_deliveries, insert_notifications, save_schedules
 from .models import (
     DAILY_PROMPT_LIMIT,
     PROMPT_KINDS,
@@ -46,7 +47,7 @@ from .models import (
     SweepState,
 )
 from .rules import RULES, Batch, Candidate, Rule
-from .schedule import COLUMNS, Times, batch_size, refresh_stale, schedule_save
+from .schedule import COLUMNS, Times, batch_size, refresh_stale
 from .selectors import schedule_inputs
 
 if TYPE_CHECKING:
@@ -214,7 +215,7 @@ def _evaluate(now: datetime.datetime, claimed: list[dict], result: SweepResult) 
         moments = [getattr(schedule, c) for c in _COLUMNS if getattr(schedule, c) is not None]
         schedule.next_due_at = min(moments) if moments else None
         rows.append(schedule)
-    schedule_save(rows, [*_COLUMNS, "next_due_at"])
+    save_schedules(rows, [*_COLUMNS, "next_due_at"])
 
 
 def _insert(batch: Batch, made: list[tuple[Rule, list[Candidate]]], result: SweepResult) -> None:
@@ -257,7 +258,7 @@ def _insert(batch: Batch, made: list[tuple[Rule, list[Candidate]]], result: Swee
     if not chosen:
         return
     ids = {uuid.uuid4(): c for c in chosen}
-    inserted = _insert_notifications(batch.now, ids)
+    inserted = insert_notifications(batch.now, ids)
     with_push = set(
         PushSubscription.objects.filter(user_id__in={c.recipient_id for c in chosen})
         .values_list("user_id", flat=True)
@@ -280,84 +281,13 @@ def _insert(batch: Batch, made: list[tuple[Rule, list[Candidate]]], result: Swee
             ):
                 continue
             later = max(c.quiet_until or batch.now, batch.now)
-            deliveries.append(
-                Delivery(
-                    notification_id=pk,
-                    channel=channel,
-                    status=DeliveryStatus.PENDING,
-                    not_before=batch.now if channel == Channel.INAPP else later,
-                    created_at=batch.now,
-                )
-            )
-    Delivery.objects.bulk_create(deliveries, batch_size=INSERT_CHUNK * 3)
+            deliveries.append((pk, channel, batch.now if channel == Channel.INAPP else later))
+    insert_deliveries(batch.now, deliveries)
     result.deliveries += len(deliveries)
 
 
 def _rule_name(kind: str) -> str:
     return next(rule.name for rule in RULES if rule.kind == kind)
-
-
-_NOTIFICATION_FIELDS = (
-    "id",
-    "recipient",
-    "subject_member",
-    "kind",
-    "idempotency_key",
-    "title",
-    "body",
-    "action_url",
-    "data",
-    "due_at",
-    "created_at",
-    "local_date",
-    "status",
-    "response",
-)
-
-
-def _insert_notifications(now: datetime.datetime, rows: dict[uuid.UUID, Candidate]) -> list:
-    """INSERT … ON CONFLICT (idempotency_key) DO NOTHING RETURNING id, in chunks.
-
-    Plain SQL rather than ``bulk_create`` because it reports which rows a concurrent
-    writer's key pre-empted, and keeps ``created_at`` at the sweep's clock.
-    """
-    meta = Notification._meta
-    fields = [meta.get_field(name) for name in _NOTIFICATION_FIELDS]
-    q = connection.ops.quote_name
-    columns = ", ".join(q(f.column) for f in fields)
-    one = "(" + ", ".join(["%s"] * len(fields)) + ")"
-    key, pk = q(meta.get_field("idempotency_key").column), q(meta.pk.column)
-    inserted: list[uuid.UUID] = []
-    items = list(rows.items())
-    with connection.cursor() as cursor:
-        for start in range(0, len(items), INSERT_CHUNK):
-            chunk = items[start : start + INSERT_CHUNK]
-            params = []
-            for notification_id, c in chunk:
-                values = {
-                    "id": notification_id,
-                    "recipient": c.recipient_id,
-                    "subject_member": c.subject_member_id,
-                    "kind": str(c.kind),
-                    "idempotency_key": c.idempotency_key,
-                    "title": c.title,
-                    "body": c.body,
-                    "action_url": c.action_url,
-                    "data": c.data,
-                    "due_at": c.due_at,
-                    "created_at": now,
-                    "local_date": c.local_date,
-                    "status": "pending",
-                    "response": "",
-                }
-                params.extend(f.get_db_prep_save(values[f.name], connection) for f in fields)
-            cursor.execute(
-                f"INSERT INTO {q(meta.db_table)} ({columns}) VALUES "
-                f"{', '.join([one] * len(chunk))} ON CONFLICT ({key}) DO NOTHING RETURNING {pk}",
-                params,
-            )
-            inserted.extend(uuid.UUID(str(row[0])) for row in cursor.fetchall())
-    return inserted
 
 
 def dispatch_deliveries(
