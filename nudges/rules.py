@@ -136,6 +136,7 @@ def checkin_reminder(batch: Batch, uids: list[int]) -> list[Candidate]:
         return []
     done = set(
         CheckIn.objects.filter(_on_local_dates("local_date", ((u, d) for u, (_, d) in due.items())))
+        .order_by()
         .values_list("member_id", flat=True)
         .distinct()
     )
@@ -178,7 +179,10 @@ def isolation_prompt(batch: Batch, uids: list[int]) -> list[Candidate]:
     # grouped by that cut-off date (a batch has a few).
     q = _on_local_dates("local_date__gt", ((u, d - DAY * n) for u, (_, d, n) in due.items()))
     recent = set(
-        Contact.objects.filter(q, confirmed=True).values_list("member_id", flat=True).distinct()
+        Contact.objects.filter(q, confirmed=True)
+        .order_by()
+        .values_list("member_id", flat=True)
+        .distinct()
     )
     return [
         Candidate(
