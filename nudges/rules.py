@@ -119,7 +119,7 @@ def _on_local_dates(field_name: str, pairs: Iterable[tuple[int, datetime.date]],
         by_date[day].append(uid)
     q = Q(pk__in=[])
     for day, uids in by_date.items():
-        q |= Q(member_id__in=uids, **{field_name: day}, **extra)
+        q |= Q(member_id__any=uids, **{field_name: day}, **extra)
     return q
 
 
@@ -226,7 +226,7 @@ def supporter_nudge(batch: Batch, uids: list[int]) -> list[Candidate]:
     )
     ties = (
         Tie.objects.nudgeable(now)
-        .filter(supporter_id__in=list(due), member__is_active=True)
+        .filter(supporter_id__any=list(due), member__is_active=True)
         .annotate(
             last_checkin=Subquery(last_checkin.values("local_date")[:1]),
             last_contact=Subquery(last_contact.values("local_date")[:1]),
@@ -305,7 +305,7 @@ def therapist_digest(batch: Batch, uids: list[int]) -> list[Candidate]:
         return []
     treating = set(
         Tie.objects.receivable(batch.now)
-        .filter(role=Role.THERAPIST, supporter_id__in=list(due))
+        .filter(role=Role.THERAPIST, supporter_id__any=list(due))
         .values_list("supporter_id", flat=True)
         .distinct()
     )

@@ -10,6 +10,8 @@ from typing import Any
 from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 
+import recovery.lookups  # noqa: F401  (registers field__any)
+
 from .models import Kind, Notification
 
 DIGEST_WINDOW_DAYS = 7
@@ -162,7 +164,7 @@ def schedule_inputs(user_ids: list[int]) -> dict[int, dict]:
     from network.models import Tie, TieStatus
 
     rows = (
-        User.objects.filter(pk__in=user_ids)
+        User.objects.filter(pk__any=user_ids)
         .annotate(
             has_checkin=Exists(CheckIn.objects.filter(member=OuterRef("pk"))),
             has_network=Exists(

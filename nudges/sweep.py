@@ -187,7 +187,7 @@ def _evaluate(now: datetime.datetime, claimed: list[dict], result: SweepResult) 
     times = {uid: Times.from_row(p) for uid, p in people.items()}
     from .models import Mute
 
-    mutes = set(Mute.objects.filter(user_id__in=ids).values_list("user_id", "kind", "channel"))
+    mutes = set(Mute.objects.filter(user_id__any=ids).values_list("user_id", "kind", "channel"))
     batch = Batch(now=now, people=people, times=times, mutes=mutes)
     made: list[tuple[Rule, list[Candidate]]] = []
     for rule in RULES:
@@ -227,7 +227,7 @@ def _insert(batch: Batch, made: list[tuple[Rule, list[Candidate]]], result: Swee
         return
     existing = set(
         Notification.objects.filter(
-            idempotency_key__in=[c.idempotency_key for c in everyone]
+            idempotency_key__any=[c.idempotency_key for c in everyone]
         ).values_list("idempotency_key", flat=True)
     )
     fresh = [c for c in everyone if c.idempotency_key not in existing]
@@ -239,7 +239,7 @@ def _insert(batch: Batch, made: list[tuple[Rule, list[Candidate]]], result: Swee
             {
                 (r, d): n
                 for r, d, n in Notification.objects.filter(
-                    recipient_id__in={c.recipient_id for c in prompts},
+                    recipient_id__any=list({c.recipient_id for c in prompts}),
                     local_date__in={c.local_date for c in prompts},
                     kind__in=PROMPT_KINDS,
                 )
@@ -260,7 +260,7 @@ def _insert(batch: Batch, made: list[tuple[Rule, list[Candidate]]], result: Swee
     ids = {uuid.uuid4(): c for c in chosen}
     inserted = insert_notifications(batch.now, ids)
     with_push = set(
-        PushSubscription.objects.filter(user_id__in={c.recipient_id for c in chosen})
+        PushSubscription.objects.filter(user_id__any=list({c.recipient_id for c in chosen}))
         .values_list("user_id", flat=True)
         .distinct()
     )
