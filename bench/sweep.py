@@ -1,11 +1,22 @@
-"""Benchmark the nudges sweep against a naive per-member ORM loop.
+"""Benchmark the nudges sweep: a quiet, a typical and the peak minute, a catch-up hour, and a
+naive per-member ORM loop, at 100,000 (default) or 1,000,000 members.
 
 Builds a synthetic population in a scratch PostgreSQL database (bulk INSERT … SELECT from
-generate_series, server side): members in a dozen time zones with reminder preferences, two
-ties each (a supporter who uses Rat Park and an offline one), 30 days of check-ins (~60% of
-days) and contacts (~30% of days). Then it runs the set-based sweep for a steady one-minute
-window and a one-hour catch-up window (after downtime), and the naive loop on a sample, and
-prints members per second, SQL statements and the speed ratio.
+generate_series, server side; the database is created if missing) shaped like real people:
+time zones weighted (most members in a few zones, a long tail), 60% on the default times
+(spread per person by the stable jitter) and the rest on times they chose (half on a popular
+round hour, half anywhere in the day), two ties each (a supporter who uses Rat Park and an
+offline one), 30 days of check-ins (~60% of days) and contacts (~30% of days). It computes
+every schedule once (as the first sweep after the migration does), counts the rule moments in
+each minute of the day, and then, over ``--rounds`` interleaved rounds, times:
+
+- the typical minute (the median minute's due count), and the same minute swept again at
+  once (the quiet minute: nobody due);
+- the peak minute (the most due in any one minute);
+- a 1-hour catch-up after downtime (the busiest hour);
+
+and the naive loop on a sample, projected to the population, for one minute. It ends with
+one ``RESULT`` line.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/ratpark_bench .venv/bin/python bench/sweep.py
     … bench/sweep.py --members 1000000      # the 1M run
@@ -42,27 +53,65 @@ from accounts.models import User  # noqa: E402
 from checkins.models import CheckIn, ReminderPreference  # noqa: E402
 from network.models import Contact, Tie  # noqa: E402
 from nudges.models import PROMPT_KINDS, Kind, Notification, NudgePreference  # noqa: E402
+from nudges.schedule import refresh_stale  # noqa: E402
 from nudges.services import notify  # noqa: E402
 from nudges.sweep import run_sweep  # noqa: E402
 
-ZONES = [
-    "UTC",
-    "America/New_York",
-    "America/Chicago",
-    "America/Denver",
-    "America/Los_Angeles",
-    "Pacific/Honolulu",
-    "Europe/London",
-    "Europe/Berlin",
-    "Asia/Kolkata",
-    "Asia/Kathmandu",
-    "Asia/Tokyo",
-    "Australia/Sydney",
-    "Pacific/Kiritimati",
+# Where members live: most in a few zones, then a long tail (weights are shares of 1,000).
+ZONE_WEIGHTS = [
+    ("America/New_York", 220),
+    ("America/Chicago", 120),
+    ("America/Los_Angeles", 120),
+    ("Europe/London", 80),
+    ("Europe/Berlin", 80),
+    ("Asia/Kolkata", 70),
+    ("America/Denver", 50),
+    ("Asia/Tokyo", 40),
+    ("Australia/Sydney", 30),
+    ("UTC", 10),
+] + [
+    (z, 6)
+    for z in [
+        "Pacific/Honolulu",
+        "America/Anchorage",
+        "America/Phoenix",
+        "America/Toronto",
+        "America/Mexico_City",
+        "America/Bogota",
+        "America/Sao_Paulo",
+        "America/Argentina/Buenos_Aires",
+        "Atlantic/Reykjavik",
+        "Europe/Dublin",
+        "Europe/Paris",
+        "Europe/Madrid",
+        "Europe/Rome",
+        "Europe/Warsaw",
+        "Europe/Athens",
+        "Europe/Istanbul",
+        "Africa/Lagos",
+        "Africa/Johannesburg",
+        "Africa/Nairobi",
+        "Asia/Dubai",
+        "Asia/Karachi",
+        "Asia/Kathmandu",
+        "Asia/Dhaka",
+        "Asia/Bangkok",
+        "Asia/Singapore",
+        "Asia/Manila",
+        "Asia/Seoul",
+        "Australia/Adelaide",
+        "Pacific/Auckland",
+        "Pacific/Kiritimati",
+    ]
 ]
+ZONES = [z for z, _ in ZONE_WEIGHTS]
+# Chosen times: about half on a round hour people like, the rest anywhere in the day.
+POPULAR = ["08:00", "09:00", "12:00", "18:00", "19:00", "20:00", "21:00"]
+DEFAULT_SHARE = 0.6  # members who never chose a time (the spread defaults apply)
 TABLES = [
     "nudges_delivery",
     "nudges_notification",
+    "nudges_schedule",
     "nudges_nudgepreference",
     "nudges_mute",
     "nudges_pushsubscription",
@@ -73,6 +122,24 @@ TABLES = [
     "checkins_reminderpreference",
     "accounts_user",
 ]
+
+
+def ensure_database() -> None:
+    """Create the scratch database named in DATABASE_URL if it does not exist."""
+    import urllib.parse
+
+    import psycopg
+
+    url = urllib.parse.urlsplit(os.environ.get("DATABASE_URL", ""))
+    name = url.path.lstrip("/")
+    if url.scheme not in ("postgres", "postgresql") or not name:
+        return
+    admin = url._replace(path="/postgres").geturl()
+    with psycopg.connect(admin, autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        if not exists:
+            conn.execute(f'CREATE DATABASE "{name}"')
+            print(f"created scratch database {name}")
 
 
 class Counter:
@@ -87,25 +154,42 @@ class Counter:
 
 
 def build(n: int) -> None:
-    zones = "ARRAY[" + ", ".join(f"'{z}'" for z in ZONES) + "]"
+    buckets = [z for z, w in ZONE_WEIGHTS for _ in range(w)]
+    zones = "ARRAY[" + ", ".join(f"'{z}'" for z in buckets) + "]"
+    popular = "ARRAY[" + ", ".join(f"TIME '{t}'" for t in POPULAR) + "]"
+    chosen = f"(i * 7 + 3) %% 10 >= {round(DEFAULT_SHARE * 10)}"
+    # A chosen time: a popular hour for half, any minute from 08:00 to 21:59 for the rest.
+    chosen_time = (
+        f"CASE WHEN (i / 7) %% 2 = 0 THEN ({popular})[1 + (i / 3) %% {len(POPULAR)}] "
+        "ELSE TIME '08:00' + ((i * 37) %% 840) * interval '1 minute' END"
+    )
     steps = [
         (
             "users",
             f"""INSERT INTO accounts_user (id, password, is_superuser, email, display_name,
                 time_zone, language, is_staff, is_active, date_joined)
             SELECT i, '!', false, 'bench' || i || '@example.org', 'Person ' || i,
-                   ({zones})[1 + i %% {len(ZONES)}], 'en', false, true,
+                   ({zones})[1 + (i * 7919) %% {len(buckets)}], 'en', false, true,
                    now() - interval '90 days'
             FROM generate_series(1::bigint, %(n)s::bigint) i""",
         ),
         (
-            "reminder preferences",
-            """INSERT INTO checkins_reminderpreference (member_id, checkin_reminder_enabled,
+            "reminder preferences (members who chose a time)",
+            f"""INSERT INTO checkins_reminderpreference (member_id, checkin_reminder_enabled,
                 reminder_time, reminder_days, quiet_start, quiet_end, channel_in_app,
                 channel_email, channel_push)
-            SELECT i, true, TIME '00:00' + ((i * 37) %% 1440) * interval '1 minute', 127,
+            SELECT i, true, {chosen_time}, 127,
                    TIME '22:00', TIME '08:00', true, true, false
-            FROM generate_series(1::bigint, %(n)s::bigint) i""",
+            FROM generate_series(1::bigint, %(n)s::bigint) i WHERE {chosen}""",
+        ),
+        (
+            "nudge preferences (members who chose a time)",
+            f"""INSERT INTO nudges_nudgepreference (member_id, isolation_enabled, isolation_days,
+                prompt_time, supporter_nudges_enabled, missed_checkin_days, no_contact_days,
+                digest_weekday, digest_hour, urgent_alerts, sos_message)
+            SELECT i, true, 2, {chosen_time.replace("i /", "(i + 1) /")}, true, 3, 4, 0, 9,
+                   false, ''
+            FROM generate_series(1::bigint, %(n)s::bigint) i WHERE {chosen}""",
         ),
         (
             "ties",
@@ -147,26 +231,73 @@ def build(n: int) -> None:
             elapsed = time.perf_counter() - started
             print(f"  built {label}: {cursor.rowcount:,} rows in {elapsed:.1f} s")
         cursor.execute("SELECT setval(pg_get_serial_sequence('accounts_user', 'id'), %s)", [n])
+        cursor.execute(
+            "INSERT INTO nudges_schedule (user_id, stale) SELECT id, true FROM accounts_user"
+        )
         started = time.perf_counter()
         cursor.execute("VACUUM ANALYZE")
         print(f"  vacuum analyze: {time.perf_counter() - started:.1f} s")
 
 
-def timed_sweep(now: datetime.datetime, window: datetime.timedelta) -> tuple[float, int, dict]:
+COLUMNS = [
+    "checkin_reminder_at",
+    "isolation_prompt_at",
+    "supporter_nudge_at",
+    "therapist_digest_at",
+]
+
+
+def snapshot(since: datetime.datetime) -> float:
+    """Compute every schedule (as the first sweep after the migration does), keep a copy."""
+    started = time.perf_counter()
+    refresh_stale(since=since)
+    elapsed = time.perf_counter() - started
     with connection.cursor() as cursor:
-        cursor.execute("DELETE FROM nudges_delivery")
-        cursor.execute("DELETE FROM nudges_notification")
+        cursor.execute("DROP TABLE IF EXISTS bench_schedule")
+        cursor.execute("CREATE TABLE bench_schedule AS SELECT * FROM nudges_schedule")
+    return elapsed
+
+
+def restore(start: datetime.datetime) -> None:
+    """Back to the computed schedules, as if everything due before ``start`` had been sent."""
+    shifted = {
+        c: f"CASE WHEN {c} < %(s)s THEN {c} + interval '1 day' ELSE {c} END" for c in COLUMNS
+    }
+    with connection.cursor() as cursor:
+        cursor.execute("TRUNCATE nudges_delivery, nudges_notification, nudges_schedule")
+        cursor.execute(
+            f"INSERT INTO nudges_schedule (user_id, stale, next_due_at, {', '.join(COLUMNS)}) "
+            f"SELECT user_id, stale, LEAST({', '.join(shifted.values())}), "
+            f"{', '.join(shifted.values())} FROM bench_schedule",
+            {"s": start},
+        )
+        cursor.execute("ANALYZE nudges_schedule")
         cursor.execute(
             "INSERT INTO nudges_sweepstate (id, last_run_at) VALUES (1, %s) "
             "ON CONFLICT (id) DO UPDATE SET last_run_at = EXCLUDED.last_run_at",
-            [now - window],
+            [start],
         )
+
+
+def due_per_minute(day: datetime.datetime) -> dict[datetime.datetime, int]:
+    """How many rule moments fall in each minute of the UTC day starting at ``day``."""
+    union = " UNION ALL ".join(f"SELECT {c} AS m FROM bench_schedule" for c in COLUMNS)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT date_trunc('minute', m), count(*) FROM ({union}) x "
+            "WHERE m >= %(d)s AND m < %(d)s + interval '1 day' GROUP BY 1",
+            {"d": day},
+        )
+        return dict(cursor.fetchall())
+
+
+def timed_sweep(now: datetime.datetime) -> tuple[float, int, object]:
     counter = Counter()
     with connection.execute_wrapper(counter):
         started = time.perf_counter()
         result = run_sweep(now=now, dispatch=False)
         elapsed = time.perf_counter() - started
-    return elapsed, counter.n, result.notifications
+    return elapsed, counter.n, result
 
 
 def _under_cap(user: User, today: datetime.date) -> bool:
@@ -244,8 +375,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--members", type=int, default=100_000)
     parser.add_argument("--sample", type=int, default=10_000)
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--reuse", action="store_true", help="keep the existing population")
     args = parser.parse_args()
+    ensure_database()
     if connection.vendor != "postgresql":
         sys.exit("Point DATABASE_URL at a scratch PostgreSQL database.")
     print(f"database: {connection.settings_dict['NAME']}, members: {args.members:,}")
@@ -256,48 +389,95 @@ def main() -> None:
         print(f"population built in {time.perf_counter() - started:.1f} s")
 
     today = datetime.datetime.now(datetime.UTC).date()
-    now = datetime.datetime.combine(today, datetime.time(19, 0, 30), tzinfo=datetime.UTC)
-    for label, window in [
-        ("steady (1-minute window)", datetime.timedelta(minutes=1)),
-        ("catch-up (1-hour window)", datetime.timedelta(hours=1)),
-    ]:
-        timed_sweep(now, window)  # warm the cache, as a running server would be
-        elapsed, statements, made = timed_sweep(now, window)
+    day = datetime.datetime.combine(today, datetime.time(0), tzinfo=datetime.UTC)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT to_regclass('bench_schedule') IS NOT NULL")
+        have_snapshot = cursor.fetchone()[0]
+    if not args.reuse or not have_snapshot:
+        took = snapshot(day - datetime.timedelta(minutes=1))
         print(
-            f"sweep {label}: {elapsed:.2f} s, {args.members / elapsed:,.0f} members/s, "
-            f"{statements} SQL statements, made {sum(made.values()):,} notifications {made}"
+            f"schedules computed for {args.members:,} people in {took:.1f} s "
+            "(once, after migrating)"
         )
+    per_minute = due_per_minute(day)
+    counts = sorted(per_minute.get(day + datetime.timedelta(minutes=i), 0) for i in range(1440))
+    typical_due = counts[len(counts) // 2]
+    typical = min(
+        (m for m in per_minute if per_minute[m] >= typical_due), key=lambda m: per_minute[m]
+    )
+    peak = max(per_minute, key=per_minute.get)
+    hours = {h: sum(n for m, n in per_minute.items() if m.hour == h) for h in range(24)}
+    busiest = day + datetime.timedelta(hours=max(hours, key=hours.get))
+    print(
+        f"due per minute: median {typical_due:,}, peak {per_minute[peak]:,} at "
+        f"{peak:%H:%M} UTC; busiest hour {busiest:%H}:00 UTC with {max(hours.values()):,}"
+    )
+    half = datetime.timedelta(seconds=30)
+    scenarios = {
+        "typical minute": (typical, typical + half),
+        "peak minute": (peak, peak + half),
+        "catch-up hour": (busiest, busiest + datetime.timedelta(hours=1) + half),
+    }
+    # Warm the process (URL resolver, query compilation), as a running worker would be.
+    restore(typical)
+    timed_sweep(typical + half)
+    figures: dict[str, list] = {name: [] for name in [*scenarios, "quiet minute"]}
+    for _round in range(args.rounds):
+        for name, (start, end) in scenarios.items():
+            restore(start)
+            elapsed, statements, result = timed_sweep(end)
+            figures[name].append((elapsed, statements, result))
+            if name == "typical minute":
+                # Swept again at once: nobody is due (the quiet minute).
+                figures["quiet minute"].append(timed_sweep(end))
+    median = {}
+    for name, runs in figures.items():
+        runs.sort(key=lambda r: r[0])
+        elapsed, statements, result = runs[len(runs) // 2]
+        made = sum(result.notifications.values())
+        median[name] = (elapsed, statements, result)
+        rate = (made + result.deliveries) / elapsed if elapsed else 0
+        print(
+            f"sweep {name}: {elapsed:.3f} s (median of {len(runs)}), {statements} SQL "
+            f"statements, {result.claimed:,} people claimed in {result.batches} batches, made "
+            f"{made:,} notifications and {result.deliveries:,} deliveries "
+            f"({rate:,.0f} rows/s) {result.notifications}"
+        )
+    elapsed = median["typical minute"][0]
     sweep_per_member = elapsed / args.members
 
-    # A random sample (a fixed stride would line up with the data's patterns).
+    # The naive loop visits every member each minute: time it on a random sample (a fixed
+    # stride would line up with the data's patterns) for the typical minute, and project.
+    now = typical + half
     sample = sorted(random.Random(5).sample(range(1, args.members + 1), args.sample))
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT count(*) FROM nudges_notification WHERE subject_member_id = ANY(%s) "
-            "AND kind IN ('checkin_reminder', 'isolation_prompt', 'supporter_nudge')",
-            [sample],
-        )
-        sweep_made = cursor.fetchone()[0]
-        cursor.execute("DELETE FROM nudges_delivery")
-        cursor.execute("DELETE FROM nudges_notification")
+    restore(typical)
     counter = Counter()
     with transaction.atomic(), connection.execute_wrapper(counter):
         started = time.perf_counter()
-        made = naive_sweep(sample, now, now - datetime.timedelta(hours=1))
+        made = naive_sweep(sample, now, now - datetime.timedelta(minutes=1))
         naive = time.perf_counter() - started
         transaction.set_rollback(True)
     naive_per_member = naive / len(sample)
     print(
-        f"naive ORM loop on {len(sample):,} members (1-hour window): {naive:.2f} s, "
-        f"{len(sample) / naive:,.0f} members/s, {counter.n:,} SQL statements, made {made:,} "
-        f"(the sweep made {sweep_made:,} for the same members)"
-    )
-    print(
-        f"set-based sweep is {naive_per_member / sweep_per_member:,.0f}x faster per member "
-        f"({sweep_per_member * 1e6:.2f} µs vs {naive_per_member * 1e6:.0f} µs)"
+        f"naive ORM loop on {len(sample):,} members (1-minute window): {naive:.2f} s, "
+        f"{len(sample) / naive:,.0f} members/s, {counter.n:,} SQL statements, made {made:,}"
     )
     projected = naive_per_member * args.members
-    print(f"naive loop projected to {args.members:,} members: {projected:,.0f} s")
+    ratio = projected / elapsed
+    print(
+        f"naive loop projected to {args.members:,} members: {projected:,.1f} s a minute; "
+        f"the sweep's typical minute is {ratio:,.0f}x faster "
+        f"({sweep_per_member * 1e6:.3f} µs vs {naive_per_member * 1e6:.0f} µs per member)"
+    )
+    peak_elapsed, _, peak_result = median["peak minute"]
+    print(
+        f"RESULT members={args.members} quiet_minute_s={median['quiet minute'][0]:.4f} "
+        f"typical_minute_s={elapsed:.4f} typical_due={typical_due} "
+        f"peak_minute_s={peak_elapsed:.3f} peak_due={per_minute[peak]} "
+        f"peak_made={sum(peak_result.notifications.values())} "
+        f"catchup_hour_s={median['catch-up hour'][0]:.3f} naive_ratio={ratio:.0f} "
+        f"statements={median['typical minute'][1]}"
+    )
 
 
 if __name__ == "__main__":

@@ -157,6 +157,27 @@ class ReminderPreference(models.Model):
         return self.paused_until is not None and self.paused_until > (now or timezone.now())
 
 
+class CheckinStats(models.Model):
+    """Kept aggregates of a member's check-ins: the check-in streak without the history.
+
+    Updated in the transaction of the check-in that changes them (``checkins.services``);
+    ``rebuild_kept_aggregates`` recomputes them from history.
+    """
+
+    member = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="checkin_stats",
+    )
+    last_checkin_on = models.DateField(null=True, blank=True)
+    run_started_on = models.DateField(null=True, blank=True)
+    longest_streak = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"Check-in figures of {self.member_id}"
+
+
 class SobrietyPeriodQuerySet(models.QuerySet):
     def current(self):
         return self.filter(ended_on__isnull=True)

@@ -17,6 +17,9 @@ from django.utils import timezone
 from accounts.models import User
 from network import selectors as network_selectors
 from network.models import Scope
+from network.stats import contact_stats_for
+from recovery.streaks import RunState, streaks
+from recovery.streaks import current as current_run
 
 from .models import (
     RISK_SIGNALS,
@@ -29,6 +32,7 @@ from .models import (
     ReminderPreference,
     SobrietyPeriod,
 )
+from .stats import checkin_stats_for, checkin_stats_state
 
 LATE_CHECKIN_UNTIL = datetime.time(12, 0)
 SOBRIETY_MILESTONES = (1, 7, 30, 90, 180, 365)
@@ -70,27 +74,6 @@ def checkin_window(member: User, now: datetime.datetime | None = None) -> Checki
     )
 
 
-def streaks(dates: Iterable[datetime.date], today: datetime.date) -> tuple[int, int]:
-    """Return (current, longest) runs of consecutive dates.
-
-    The current run may end yesterday: a member who has not checked in yet today has not
-    broken their streak. Dates are calendar dates, so DST days (23 or 25 hours) count once.
-    """
-    days = set(dates)
-    longest = run = 0
-    previous = None
-    for day in sorted(days):
-        run = run + 1 if previous is not None and (day - previous).days == 1 else 1
-        longest = max(longest, run)
-        previous = day
-    start = today if today in days else today - datetime.timedelta(days=1)
-    current = 0
-    while start in days:
-        current += 1
-        start -= datetime.timedelta(days=1)
-    return current, longest
-
-
 @dataclass(frozen=True)
 class Counters:
     today: datetime.date
@@ -106,8 +89,42 @@ class Counters:
 
 
 def counters(member: User, today: datetime.date | None = None) -> Counters:
-    """Return the member's counters: streaks, contacts this week, sobriety days (3 queries)."""
+    """Return the member's counters: streaks, contacts this week, sobriety days (4 queries).
+
+    Streaks come from the kept figures (``checkins.stats``, ``network.stats``), so the cost
+    does not grow with history; only the week's contacts are counted (a bounded range). For
+    a ``today`` before the member's latest entries (a look back) they are recomputed from
+    history instead.
+    """
     today = today or local_today(member)
+    checkins = checkin_stats_for(member)
+    contacts = contact_stats_for(member)
+    if any(
+        d is not None and d > today for d in (checkins.last_checkin_on, contacts.last_contact_on)
+    ):
+        return counters_from_history(member, today)
+    checkin_state = checkin_stats_state(checkins)
+    contact_state = RunState(
+        contacts.last_contact_on, contacts.run_started_on, contacts.longest_streak
+    )
+    week_start = today - datetime.timedelta(days=today.weekday())
+    period = SobrietyPeriod.objects.current().filter(member=member).first()
+    return Counters(
+        today=today,
+        checked_in_today=checkins.last_checkin_on == today,
+        checkin_streak=current_run(checkin_state, today),
+        longest_checkin_streak=checkins.longest_streak,
+        connection_streak=current_run(contact_state, today),
+        longest_connection_streak=contacts.longest_streak,
+        contacts_this_week=network_selectors.confirmed_contacts_between(member, week_start, today),
+        connected_today=contacts.last_contact_on == today,
+        sobriety_started_on=period.started_on if period else None,
+        sobriety_days=period.days_on(today) if period and period.started_on <= today else None,
+    )
+
+
+def counters_from_history(member: User, today: datetime.date) -> Counters:
+    """The same counters computed from every check-in and contact up to ``today`` (3 queries)."""
     checkin_dates = set(
         CheckIn.objects.filter(member=member, local_date__lte=today).values_list(
             "local_date", flat=True

@@ -20,6 +20,7 @@ from network import services as network_services
 from network.models import Contact
 from nudges.models import Kind
 from nudges.services import notify
+from recovery.jitter import default_time
 
 from . import selectors
 from .instruments import INSTRUMENTS, InvalidAnswers
@@ -301,8 +302,15 @@ def questionnaire_schedule_set(
 
 
 def reminder_preference_for(member: User) -> ReminderPreference:
-    """Return the member's reminder preferences, creating the defaults on first use."""
-    preference, _ = ReminderPreference.objects.get_or_create(member=member)
+    """Return the member's reminder preferences, creating the defaults on first use.
+
+    The default reminder time is spread per person (``recovery.jitter``), and saved as
+    theirs, so what the page shows is when the reminder comes.
+    """
+    default = ReminderPreference._meta.get_field("reminder_time").default
+    preference, _ = ReminderPreference.objects.get_or_create(
+        member=member, defaults={"reminder_time": default_time(default, member.pk)}
+    )
     return preference
 
 

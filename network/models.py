@@ -170,6 +170,9 @@ class Tie(models.Model):
 
     created_at = models.DateTimeField(default=timezone.now)
     status_changed_at = models.DateTimeField(default=timezone.now)
+    # Kept (network.stats): the latest confirmed contact on this tie, so pages need not
+    # aggregate its whole history.
+    last_contact_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = TieQuerySet.as_manager()
 
@@ -286,6 +289,28 @@ class Contact(models.Model):
 
 
 # --- Invitations ----------------------------------------------------------------------------
+
+
+class ContactStats(models.Model):
+    """Kept aggregates of a member's confirmed contacts (``network.stats`` keeps them).
+
+    Updated in the transaction of the contact that changes them; ``rebuild_kept_aggregates``
+    recomputes them from history. The connection streak is the run of days with a contact.
+    """
+
+    member = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="contact_stats",
+    )
+    last_contact_at = models.DateTimeField(null=True, blank=True)
+    last_contact_on = models.DateField(null=True, blank=True)
+    run_started_on = models.DateField(null=True, blank=True)
+    longest_streak = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"Contact figures of {self.member_id}"
 
 
 class InvitationStatus(models.TextChoices):

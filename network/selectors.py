@@ -83,6 +83,15 @@ def confirmed_contacts_per_day(member: User, until: date) -> dict[date, int]:
     )
 
 
+def confirmed_contacts_between(member: User, start: date, end: date) -> int:
+    """How many confirmed contacts the member had from ``start`` to ``end`` (local dates)."""
+    return (
+        Contact.objects.confirmed()
+        .filter(member=member, local_date__gte=start, local_date__lte=end)
+        .count()
+    )
+
+
 # The category of a contact with no tie that wasn't a meeting: "I reached out" to a prompt
 # that named no one. It is not a group, so role figures count it apart.
 SOMEONE_ELSE = "someone"

@@ -10,7 +10,7 @@ from datetime import date, datetime, time, timedelta
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Avg, Max, Prefetch, Q
+from django.db.models import Avg, F, OuterRef, Prefetch, Subquery
 from django.urls import reverse
 from django.utils import timezone
 
@@ -34,6 +34,7 @@ from .models import (
     Tie,
     TieStatus,
 )
+from .stats import contact_stats_added
 
 
 class NetworkError(Exception):
@@ -344,6 +345,7 @@ def contact_log(
     return contact
 
 
+@transaction.atomic
 def contact_update(
     *,
     contact: Contact,
@@ -373,6 +375,7 @@ def contact_update(
     return contact
 
 
+@transaction.atomic
 def contact_delete(*, contact: Contact) -> None:
     """Remove a counted contact of the member's (a mistake, a duplicate). A supporter's contact
     awaiting confirmation is dismissed instead."""
@@ -381,6 +384,7 @@ def contact_delete(*, contact: Contact) -> None:
     Contact.objects.filter(pk=contact.pk, member=contact.member).delete()
 
 
+@transaction.atomic
 def contact_log_from_nudge(*, member: User, tie_id: str | None, occurred_at: datetime) -> Contact:
     """Log the "I reached out" answer to a reach-out prompt as the member's contact.
 
@@ -396,7 +400,7 @@ def contact_log_from_nudge(*, member: User, tie_id: str | None, occurred_at: dat
             pk__in=_valid_uuids([tie_id]),
             status__in=CONTACTABLE_STATUSES,
         ).first()
-    return Contact.objects.create(
+    contact = Contact.objects.create(
         member=member,
         tie=tie,
         method=ContactMethod.UNSPECIFIED,
@@ -404,6 +408,7 @@ def contact_log_from_nudge(*, member: User, tie_id: str | None, occurred_at: dat
         local_date=occurred_at.astimezone(member.zone).date(),
         source=Contact.Source.NUDGE,
     )
+    return contact
 
 
 def _checkin_occurred_at(member: User, local_date: date, now: datetime) -> datetime:
@@ -485,7 +490,12 @@ def contacts_sync_from_checkin(
     ]
     if meeting and not any(is_meeting(c) for c in kept):
         new.append(new_contact(None, ContactMethod.MEETING))
-    return Contact.objects.bulk_create(new)
+    created = Contact.objects.bulk_create(new)
+    # bulk_create sends no signal: fold the new contacts into the kept figures here (the
+    # removed ones above were deleted one by one, with signals).
+    for contact in created:
+        contact_stats_added(contact)
+    return created
 
 
 def _valid_uuids(values: Iterable[str]) -> list[uuid.UUID]:
@@ -536,6 +546,7 @@ def contact_log_by_supporter(
     return contact
 
 
+@transaction.atomic
 def contact_confirm(*, member: User, contact_id: uuid.UUID) -> Contact:
     """Confirm a contact a supporter logged, so it counts in health and streaks."""
     updated = Contact.objects.filter(pk=contact_id, member=member, confirmed=False).update(
@@ -543,7 +554,9 @@ def contact_confirm(*, member: User, contact_id: uuid.UUID) -> Contact:
     )
     if not updated:
         raise NetworkError("There is no contact waiting for your confirmation here.")
-    return Contact.objects.get(pk=contact_id)
+    contact = Contact.objects.get(pk=contact_id)
+    contact_stats_added(contact)  # update() sends no signal
+    return contact
 
 
 def contact_dismiss(*, member: User, contact_id: uuid.UUID) -> None:
@@ -657,14 +670,18 @@ def suggest_reach_out(
     ties = Tie.objects.active().filter(member=member).select_related("supporter")
     if not crisis:
         ties = ties.exclude(ease=Ease.CRISIS_ONLY)
-    confirmed = Q(contacts__confirmed=True)
-    ties = ties.annotate(
-        last_contact=Max("contacts__occurred_at", filter=confirmed),
-        avg_helped=Avg(
-            "contacts__helped",
-            filter=confirmed & Q(contacts__occurred_at__gte=now - timedelta(days=180)),
-        ),
+    # The last contact is kept on the tie (network.stats); "did it help" averages the last
+    # 180 days only, read through the (tie, -occurred_at) index: neither grows with history.
+    recent_help = (
+        Contact.objects.filter(
+            tie=OuterRef("pk"), confirmed=True, occurred_at__gte=now - timedelta(days=180)
+        )
+        .order_by()
+        .values("tie")
+        .annotate(a=Avg("helped"))
+        .values("a")
     )
+    ties = ties.annotate(last_contact=F("last_contact_at"), avg_helped=Subquery(recent_help))
     ties = list(ties)
     # Imported here: the check-in app builds on this one, so a module-level import would cycle.
     from checkins.selectors import quiet_hours_for

@@ -52,8 +52,13 @@ class Notification(models.Model):
     """
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    # No single-column indexes on the two people: the composite indexes below start with
+    # them and serve every lookup (a third copy only slows the sweep's inserts).
     recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+        db_index=False,
     )
     subject_member = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -61,9 +66,12 @@ class Notification(models.Model):
         blank=True,
         on_delete=models.CASCADE,
         related_name="notifications_about",
+        db_index=False,
     )
     kind = models.CharField(max_length=24, choices=Kind.choices)
-    idempotency_key = models.CharField(max_length=200, unique=True)
+    # Unique by a constraint rather than ``unique=True``, which would add a second,
+    # pattern-matching index on PostgreSQL that no query uses.
+    idempotency_key = models.CharField(max_length=200)
     title = models.CharField(max_length=140)
     body = models.TextField(max_length=1000)
     action_url = models.CharField(max_length=300, blank=True)
@@ -83,6 +91,9 @@ class Notification(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["idempotency_key"], name="nudges_notification_key")
+        ]
         indexes = [
             models.Index(fields=["recipient", "-created_at"]),
             models.Index(fields=["recipient", "local_date"], name="nudges_notif_recipient_day"),
@@ -280,3 +291,43 @@ class SweepState(models.Model):
 
     def __str__(self) -> str:
         return f"Sweep state ({self.last_run_at})"
+
+
+class Schedule(models.Model):
+    """When each time-based rule can next fire for one person: what the sweep asks for.
+
+    One row per person, one column per rule (NULL: that rule cannot fire for them, e.g. the
+    digest for someone who is not a therapist), and ``next_due_at``, the earliest of them,
+    indexed, so a minute's sweep reads only the people due (healthchecks' ``alert_after``).
+    The moments are computed in Python with zoneinfo (``nudges.schedule``) from the person's
+    time zone, times, days and quiet hours; a change to any of those marks the row ``stale``
+    and the next sweep recomputes it before claiming. A row is one person, so the worker that
+    claims it (``FOR UPDATE SKIP LOCKED``) owns all of their rules, and the daily limit holds
+    with several workers sharing a sweep.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="nudge_schedule",
+    )
+    next_due_at = models.DateTimeField(null=True, blank=True)
+    checkin_reminder_at = models.DateTimeField(null=True, blank=True)
+    isolation_prompt_at = models.DateTimeField(null=True, blank=True)
+    supporter_nudge_at = models.DateTimeField(null=True, blank=True)
+    therapist_digest_at = models.DateTimeField(null=True, blank=True)
+    stale = models.BooleanField(default=True)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["next_due_at"],
+                condition=Q(next_due_at__isnull=False),
+                name="nudges_schedule_due",
+            ),
+            models.Index(fields=["user"], condition=Q(stale=True), name="nudges_schedule_stale"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Schedule of {self.user_id} (next {self.next_due_at})"

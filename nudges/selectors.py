@@ -7,8 +7,10 @@ import datetime
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import BooleanField, Case, Exists, OuterRef, QuerySet, Value, When
+from django.db.models import BooleanField, Case, Exists, F, OuterRef, QuerySet, Value, When
 from django.utils import timezone
+
+import recovery.lookups  # noqa: F401  (registers field__any)
 
 from .models import Kind, Notification
 
@@ -187,3 +189,61 @@ def caseload_summary(therapist, *, now: datetime.datetime | None = None) -> list
         record_disclosures_for_tie(tie=tie, scopes=shown)
         rows.append(row)
     return rows
+
+
+def schedule_inputs(user_ids: list[int]) -> dict[int, dict]:
+    """Everything the schedule and the rules read about these people, by id: one query.
+
+    Preference columns are NULL for someone who never saved that page (the defaults apply).
+    """
+    from accounts.models import TherapistProfile, User
+    from checkins.models import CheckIn
+    from network.models import Tie, TieStatus
+
+    rows = (
+        User.objects.filter(pk__any=user_ids)
+        .annotate(
+            has_checkin=Exists(CheckIn.objects.filter(member=OuterRef("pk"))),
+            has_network=Exists(
+                Tie.objects.filter(member=OuterRef("pk")).exclude(status=TieStatus.ENDED)
+            ),
+            supports=Exists(
+                Tie.objects.filter(supporter=OuterRef("pk")).exclude(status=TieStatus.ENDED)
+            ),
+            therapist=Exists(TherapistProfile.objects.filter(user=OuterRef("pk"))),
+        )
+        .values(
+            "id",
+            "time_zone",
+            "is_active",
+            "date_joined",
+            "has_checkin",
+            "has_network",
+            "supports",
+            "therapist",
+            rp_member=F("reminder_preference__member"),
+            rp_enabled=F("reminder_preference__checkin_reminder_enabled"),
+            rp_reminder_time=F("reminder_preference__reminder_time"),
+            rp_reminder_days=F("reminder_preference__reminder_days"),
+            rp_quiet_start=F("reminder_preference__quiet_start"),
+            rp_quiet_end=F("reminder_preference__quiet_end"),
+            rp_paused_until=F("reminder_preference__paused_until"),
+            rp_channel_email=F("reminder_preference__channel_email"),
+            rp_channel_push=F("reminder_preference__channel_push"),
+            np_member=F("nudge_preference__member"),
+            np_isolation_enabled=F("nudge_preference__isolation_enabled"),
+            np_isolation_days=F("nudge_preference__isolation_days"),
+            np_prompt_time=F("nudge_preference__prompt_time"),
+            np_digest_weekday=F("nudge_preference__digest_weekday"),
+            np_digest_hour=F("nudge_preference__digest_hour"),
+            np_snoozed_until=F("nudge_preference__snoozed_until"),
+        )
+    )
+    people = {}
+    for row in rows:
+        # A member: saved reminder choices, checked in, or has a network of their own.
+        row["is_member"] = bool(
+            row["rp_member"] is not None or row["has_checkin"] or row["has_network"]
+        )
+        people[row["id"]] = row
+    return people

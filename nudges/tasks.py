@@ -2,16 +2,28 @@
 
 from __future__ import annotations
 
+import datetime
+
 from celery import shared_task
 
 from .delivery import deliver_one
-from .sweep import run_sweep
+from .sweep import run_sweep, sweep_due
 
 
 @shared_task(name="nudges.tasks.sweep", acks_late=True, ignore_result=True)
 def sweep() -> None:
     """Run the nudge sweep (beat, every minute). Overlapping runs skip on the advisory lock."""
     run_sweep()
+
+
+@shared_task(name="nudges.tasks.sweep_share", acks_late=True, ignore_result=True)
+def sweep_share(now: str) -> None:
+    """Help the running sweep: claim and evaluate due batches (SKIP LOCKED) until none left.
+
+    Asked for by a sweep whose first batch was full (``NUDGES_SWEEP_HELPERS``); expires with
+    its minute. Needs no lock: a claimed person belongs to one worker.
+    """
+    sweep_due(now=datetime.datetime.fromisoformat(now))
 
 
 @shared_task(name="nudges.tasks.deliver", acks_late=True, ignore_result=True)

@@ -18,11 +18,13 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from recovery.jitter import default_time
 from recovery.jsonbody import json_text_fields
 
 from . import links, selectors, services
 from .forms import NudgePreferenceForm, PushSubscriptionForm, PushUnsubscribeForm, SosForm
 from .models import Kind, Mute, Notification, NudgePreference, PushSubscription
+from .schedule import DEFAULT_PROMPT_TIME
 from .tokens import ACTIONS, read_action_token, read_unsubscribe_token
 
 INBOX_SIZE = 50
@@ -225,8 +227,9 @@ def sos_sent(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def preferences(request: HttpRequest) -> HttpResponse:
+    # Unsaved choices show the spread default prompt time: the time the prompt comes.
     instance = NudgePreference.objects.filter(member=request.user).first() or NudgePreference(
-        member=request.user
+        member=request.user, prompt_time=default_time(DEFAULT_PROMPT_TIME, request.user.pk)
     )
     form = NudgePreferenceForm(request.POST or None, instance=instance)
     if request.method == "POST" and form.is_valid():

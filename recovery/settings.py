@@ -81,6 +81,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "accounts.middleware.SlidingSessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -255,7 +256,10 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
 # Idle timeout: the session expires after this long without a request.
 SESSION_COOKIE_AGE = env.int("SESSION_IDLE_TIMEOUT_MINUTES", default=30) * 60
-SESSION_SAVE_EVERY_REQUEST = True
+# The idle timeout slides without a write per request: accounts.middleware.SlidingSessionMiddleware
+# saves the session (pushing its expiry forward) at most once per SESSION_REFRESH_SECONDS.
+SESSION_SAVE_EVERY_REQUEST = False
+SESSION_REFRESH_SECONDS = env.int("SESSION_REFRESH_SECONDS", default=60)
 # A verified therapist's session idles out sooner (clinic.middleware), as clinics expect.
 THERAPIST_IDLE_TIMEOUT_MINUTES = env.int("THERAPIST_IDLE_TIMEOUT_MINUTES", default=15)
 # Staff must enrol a second factor (TOTP or a security key) before the admin opens.
@@ -418,6 +422,12 @@ NUDGES_RETRY_MAX_SECONDS = env.float("NUDGES_RETRY_MAX_SECONDS", default=3600.0)
 NUDGES_REDRIVE_SECONDS = env.int("NUDGES_REDRIVE_SECONDS", default=180)
 # How long a worker holds a delivery it is sending; longer than any channel's timeout.
 NUDGES_LEASE_SECONDS = env.int("NUDGES_LEASE_SECONDS", default=90)
+# The sweep claims this many people per transaction; a minute whose first batch is full asks
+# this many more workers to share it (0: the beat's worker sweeps alone).
+NUDGES_SWEEP_BATCH = env.int("NUDGES_SWEEP_BATCH", default=2000)
+NUDGES_SWEEP_HELPERS = env.int("NUDGES_SWEEP_HELPERS", default=0)
+# Default reminder and prompt times are spread over this many minutes per person (stable).
+NUDGES_DEFAULT_JITTER_MINUTES = env.int("NUDGES_DEFAULT_JITTER_MINUTES", default=30)
 # Web push (VAPID). Generate with: vapid --gen (py-vapid), then use the raw base64url keys.
 VAPID_PRIVATE_KEY = env.str("VAPID_PRIVATE_KEY", default="")
 VAPID_PUBLIC_KEY = env.str("VAPID_PUBLIC_KEY", default="")

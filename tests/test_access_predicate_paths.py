@@ -241,7 +241,8 @@ def test_notification_pages_withhold_what_is_about_the_member_once_access_is_los
     kept = _messages_about(clinic.sam, clinic.valid, clinic.ties["valid"])
     clinic.lose_access(timezone.now())
 
-    client.force_login(clinic.invalid)
+    # A fresh sign-in (a therapist signed in before the withdrawal is signed out: clinic tests).
+    client.force_login(User.objects.get(pk=clinic.invalid.pk))
     inbox = client.get(reverse("nudges:inbox")).content.decode()
     assert SURNAME not in inbox and "hello today" not in inbox
     assert "no longer shown" in inbox
@@ -304,7 +305,8 @@ def test_supporter_pages_show_nothing_to_a_therapist_without_access(client, clin
     clinic.lose_access(timezone.now())
     tie = clinic.ties["invalid"]
 
-    client.force_login(clinic.invalid)
+    # A fresh sign-in (a therapist signed in before the withdrawal is signed out: clinic tests).
+    client.force_login(User.objects.get(pk=clinic.invalid.pk))
     supporting = client.get(reverse("network:supporting")).content.decode()
     assert "nothing beyond your connection" in supporting
     assert f'href="{reverse("network:supporting_member", args=[tie.pk])}"' not in supporting

@@ -55,7 +55,6 @@ def bench_env(scratch_database_url, tmp_path_factory):
         ("network_pages.py", [], "queries"),
         ("checkins_history.py", ["--repeat", "1"], "queries"),
         ("accounts_export.py", [], "queries"),
-        ("access_predicate_rules.py", [], "predicate / flags"),
         ("accesslog_chains.py", ["--writers", "2", "--appends", "2", "--hold-ms", "1"], "ratio"),
         ("clinic.py", ["--repeat", "1", "--sizes", "2,3"], "RESULT "),
         # Last: it flushes the database. One short Redis outage and a pool kill under a light

@@ -306,8 +306,10 @@ def test_digest_email_and_push_wait_for_the_therapists_quiet_hours(make_user):
         "email": datetime.datetime(2026, 3, 9, 10, 30, tzinfo=UTC),
     }
     # Outside quiet hours every channel goes at once.
-    ReminderPreference.objects.filter(member=therapist).update(quiet_start=datetime.time(22))
-    ReminderPreference.objects.filter(member=therapist).update(quiet_end=datetime.time(8))
+    # (Saved as the reminders page does, which reschedules the therapist's digest.)
+    pref = ReminderPreference.objects.get(member=therapist)
+    pref.quiet_start, pref.quiet_end = datetime.time(22), datetime.time(8)
+    pref.save()
     Notification.objects.all().delete()
     sweep(monday)
     assert set(Delivery.objects.values_list("not_before", flat=True)) == {monday}

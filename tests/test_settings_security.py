@@ -86,6 +86,32 @@ def test_each_request_pushes_the_idle_timeout_forward(client, member, settings):
     assert session.expire_date > timezone.now() + timedelta(minutes=9)
 
 
+def test_requests_within_a_minute_do_not_write_the_session(client, member, settings):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    settings.SESSION_COOKIE_AGE = 10 * 60
+    client.force_login(member)
+    assert client.get(reverse("dashboard")).status_code == HTTPStatus.OK  # refreshes once
+    first = Session.objects.get().expire_date
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(reverse("dashboard")).status_code == HTTPStatus.OK
+    assert not [
+        q
+        for q in queries.captured_queries
+        if "django_session" in q["sql"]
+        and (q["sql"].startswith("UPDATE") or q["sql"].startswith("INSERT"))
+    ]
+    assert Session.objects.get().expire_date == first
+    # A minute later the next request slides the timeout again.
+    session = client.session
+    session["_refreshed_at"] -= 61
+    session.save()
+    Session.objects.update(expire_date=timezone.now() + timedelta(minutes=2))
+    assert client.get(reverse("dashboard")).status_code == HTTPStatus.OK
+    assert Session.objects.get().expire_date > timezone.now() + timedelta(minutes=9)
+
+
 def test_an_idle_session_signs_the_person_out(client, member):
     client.force_login(member)
     Session.objects.update(expire_date=timezone.now() - timedelta(seconds=1))

@@ -19,9 +19,11 @@ from django.utils import timezone
 
 from accounts.models import TherapistProfile, User
 from checkins.models import CheckIn, ReminderPreference
+from checkins.stats import checkin_stats_rebuild
 from clinic.demo import client_consent_plan, seed_clinic, shape_client
 from network.consents import consent_record_sharing, consent_revoke, consent_sign_part2
 from network.models import Consent, Contact, ContactMethod, Ease, ReachMethod, Role, Scope, Tie
+from network.stats import contact_stats_rebuild
 
 # The published demo login (README), never for real data.
 DEMO_PASSWORD = "ratpark-demo-2026"  # noqa: S105  # nosec B105
@@ -217,3 +219,6 @@ def seed_history(member: User, ties: dict[str, Tie], days: int) -> None:
                 contacts.append(contact)
     CheckIn.objects.bulk_create(checkins, ignore_conflicts=True)
     Contact.objects.bulk_create(contacts)
+    # Bulk writes skip the services that keep the streak figures: rebuild them.
+    checkin_stats_rebuild(member.pk)
+    contact_stats_rebuild(member.pk)
