@@ -40,8 +40,18 @@ class ProfileForm(forms.ModelForm):
 
     class Meta:
         model = User
-        fields = ["display_name", "time_zone", "language"]
+        fields = ["display_name", "time_zone", "language", "phone"]
         labels = {"display_name": "What should we call you?"}
+        widgets = {"phone": forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"})}
+
+    def clean_phone(self) -> str:
+        phone = self.cleaned_data["phone"].strip()
+        allowed = set("0123456789+-() .")
+        if phone and (set(phone) - allowed or sum(c.isdigit() for c in phone) < 5):
+            raise forms.ValidationError(
+                "Enter a phone number using digits, spaces and + - ( ), e.g. +1 503 555 0100."
+            )
+        return phone
 
 
 class TherapistApplicationForm(forms.ModelForm):

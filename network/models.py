@@ -63,6 +63,8 @@ class Scope(models.TextChoices):
     USE = "use", "Use or relapse reports"
     CONTACTS = "contacts", "Who I have been in touch with"
     NOTES = "notes", "My check-in notes"
+    # The member's own phone number (on their profile), for Call and Text buttons.
+    REACH = "reach", "How to reach me (my phone number)"
 
 
 SCOPE_FIELDS = {
@@ -71,6 +73,7 @@ SCOPE_FIELDS = {
     Scope.USE: "share_use",
     Scope.CONTACTS: "share_contacts",
     Scope.NOTES: "share_notes",
+    Scope.REACH: "share_reach",
 }
 
 OPEN_STATUSES = (TieStatus.INVITED, TieStatus.ACTIVE, TieStatus.PAUSED)
@@ -151,6 +154,7 @@ class Tie(models.Model):
     share_use = models.BooleanField(default=False)
     share_contacts = models.BooleanField(default=False)
     share_notes = models.BooleanField(default=False)
+    share_reach = models.BooleanField(default=False)
     may_nudge = models.BooleanField(
         default=True, help_text="Rat Park may suggest they reach out to you."
     )

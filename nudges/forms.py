@@ -42,7 +42,34 @@ class NudgePreferenceForm(forms.ModelForm):
 
 
 class SosForm(forms.Form):
-    checkin = forms.IntegerField(min_value=1)
+    """The SOS button: from a hard check-in (``checkin``) or the standing "I need support"."""
+
+    checkin = forms.IntegerField(min_value=1, required=False)
+    message = forms.CharField(
+        label="Anything you'd like them to know? (optional)",
+        max_length=200,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2, "maxlength": 200}),
+        help_text="Only these words are shared, nothing from your check-ins. Leave it empty "
+        "to send your usual words.",
+    )
+
+
+class SosReachingOutForm(forms.Form):
+    method = forms.ChoiceField(
+        label="How",
+        choices=[
+            ("call", "Call"),
+            ("text", "Text"),
+            ("video", "Video"),
+            ("in_person", "In person"),
+        ],
+        initial="call",
+    )
+
+
+class SosKindWordsForm(forms.Form):
+    message = forms.CharField(label="Kind words", max_length=280)
 
 
 class PushSubscriptionForm(forms.Form):

@@ -68,7 +68,10 @@ def _sos_details(notification: Notification) -> dict[str, Any]:
     member = notification.subject_member
     # The member's chosen words are for their current SOS contacts only.
     if member and is_sos_contact(member, notification.recipient):
-        return {"sos_words": notification.data.get("words", "")}
+        from .sos import card_for
+
+        card = None if notification.response else card_for(notification)
+        return {"sos_words": notification.data.get("words", ""), "card": card}
     return {}
 
 
