@@ -48,18 +48,23 @@ def details_for(notification: Notification) -> dict[str, Any]:
         return _sos_details(notification)
     if notification.kind == Kind.SUPPORTER_NUDGE:
         facts = _member_facts(notification.recipient, notification.subject_member)
-        return {"facts": facts, **(_redisclosure() if facts else {})}
+        clinical = notification.recipient.is_verified_therapist
+        return {"facts": facts, **(_redisclosure(clinical=clinical) if facts else {})}
     if notification.kind == Kind.THERAPIST_DIGEST:
         caseload = caseload_summary(notification.recipient)
         return {"caseload": caseload, **(_redisclosure() if caseload else {})}
     return {}
 
 
-def _redisclosure() -> dict[str, str]:
-    """The notice every page showing shared data carries (the network app's wording)."""
+def _redisclosure(*, clinical: bool = True) -> dict[str, str]:
+    """The notice every page showing shared data carries (the network app's wording): the
+    42 CFR Part 2 statement only where Part 2 applies (a clinician)."""
     from network.consents import REDISCLOSURE_NOTICE, REDISCLOSURE_PLAIN
 
-    return {"notice": REDISCLOSURE_NOTICE, "notice_plain": REDISCLOSURE_PLAIN}
+    return {
+        "notice": REDISCLOSURE_NOTICE if clinical else "",
+        "notice_plain": REDISCLOSURE_PLAIN,
+    }
 
 
 def _sos_details(notification: Notification) -> dict[str, Any]:
