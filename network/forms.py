@@ -90,7 +90,7 @@ class SharingForm(forms.Form):
         label="Rat Park may suggest they reach out to me", required=False
     )
     is_sos_contact = forms.BooleanField(
-        label="Alert them when I ask for help after a hard check-in", required=False
+        label="Alert them when I ask for help (an SOS contact)", required=False
     )
 
 
@@ -130,7 +130,7 @@ class Part2ConsentForm(forms.Form):
         label="Rat Park may suggest they reach out to me", required=False
     )
     is_sos_contact = forms.BooleanField(
-        label="Alert them when I ask for help after a hard check-in", required=False
+        label="Alert them when I ask for help (an SOS contact)", required=False
     )
     understand = forms.BooleanField(
         label="I have read the consent text and I know I can revoke it at any time"
