@@ -24,7 +24,6 @@ from .forms import (
 from .instruments import INSTRUMENTS, LEFT_OUT
 from .models import CheckIn, QuestionnaireResponse, QuestionnaireSchedule
 
-
 CLOSURE_KEY = "checkins_closure"
 
 
