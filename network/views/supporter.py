@@ -50,6 +50,8 @@ def _back(request: HttpRequest, tie: Tie) -> HttpResponse:
     """Back where the supporter acted: the member's page or the list of people they support."""
     if request.POST.get("next") == "member":
         return redirect("network:supporting_member", tie.pk)
+    if request.POST.get("next") == "today":
+        return redirect("dashboard")
     return redirect("network:supporting")
 
 
