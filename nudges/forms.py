@@ -25,6 +25,15 @@ class NudgePreferenceForm(forms.ModelForm):
         widgets = {"prompt_time": forms.TimeInput(attrs={"type": "time"}, format="%H:%M")}
         help_texts = {"prompt_time": "Outside your quiet hours: nothing is sent then."}
 
+    THERAPIST_FIELDS = ("digest_weekday", "digest_hour")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The weekly digest is for clinicians only; members never see its settings.
+        if not self.instance.member.is_verified_therapist:
+            for name in self.THERAPIST_FIELDS:
+                del self.fields[name]
+
     def clean_prompt_time(self) -> datetime.time:
         # The sweep skips prompts due in quiet hours, so such a time would never fire.
         from .services import quiet_hours_of

@@ -32,6 +32,12 @@ def test_dashboard_prompts_a_specific_person_and_lists_people_i_support(client, 
     sam = make_user(display_name="Sam")
     maria = make_user(display_name="Maria")
     Tie.objects.create(member=sam, supporter=maria, role=Role.SPONSOR, phone="+15551234567")
+    # No quiet hours for Maria, so the suggestion shows whatever time the test runs at.
+    from checkins.models import ReminderPreference
+
+    ReminderPreference.objects.update_or_create(
+        member=maria, defaults={"quiet_start": "08:00", "quiet_end": "08:00"}
+    )
     client.force_login(sam)
     body = client.get(reverse("dashboard")).content.decode()
     assert "Maria" in body and 'href="tel:+15551234567"' in body
