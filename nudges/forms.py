@@ -58,7 +58,9 @@ class SosForm(forms.Form):
         label="Anything you'd like them to know? (optional)",
         max_length=200,
         required=False,
-        widget=forms.Textarea(attrs={"rows": 2, "maxlength": 200}),
+        widget=forms.Textarea(
+            attrs={"rows": 2, "maxlength": 200, "aria-describedby": "sos-message-help"}
+        ),
         help_text="Only these words are shared, nothing from your check-ins. Leave it empty "
         "to send your usual words.",
     )
