@@ -166,7 +166,10 @@ def network_health(member: User, ties: list[Tie], now: datetime | None = None) -
     in_30 = Q(occurred_at__gte=now - timedelta(days=30))
     agg = Contact.objects.filter(member=member, confirmed=True).aggregate(
         last=Max("occurred_at"),
-        c7=Count("id", filter=Q(occurred_at__gte=now - timedelta(days=7))),
+        # The last 7 days as everywhere else: today and the 6 before, on the member's calendar.
+        c7=Count(
+            "id", filter=Q(local_date__gte=now.astimezone(member.zone).date() - timedelta(days=6))
+        ),
         c30=Count("id", filter=in_30),
         in_person=Count(
             "id",
