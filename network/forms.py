@@ -66,7 +66,11 @@ class InvitationForm(forms.Form):
     name = forms.CharField(
         label="Their name", max_length=80, help_text="How you know them; only you see this."
     )
-    role = forms.ChoiceField(choices=Role.choices)
+    # No role chosen until the member chooses one (a default would make everyone a therapist).
+    role = forms.ChoiceField(
+        choices=[("", "Choose their role")] + Role.choices,
+        error_messages={"required": "Choose their role: sponsor, family, friend, …"},
+    )
     relationship_label = forms.CharField(
         label="What they are to you (optional)", max_length=60, required=False
     )

@@ -240,3 +240,15 @@ def test_the_database_keeps_one_pending_invitation_per_address(member):
     )
     with pytest.raises(IntegrityError), transaction.atomic():
         duplicate.save()
+
+
+def test_the_invitation_form_starts_with_no_role_chosen(client, member):
+    client.force_login(member)
+    page = client.get(reverse("network:invitation_create")).content.decode()
+    assert '<option value="" selected>Choose their role</option>' in page
+    response = client.post(
+        reverse("network:invitation_create"), {"email": "kim@example.org", "name": "Kim"}
+    )
+    assert response.status_code == HTTPStatus.OK
+    assert "Choose their role" in response.content.decode()
+    assert not Invitation.objects.exists() and not Tie.objects.exists()
