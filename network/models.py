@@ -191,8 +191,14 @@ class Tie(models.Model):
 
     @property
     def name(self) -> str:
+        """How the member sees this person. After an invitation is accepted the member keeps
+        the name they gave; if it differs from the supporter's own, both show: "Mum (Maria)"."""
         if self.supporter_id is not None:
-            return self.supporter.display_name
+            own = self.supporter.display_name
+            given = self.offline_name.strip()
+            if given and given.casefold() != own.casefold():
+                return f"{given} ({own})"
+            return own
         return self.offline_name or "A former supporter"
 
     @property
