@@ -23,7 +23,14 @@ class SignupForm(forms.Form):
         label="What should we call you?",
         help_text="A first name or nickname is enough. People you invite will see it.",
     )
-    time_zone = forms.ChoiceField(choices=time_zone_choices, initial="UTC", label="Time zone")
+    time_zone = forms.ChoiceField(
+        choices=time_zone_choices,
+        initial="UTC",
+        label="Time zone",
+        help_text="We suggest your device's time zone. Type a city's first letters to find yours.",
+        # static/js/timezone.js fills in the browser's zone (Intl) when this still says UTC.
+        widget=forms.Select(attrs={"data-detect-zone": ""}),
+    )
 
     def signup(self, request: HttpRequest, user: User) -> None:
         user.display_name = self.cleaned_data["display_name"]
