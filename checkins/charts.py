@@ -344,3 +344,20 @@ def calendar_weeks(h: selectors.History) -> list[list[dict | None]]:
             day += datetime.timedelta(days=1)
         weeks.append(week)
     return weeks
+
+
+def calendar_months(weeks: list[list[dict | None]]) -> list[tuple[str, list[dict | None]]]:
+    """The weeks with a month heading ("December 2026") before the first week and before each
+    week in which a month begins; other weeks get an empty heading."""
+    rows, last_month = [], None
+    for week in weeks:
+        days = [cell["date"] for cell in week if cell]
+        heading = ""
+        for day in days:
+            if (day.year, day.month) != last_month and (day.day == 1 or last_month is None):
+                heading = f"{day:%B %Y}"
+                last_month = (day.year, day.month)
+        if days and last_month is None:
+            last_month = (days[0].year, days[0].month)
+        rows.append((heading, week))
+    return rows

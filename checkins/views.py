@@ -137,7 +137,7 @@ def history(request: HttpRequest) -> HttpResponse:
         "history": h,
         "summary": selectors.weekly_summary(h),
         "counters": selectors.counters(member, today_),
-        "calendar": charts.calendar_weeks(h),
+        "calendar": charts.calendar_months(charts.calendar_weeks(h)),
         "score_charts": charts.score_charts(h),
         **charts.history_charts(h),
     }

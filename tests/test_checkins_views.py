@@ -461,3 +461,20 @@ def test_optional_questions_are_folded_away_and_the_core_ones_come_first(client,
         assert page.index(f'id="{core}') < folded, core
     for optional in ("id_sleep_quality", "id_gratitude", "id_notes"):
         assert page.index(f'id="{optional}') > folded, optional
+
+
+def test_the_calendar_has_a_heading_for_each_month(client, member):
+    from checkins.charts import calendar_months
+
+    d = datetime.date
+    weeks = [
+        [None, None, None, {"date": d(2026, 10, 29)}, {"date": d(2026, 10, 30)}, None, None],
+        [{"date": d(2026, 11, 2)}, None, None, None, None, None, None],
+        [{"date": d(2026, 11, 30)}, {"date": d(2026, 12, 1)}, None, None, None, None, None],
+    ]
+    assert [h for h, _ in calendar_months(weeks)] == ["October 2026", "", "December 2026"]
+    weeks[1][0] = {"date": d(2026, 11, 1)}
+    assert [h for h, _ in calendar_months(weeks)][1] == "November 2026"
+    client.force_login(member)
+    page = client.get(reverse("checkins:history")).content.decode()
+    assert 'scope="colgroup"' in page
