@@ -478,3 +478,28 @@ def test_the_calendar_has_a_heading_for_each_month(client, member):
     client.force_login(member)
     page = client.get(reverse("checkins:history")).content.decode()
     assert 'scope="colgroup"' in page
+
+
+def test_charts_fit_a_phone_mood_words_on_the_axis_and_edge_labels_hang_inwards():
+    from checkins import charts
+
+    today = datetime.date(2026, 3, 31)
+    ticks = charts._x_ticks(today - datetime.timedelta(days=90), today)
+    assert [t.minor for t in ticks][:4] == [False, True, False, True]
+    assert ticks[0].anchor == "start"
+    assert all(t.anchor == "middle" for t in ticks[1:-1] if t.pos < charts.WIDTH - 50)
+    chart = charts.line_chart(
+        slug="mood",
+        title="Mood",
+        description="d",
+        start=today - datetime.timedelta(days=6),
+        end=today,
+        values={today: 3, today - datetime.timedelta(days=3): 4},
+        y_min=1,
+        y_max=5,
+        y_ticks=[(1, "Really struggling"), (5, "Great")],
+        value_heading="Mood",
+        word_ticks=True,
+    )
+    assert len(chart.paths) == 2  # a day without data is a gap, not a line across it
+    assert chart.word_ticks and chart.y_ticks[0].label == "Really struggling"
