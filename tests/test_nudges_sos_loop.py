@@ -297,3 +297,20 @@ def test_the_sos_detail_page_offers_the_answers_too(client, sam, maria, sos_tie)
     page = client.get(reverse("nudges:detail", args=[note.pk])).content.decode()
     assert reverse("nudges:sos_reaching_out", args=[note.pk]) in page
     assert reverse("nudges:sos_kind_words", args=[note.pk]) in page
+
+
+def test_the_members_sos_page_is_constant_query(client, sam, make_user):
+    def count(alert) -> int:
+        client.force_login(sam)
+        with CaptureQueriesContext(connection) as ctx:
+            client.get(reverse("nudges:sos_status", args=[alert.pk]))
+        return len(ctx.captured_queries)
+
+    first = make_user(display_name="First")
+    Tie.objects.create(member=sam, supporter=first, role=Role.FRIEND, is_sos_contact=True)
+    one = count(_ask(client, sam))
+    SosAlert.objects.all().delete()
+    for i in range(3):
+        other = make_user(display_name=f"Other {i}")
+        Tie.objects.create(member=sam, supporter=other, role=Role.FRIEND, is_sos_contact=True)
+    assert count(_ask(client, sam)) == one
