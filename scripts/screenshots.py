@@ -1,7 +1,8 @@
 """Phone screenshots of the demo for the README (390 x 844, light and dark).
 
-Start the demo (`make run`), then, with Playwright from PyPI in any virtualenv and a system
-Chromium (the script never downloads a browser):
+Start the demo (`make run`), then, with Playwright from PyPI (`pip install -e .[screenshots]`
+or in any virtualenv) and the system Chromium at /usr/bin/chromium (the script never downloads
+a browser):
 
     python scripts/screenshots.py http://127.0.0.1:8000 docs/screenshots
 """

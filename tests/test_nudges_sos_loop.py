@@ -314,3 +314,12 @@ def test_the_members_sos_page_is_constant_query(client, sam, make_user):
         other = make_user(display_name=f"Other {i}")
         Tie.objects.create(member=sam, supporter=other, role=Role.FRIEND, is_sos_contact=True)
     assert count(_ask(client, sam)) == one
+
+
+def test_the_members_export_lists_their_sos_requests(client, sam, maria, sos_tie):
+    from accounts.services import export_user_data
+
+    _ask(client, sam, "Call me tonight")
+    exported = export_user_data(sam)["nudges"]["sos_requests"]
+    assert [r["message"] for r in exported] == ["Call me tonight"]
+    assert export_user_data(maria)["nudges"]["sos_requests"] == []
