@@ -23,7 +23,14 @@ class SignupForm(forms.Form):
         label="What should we call you?",
         help_text="A first name or nickname is enough. People you invite will see it.",
     )
-    time_zone = forms.ChoiceField(choices=time_zone_choices, initial="UTC", label="Time zone")
+    time_zone = forms.ChoiceField(
+        choices=time_zone_choices,
+        initial="UTC",
+        label="Time zone",
+        help_text="We suggest your device's time zone. Type a city's first letters to find yours.",
+        # static/js/timezone.js fills in the browser's zone (Intl) when this still says UTC.
+        widget=forms.Select(attrs={"data-detect-zone": ""}),
+    )
 
     def signup(self, request: HttpRequest, user: User) -> None:
         user.display_name = self.cleaned_data["display_name"]
@@ -40,8 +47,18 @@ class ProfileForm(forms.ModelForm):
 
     class Meta:
         model = User
-        fields = ["display_name", "time_zone", "language"]
+        fields = ["display_name", "time_zone", "language", "phone"]
         labels = {"display_name": "What should we call you?"}
+        widgets = {"phone": forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"})}
+
+    def clean_phone(self) -> str:
+        phone = self.cleaned_data["phone"].strip()
+        allowed = set("0123456789+-() .")
+        if phone and (set(phone) - allowed or sum(c.isdigit() for c in phone) < 5):
+            raise forms.ValidationError(
+                "Enter a phone number using digits, spaces and + - ( ), e.g. +1 503 555 0100."
+            )
+        return phone
 
 
 class TherapistApplicationForm(forms.ModelForm):

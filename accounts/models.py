@@ -49,6 +49,13 @@ class User(AbstractBaseUser, PermissionsMixin):
     language = models.CharField(
         "preferred language", max_length=8, choices=settings.LANGUAGES, default="en"
     )
+    phone = models.CharField(
+        "phone number",
+        max_length=32,
+        blank=True,
+        help_text="Optional. Only people you choose see it, under “How to reach me” in what "
+        "you share with them.",
+    )
     is_staff = models.BooleanField(default=False)
     is_active = models.BooleanField(default=True)
     date_joined = models.DateTimeField(default=timezone.now)

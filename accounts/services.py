@@ -53,6 +53,7 @@ def _export_account(user: User) -> dict[str, Any]:
         "email": user.email,
         "display_name": user.display_name,
         "time_zone": user.time_zone,
+        "phone": user.phone,
         "language": user.language,
         "date_joined": user.date_joined.isoformat(),
         "last_login": user.last_login.isoformat() if user.last_login else None,

@@ -5,6 +5,7 @@ from typing import TYPE_CHECKING
 
 from allauth.account.decorators import reauthentication_required
 from allauth.mfa.utils import is_mfa_enabled
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
@@ -12,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -45,6 +47,8 @@ def account_settings(request: HttpRequest) -> HttpResponse:
         "form": form,
         "therapist_profile": TherapistProfile.objects.filter(user=request.user).first(),
         "mfa_enabled": is_mfa_enabled(request.user),
+        # The local demo's "Sent mail" page, for staff (only routed in DEBUG).
+        "DEBUG_MAIL": reverse("dev_mail") if settings.DEBUG and request.user.is_staff else "",
     }
     return render(request, "accounts/settings.html", context)
 

@@ -33,6 +33,10 @@ MAX_DOTS = 100
 class Tick:
     pos: float
     label: str
+    # Every other date tick is left out on phones, so the ones shown never overlap.
+    minor: bool = False
+    # Ticks near the edges hang inwards, so their labels are never cut off.
+    anchor: str = "middle"
 
 
 @dataclass
@@ -46,6 +50,8 @@ class LineChart:
     x_ticks: list[Tick]
     rows: list[tuple[str, str]]
     value_heading: str
+    # Word labels ("Really struggling", "Great") sit inside the plot, above their grid line.
+    word_ticks: bool = False
     width: int = WIDTH
     height: int = HEIGHT
     plot_left: int = LEFT
@@ -79,7 +85,9 @@ def _x_ticks(start: datetime.date, end: datetime.date) -> list[Tick]:
     ticks = []
     day = start
     while day <= end:
-        ticks.append(Tick(_x(day, start, span), day.strftime(fmt)))
+        pos = _x(day, start, span)
+        anchor = "start" if pos < LEFT + 30 else ("end" if pos > WIDTH - RIGHT - 30 else "middle")
+        ticks.append(Tick(pos, day.strftime(fmt), minor=len(ticks) % 2 == 1, anchor=anchor))
         day += datetime.timedelta(days=step)
     return ticks
 
@@ -97,6 +105,7 @@ def line_chart(
     y_ticks: Sequence[tuple[float, str]],
     value_heading: str,
     value_label: Mapping[float, str] | None = None,
+    word_ticks: bool = False,
 ) -> LineChart:
     """Return a line chart of one value per date; missing dates break the line."""
     span = (end - start).days
@@ -132,6 +141,7 @@ def line_chart(
         x_ticks=_x_ticks(start, end),
         rows=rows,
         value_heading=value_heading,
+        word_ticks=word_ticks,
     )
 
 
@@ -247,7 +257,8 @@ def history_charts(h: selectors.History) -> dict:
             values=mood,
             y_min=1,
             y_max=5,
-            y_ticks=[(1, "1"), (3, "3"), (5, "5")],
+            y_ticks=[(1, Mood(1).label), (3, Mood(3).label), (5, Mood(5).label)],
+            word_ticks=True,
             value_heading="Mood",
             value_label={m.value: f"{m.value} ({m.label})" for m in Mood},
         ),
@@ -274,7 +285,8 @@ def history_charts(h: selectors.History) -> dict:
             values=connected,
             y_min=1,
             y_max=5,
-            y_ticks=[(1, "1"), (3, "3"), (5, "5")],
+            y_ticks=[(c, Connectedness(c).label) for c in (1, 3, 5)],
+            word_ticks=True,
             value_heading="Connectedness",
             value_label={c.value: f"{c.value} ({c.label})" for c in Connectedness},
         ),
@@ -344,3 +356,20 @@ def calendar_weeks(h: selectors.History) -> list[list[dict | None]]:
             day += datetime.timedelta(days=1)
         weeks.append(week)
     return weeks
+
+
+def calendar_months(weeks: list[list[dict | None]]) -> list[tuple[str, list[dict | None]]]:
+    """The weeks with a month heading ("December 2026") before the first week and before each
+    week in which a month begins; other weeks get an empty heading."""
+    rows, last_month = [], None
+    for week in weeks:
+        days = [cell["date"] for cell in week if cell]
+        heading = ""
+        for day in days:
+            if (day.year, day.month) != last_month and (day.day == 1 or last_month is None):
+                heading = f"{day:%B %Y}"
+                last_month = (day.year, day.month)
+        if days and last_month is None:
+            last_month = (days[0].year, days[0].month)
+        rows.append((heading, week))
+    return rows

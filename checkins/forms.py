@@ -157,13 +157,18 @@ class ReminderPreferenceForm(forms.ModelForm):
             "channel_push": "On the devices where you turned notifications on.",
         }
         widgets = {
-            "reminder_time": forms.TimeInput(attrs={"type": "time"}),
-            "quiet_start": forms.TimeInput(attrs={"type": "time"}),
-            "quiet_end": forms.TimeInput(attrs={"type": "time"}),
+            "reminder_time": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+            "quiet_start": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+            "quiet_end": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
         }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        from django.conf import settings
+
+        # Offer push only where this server can send it (the browser check is push.js's).
+        if not settings.VAPID_PUBLIC_KEY:
+            del self.fields["channel_push"]
         mask = self.instance.reminder_days
         self.initial["reminder_days"] = [day for day, _ in WEEKDAYS if mask & (1 << day)]
 

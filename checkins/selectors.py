@@ -134,7 +134,9 @@ def counters_from_history(member: User, today: datetime.date) -> Counters:
     period = SobrietyPeriod.objects.current().filter(member=member).first()
     checkin_current, checkin_longest = streaks(checkin_dates, today)
     connection_current, connection_longest = streaks(contacts_per_day, today)
-    week_start = today - datetime.timedelta(days=today.weekday())
+    # "This week" everywhere (Today, history, network health) is the last 7 days: today and
+    # the 6 before, on the member's own calendar.
+    week_start = today - datetime.timedelta(days=6)
     return Counters(
         today=today,
         checked_in_today=today in checkin_dates,

@@ -24,6 +24,8 @@ from .forms import (
 from .instruments import INSTRUMENTS, LEFT_OUT
 from .models import CheckIn, QuestionnaireResponse, QuestionnaireSchedule
 
+CLOSURE_KEY = "checkins_closure"
+
 
 def _parse_day(value: str) -> datetime.date:
     try:
@@ -69,12 +71,13 @@ def day(request: HttpRequest, date: str) -> HttpResponse:
             except ValidationError as exc:
                 form.add_error(None, exc)
             else:
-                messages.success(
-                    request,
-                    "Thank you for checking in." if result.created else "Your check-in is updated.",
-                )
-                for milestone in result.milestones:
-                    messages.success(request, f"Milestone: {milestone.message}")
+                # The page after saving shows a closure card, not the form again; milestones
+                # ride in it (never above a hard day's panel), so no flash messages here.
+                request.session[CLOSURE_KEY] = {
+                    "date": local_date.isoformat(),
+                    "created": result.created,
+                    "milestones": [m.message for m in result.milestones],
+                }
                 return redirect("checkins:day", date=local_date.isoformat())
     elif request.method == "POST":
         messages.error(
@@ -89,16 +92,25 @@ def day(request: HttpRequest, date: str) -> HttpResponse:
         if checkin is not None:
             form.initial["connected_with"] = services.checkin_connected_with(checkin)
 
+    closure = request.session.pop(CLOSURE_KEY, None) if request.method == "GET" else None
+    if closure and closure.get("date") != local_date.isoformat():
+        closure = None
     context = {
         "form": form,
         "checkin": checkin,
+        "closure": closure if checkin is not None and request.GET.get("edit") is None else None,
         "local_date": local_date,
         "is_today": local_date == window.today,
         "editable": editable,
         "window": window,
         "counters": selectors.counters(member, window.today),
+        "core_fields": ("mood", "craving", "used", "connectedness", "connected_with"),
     }
     context.update(_risk_context(request, checkin))
+    if context["closure"] and not context.get("risk"):
+        # One person to reach out to, one tap to call, text or log it.
+        suggestions = network_services.suggest_reach_out(member, limit=1)
+        context["closure_suggestion"] = suggestions[0] if suggestions else None
     started = context["counters"].sobriety_started_on
     # Offer a restart after reported use, unless the member already restarted since.
     context["offer_restart"] = bool(
@@ -125,7 +137,7 @@ def history(request: HttpRequest) -> HttpResponse:
         "history": h,
         "summary": selectors.weekly_summary(h),
         "counters": selectors.counters(member, today_),
-        "calendar": charts.calendar_weeks(h),
+        "calendar": charts.calendar_months(charts.calendar_weeks(h)),
         "score_charts": charts.score_charts(h),
         **charts.history_charts(h),
     }

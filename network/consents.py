@@ -39,7 +39,9 @@ CONSENT_TEXTS = {
 }
 # 42 CFR 2.32(a)(2), the short statement (2024 rule): on every page and export of shared data.
 REDISCLOSURE_NOTICE = "42 CFR part 2 prohibits unauthorized use or disclosure of these records."
-REDISCLOSURE_PLAIN = "This was shared with you in confidence. Please don't pass it on."
+REDISCLOSURE_PLAIN = (
+    "This was shared with you in confidence, because they trust you. Please keep it between you."
+)
 
 DEFAULT_SCOPES = frozenset({Scope.CHECKIN_STATUS})
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django import forms
 from django.utils import timezone
@@ -76,7 +76,11 @@ class InvitationForm(forms.Form):
     name = forms.CharField(
         label="Their name", max_length=80, help_text="How you know them; only you see this."
     )
-    role = forms.ChoiceField(choices=Role.choices)
+    # No role chosen until the member chooses one (a default would make everyone a therapist).
+    role = forms.ChoiceField(
+        choices=[("", "Choose their role")] + Role.choices,
+        error_messages={"required": "Choose their role: sponsor, family, friend, …"},
+    )
     relationship_label = forms.CharField(
         label="What they are to you (optional)", max_length=60, required=False
     )
@@ -100,7 +104,7 @@ class SharingForm(forms.Form):
         label="Rat Park may suggest they reach out to me", required=False
     )
     is_sos_contact = forms.BooleanField(
-        label="Alert them when I ask for help after a hard check-in", required=False
+        label="Alert them when I ask for help (an SOS contact)", required=False
     )
 
 
@@ -140,7 +144,7 @@ class Part2ConsentForm(forms.Form):
         label="Rat Park may suggest they reach out to me", required=False
     )
     is_sos_contact = forms.BooleanField(
-        label="Alert them when I ask for help after a hard check-in", required=False
+        label="Alert them when I ask for help (an SOS contact)", required=False
     )
     understand = forms.BooleanField(
         label="I have read the consent text and I know I can revoke it at any time"
@@ -176,9 +180,15 @@ class RevokeForm(forms.Form):
     reason = forms.CharField(label="Reason (optional)", max_length=300, required=False)
 
 
+WHEN_CHOICES = [("now", "Just now"), ("earlier", "Earlier today"), ("yesterday", "Yesterday")]
+
+
 class ContactForm(forms.Form):
     tie = forms.ChoiceField(label="With whom")
     method = forms.ChoiceField(label="How", choices=LOGGABLE_METHODS)
+    when = forms.ChoiceField(
+        label="When", choices=WHEN_CHOICES, initial="now", widget=forms.RadioSelect
+    )
     duration_minutes = forms.IntegerField(
         label="Minutes (optional)", min_value=1, max_value=1440, required=False
     )
@@ -201,9 +211,22 @@ class ContactForm(forms.Form):
 
     def __init__(self, *args, ties=(), **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["when"].required = False
         self.fields["tie"].choices = [(self.MEETING, "A meeting")] + [
             (str(t.pk), t.name) for t in ties if t.status in (TieStatus.ACTIVE, TieStatus.PAUSED)
         ]
+
+    def occurred_at(self, member, now: datetime) -> datetime:
+        """The moment "when" stands for, in the member's own day: now; earlier today (two
+        hours ago, never before their midnight); yesterday (their yesterday at 18:00)."""
+        when = self.cleaned_data.get("when") or "now"
+        local = now.astimezone(member.zone)
+        midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
+        if when == "earlier":
+            return max(now - timedelta(hours=2), midnight)
+        if when == "yesterday":
+            return (midnight - timedelta(days=1)).replace(hour=18)
+        return now
 
 
 class ContactEditForm(forms.Form):

@@ -63,6 +63,8 @@ class Scope(models.TextChoices):
     USE = "use", "Use or relapse reports"
     CONTACTS = "contacts", "Who I have been in touch with"
     NOTES = "notes", "My check-in notes"
+    # The member's own phone number (on their profile), for Call and Text buttons.
+    REACH = "reach", "How to reach me (my phone number)"
     # Clinical scopes: offered only on a therapist's formal consent (see CLINICAL_SCOPES).
     CONNECTEDNESS = "connectedness", "How connected I feel"
     NETWORK = "network", "My network (people by role, network health, the circle)"
@@ -75,6 +77,7 @@ SCOPE_FIELDS = {
     Scope.USE: "share_use",
     Scope.CONTACTS: "share_contacts",
     Scope.NOTES: "share_notes",
+    Scope.REACH: "share_reach",
 }
 
 # Scopes only a formal (Part 2) consent can grant: a supporter's sharing settings don't offer
@@ -161,6 +164,7 @@ class Tie(models.Model):
     share_use = models.BooleanField(default=False)
     share_contacts = models.BooleanField(default=False)
     share_notes = models.BooleanField(default=False)
+    share_reach = models.BooleanField(default=False)
     may_nudge = models.BooleanField(
         default=True, help_text="Rat Park may suggest they reach out to you."
     )
@@ -200,8 +204,14 @@ class Tie(models.Model):
 
     @property
     def name(self) -> str:
+        """How the member sees this person. After an invitation is accepted the member keeps
+        the name they gave; if it differs from the supporter's own, both show: "Mum (Maria)"."""
         if self.supporter_id is not None:
-            return self.supporter.display_name
+            own = self.supporter.display_name
+            given = self.offline_name.strip()
+            if given and given.casefold() != own.casefold():
+                return f"{given} ({own})"
+            return own
         return self.offline_name or "A former supporter"
 
     @property

@@ -185,7 +185,10 @@ def network_health(member: User, ties: list[Tie], now: datetime | None = None) -
     in_30 = Q(occurred_at__gte=now - timedelta(days=30))
     agg = Contact.objects.filter(member=member, confirmed=True).aggregate(
         last=Max("occurred_at"),
-        c7=Count("id", filter=Q(occurred_at__gte=now - timedelta(days=7))),
+        # The last 7 days as everywhere else: today and the 6 before, on the member's calendar.
+        c7=Count(
+            "id", filter=Q(local_date__gte=now.astimezone(member.zone).date() - timedelta(days=6))
+        ),
         c30=Count("id", filter=in_30),
         in_person=Count(
             "id",
@@ -335,3 +338,74 @@ def member_chain(member_ref: int, *, upto: int) -> QuerySet[DisclosureEvent]:
 
 def consent_history(member: User) -> QuerySet[Consent]:
     return Consent.objects.filter(member=member).order_by("-signed_at")
+
+
+@dataclass
+class SupporterCard:
+    """One person this user supports, as their Today shows it: only what is shared now."""
+
+    tie: Tie
+    scopes: frozenset
+    checked_in_today: bool | None = None  # None: not shared
+    last_contact: str | None = None  # "Today", "Yesterday", a date, "None yet"; None: not shared
+    phone: str = ""
+
+
+def _day_word(day: date | None, today: date) -> str:
+    if day is None:
+        return "None yet"
+    if day == today:
+        return "Today"
+    if day == today - timedelta(days=1):
+        return "Yesterday"
+    return day.strftime("%-d %b")
+
+
+def supporter_cards(
+    supporter: User, now: datetime | None = None, *, supported: list | None = None
+) -> list[SupporterCard]:
+    """A card per person ``supporter`` supports on an active tie, with exactly what is shared.
+
+    "Checked in today" and "last contact" are on the member's own calendar (a contact at
+    19:00 yesterday their time is "Yesterday"). Reads are a fixed few queries; each card that
+    shows shared data adds one append to that member's access log.
+    """
+    from checkins.models import CheckIn
+
+    from .services import record_disclosures_for_tie
+
+    now = now or timezone.now()
+    if supported is None:
+        supported = supported_ties(supporter, now)
+    rows = [(t, s) for t, s in supported if t.status == TieStatus.ACTIVE]
+    if not rows:
+        return []
+    today_of = {t.member_id: now.astimezone(t.member.zone).date() for t, _ in rows}
+    status_ids = [t.member_id for t, s in rows if Scope.CHECKIN_STATUS in s]
+    checked = set()
+    if status_ids:
+        checked = set(
+            CheckIn.objects.filter(
+                member_id__in=status_ids, local_date__in=set(today_of.values())
+            ).values_list("member_id", "local_date")
+        )
+    contact_ids = [t.member_id for t, s in rows if Scope.CONTACTS in s]
+    last = last_confirmed_contact_dates(contact_ids) if contact_ids else {}
+    cards = []
+    for tie, scopes in rows:
+        today = today_of[tie.member_id]
+        card = SupporterCard(tie=tie, scopes=scopes)
+        shown = []
+        if Scope.CHECKIN_STATUS in scopes:
+            card.checked_in_today = (tie.member_id, today) in checked
+            shown.append(Scope.CHECKIN_STATUS)
+        if Scope.CONTACTS in scopes:
+            card.last_contact = _day_word(last.get(tie.member_id), today)
+            shown.append(Scope.CONTACTS)
+        if Scope.REACH in scopes and tie.member.phone:
+            card.phone = tie.member.phone
+            shown.append(Scope.REACH)
+        if shown:
+            record_disclosures_for_tie(tie=tie, scopes=shown)
+        cards.append(card)
+    return cards

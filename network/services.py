@@ -512,9 +512,18 @@ SUPPORTER_LOG_LIMIT = 10  # per tie per day: a supporter can't flood a member's 
 
 
 def contact_log_by_supporter(
-    *, supporter: User, tie: Tie, method: str, occurred_at: datetime | None = None
+    *,
+    supporter: User,
+    tie: Tie,
+    method: str,
+    occurred_at: datetime | None = None,
+    announce: bool = True,
 ) -> Contact:
-    """Record "I reached out to Sam"; it counts once Sam confirms it."""
+    """Record "I reached out to Sam"; it counts once Sam confirms it.
+
+    ``announce=False`` leaves telling Sam to the caller (an SOS answer sends its own
+    "Maria is reaching out" at once).
+    """
     if tie.supporter_id != supporter.pk or tie.status != TieStatus.ACTIVE:
         raise NetworkError("You can't log a contact for this person.")
     if method not in dict(LOGGABLE_METHODS):
@@ -535,6 +544,8 @@ def contact_log_by_supporter(
     )
     _validate(contact)
     contact.save()
+    if not announce:
+        return contact
     notify(
         recipient=member,
         kind=Kind.NETWORK,

@@ -8,7 +8,7 @@ from django.db.models import Exists, OuterRef
 
 from accounts.models import User
 
-from .models import Kind, Mute, Notification, NudgePreference, PushSubscription
+from .models import Kind, Mute, Notification, NudgePreference, PushSubscription, SosAlert
 
 PREFERENCE_FIELDS = [
     "isolation_enabled",
@@ -105,4 +105,10 @@ def export_user_data(user: User) -> dict[str, Any]:
         ),
         "muted": [{"kind": m.kind, "channel": m.channel} for m in Mute.objects.filter(user=user)],
         "push_devices": PushSubscription.objects.filter(user=user).count(),
+        # The times the user asked for support, with the words they sent. Who answered is
+        # kept on each contact's own alert (their data), so it is not repeated here.
+        "sos_requests": [
+            {"created_at": a.created_at.isoformat(), "message": a.message}
+            for a in SosAlert.objects.filter(member=user).order_by("created_at")
+        ],
     }

@@ -331,3 +331,43 @@ class Schedule(models.Model):
 
     def __str__(self) -> str:
         return f"Schedule of {self.user_id} (next {self.next_due_at})"
+
+
+class SosAlert(models.Model):
+    """One time a member asked for support: from the standing "I need support" button, or
+    from a hard check-in (then at most one per check-in).
+
+    Each SOS contact gets a notification carrying this alert's id; their answer ("I'm reaching
+    out now", kind words) is recorded on that notification, and the member's page reads the
+    answers back from there.
+    """
+
+    ACTIVE_HOURS = 24
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="sos_alerts"
+    )
+    # Only these words go to the SOS contacts: the member's own, never anything from a check-in.
+    message = models.CharField(max_length=200)
+    # A plain id, not a foreign key: the check-in app builds on this one.
+    checkin_ref = models.BigIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["checkin_ref"],
+                condition=Q(checkin_ref__isnull=False),
+                name="nudges_one_sos_per_checkin",
+            )
+        ]
+        indexes = [models.Index(fields=["member", "-created_at"], name="nudges_sos_member")]
+
+    def __str__(self) -> str:
+        return f"SOS of {self.member_id} at {self.created_at:%Y-%m-%d %H:%M}"
+
+    def is_active(self, now: datetime.datetime | None = None) -> bool:
+        now = now or timezone.now()
+        return now - self.created_at < datetime.timedelta(hours=self.ACTIVE_HOURS)

@@ -88,18 +88,23 @@ def details_for(notification: Notification) -> dict[str, Any]:
         return _sos_details(notification)
     if notification.kind == Kind.SUPPORTER_NUDGE:
         facts = _member_facts(notification.recipient, notification.subject_member)
-        return {"facts": facts, **(_redisclosure() if facts else {})}
+        clinical = notification.recipient.is_verified_therapist
+        return {"facts": facts, **(_redisclosure(clinical=clinical) if facts else {})}
     if notification.kind == Kind.THERAPIST_DIGEST:
         caseload = caseload_summary(notification.recipient)
         return {"caseload": caseload, **(_redisclosure() if caseload else {})}
     return {}
 
 
-def _redisclosure() -> dict[str, str]:
-    """The notice every page showing shared data carries (the network app's wording)."""
+def _redisclosure(*, clinical: bool = True) -> dict[str, str]:
+    """The notice every page showing shared data carries (the network app's wording): the
+    42 CFR Part 2 statement only where Part 2 applies (a clinician)."""
     from network.consents import REDISCLOSURE_NOTICE, REDISCLOSURE_PLAIN
 
-    return {"notice": REDISCLOSURE_NOTICE, "notice_plain": REDISCLOSURE_PLAIN}
+    return {
+        "notice": REDISCLOSURE_NOTICE if clinical else "",
+        "notice_plain": REDISCLOSURE_PLAIN,
+    }
 
 
 def _sos_details(notification: Notification) -> dict[str, Any]:
@@ -108,7 +113,10 @@ def _sos_details(notification: Notification) -> dict[str, Any]:
     member = notification.subject_member
     # The member's chosen words are for their current SOS contacts only.
     if member and is_sos_contact(member, notification.recipient):
-        return {"sos_words": notification.data.get("words", "")}
+        from .sos import card_for
+
+        card = None if notification.response else card_for(notification)
+        return {"sos_words": notification.data.get("words", ""), "card": card}
     return {}
 
 

@@ -21,6 +21,7 @@ from .models import (
     Notification,
     NudgePreference,
     PushSubscription,
+    SosAlert,
 )
 
 if TYPE_CHECKING:
@@ -217,21 +218,61 @@ def unsubscribe(*, user: User, kind: str, channel: str = Channel.EMAIL) -> None:
     Mute.objects.get_or_create(user=user, kind=kind, channel=channel)
 
 
-def sos_send(*, member: User, checkin: CheckIn) -> list[Notification]:
+SOS_REPEAT_MINUTES = 15  # a second press within this reuses the alert: no second wave
+
+
+def sos_send(
+    *, member: User, checkin: CheckIn | None = None, message: str | None = None
+) -> list[Notification]:
     """Alert the member's SOS contacts now, with only the words the member chose to share.
 
-    Idempotent per check-in and contact. Contacts in their quiet hours get it in the inbox at
-    once and by email/push when their quiet hours end, unless they opted in to urgent alerts.
-    Once someone is told, the check-in's risk event is marked handled (the check-in app's
-    ``risk_event_claim``), so it stays in the member's history.
+    From the standing "I need support" button (no check-in: ``message`` is the member's own
+    words for this time, else their saved SOS words) or from a hard check-in (one alert per
+    check-in). A second press within a few minutes reuses the open alert, so contacts are
+    told once; a contact added meanwhile is told too. Contacts in their quiet hours get it in
+    the inbox at once and by email/push when their quiet hours end, unless they opted in to
+    urgent alerts. Once someone is told about a check-in, its risk event is marked handled
+    (the check-in app's ``risk_event_claim``), so it stays in the member's history.
     """
-    from checkins.services import risk_event_claim
+    if checkin is not None and checkin.member_id != member.pk:
+        raise ValueError("Not the member's check-in.")
+    alert = sos_alert_open(member=member, checkin=checkin, message=message)
+    return sos_alert_send(alert)
+
+
+def sos_saved_words(member: User) -> str:
+    pref = NudgePreference.objects.filter(member=member).first()
+    return pref.sos_message if pref else NudgePreference._meta.get_field("sos_message").default
+
+
+def sos_alert_open(
+    *, member: User, checkin: CheckIn | None = None, message: str | None = None
+) -> SosAlert:
+    """The member's alert for this press: the check-in's, a recent one, or a new one."""
+    words = (message or "").strip()[:200] or sos_saved_words(member)
+    if checkin is not None:
+        alert, _ = SosAlert.objects.get_or_create(
+            checkin_ref=checkin.pk, defaults={"member": member, "message": words}
+        )
+        return alert
+    now = timezone.now()
+    recent = (
+        SosAlert.objects.filter(
+            member=member,
+            checkin_ref__isnull=True,
+            created_at__gte=now - datetime.timedelta(minutes=SOS_REPEAT_MINUTES),
+        )
+        .order_by("-created_at")
+        .first()
+    )
+    return recent or SosAlert.objects.create(member=member, message=words, created_at=now)
+
+
+def sos_alert_send(alert: SosAlert) -> list[Notification]:
+    """Tell each current SOS contact about ``alert`` once (idempotent per alert and contact)."""
     from network.selectors import sos_ties
 
-    if checkin.member_id != member.pk:
-        raise ValueError("Not the member's check-in.")
-    pref = NudgePreference.objects.filter(member=member).first()
-    words = pref.sos_message if pref else NudgePreference._meta.get_field("sos_message").default
+    member = alert.member
     now = timezone.now()
     ties = sos_ties(member, now)
     urgent = set(
@@ -248,14 +289,19 @@ def sos_send(*, member: User, checkin: CheckIn) -> list[Notification]:
             kind=Kind.SOS,
             title=f"{member.display_name} asked for support",
             body=f"{member.display_name} would like you to reach out when you can.",
-            idempotency_key=f"sos:{supporter.pk}:{checkin.pk}",
+            idempotency_key=f"sos:{supporter.pk}:{alert.pk}",
             subject_member=member,
-            data={"words": words, "tie_id": str(tie.pk)},
+            data={"words": alert.message, "tie_id": str(tie.pk), "sos_id": str(alert.pk)},
             not_before=not_before,
         )
         sent.append(notification)
-    if sent:
-        risk_event_claim(checkin=checkin, now=now)
+    if sent and alert.checkin_ref:
+        from checkins.models import CheckIn
+        from checkins.services import risk_event_claim
+
+        checkin = CheckIn.objects.filter(pk=alert.checkin_ref, member=member).first()
+        if checkin is not None:
+            risk_event_claim(checkin=checkin, now=now)
     return sent
 
 

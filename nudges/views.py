@@ -22,8 +22,16 @@ from recovery.jitter import default_time
 from recovery.jsonbody import json_text_fields
 
 from . import links, selectors, services
-from .forms import NudgePreferenceForm, PushSubscriptionForm, PushUnsubscribeForm, SosForm
-from .models import Kind, Mute, Notification, NudgePreference, PushSubscription
+from . import sos as sos_module
+from .forms import (
+    NudgePreferenceForm,
+    PushSubscriptionForm,
+    PushUnsubscribeForm,
+    SosForm,
+    SosKindWordsForm,
+    SosReachingOutForm,
+)
+from .models import Kind, Mute, Notification, NudgePreference, PushSubscription, SosAlert
 from .schedule import DEFAULT_PROMPT_TIME
 from .tokens import ACTIONS, read_action_token, read_unsubscribe_token
 
@@ -180,48 +188,137 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def sos(request: HttpRequest) -> HttpResponse:
-    """Tell the member's SOS contacts, right now, after a hard check-in."""
-    from checkins.selectors import member_checkin
+    """ "I need support": tell the member's SOS contacts right now.
 
-    form = SosForm(request.POST)
-    if not form.is_valid():
-        raise Http404("No such check-in.")
-    checkin = member_checkin(request.user, form.cleaned_data["checkin"])
-    if checkin is None:
-        raise Http404("No such check-in.")
-    today = request.user.local_now().date()
-    if not checkin.is_high_risk or checkin.local_date < today - datetime.timedelta(days=1):
-        messages.info(
-            request,
-            "SOS alerts go out from a recent hard check-in. If you need someone now, the "
-            "crisis lines below are there for you at any hour.",
+    GET shows the form (optional words, who will be told, the crisis lines). POST from the
+    standing button sends at once; POST with a check-in is the hard check-in's SOS button.
+    """
+    from checkins.selectors import member_checkin
+    from network.selectors import sos_ties
+
+    form = SosForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        checkin = None
+        if form.cleaned_data["checkin"]:
+            checkin = member_checkin(request.user, form.cleaned_data["checkin"])
+            if checkin is None:
+                raise Http404("No such check-in.")
+            today = request.user.local_now().date()
+            if not checkin.is_high_risk or checkin.local_date < today - datetime.timedelta(days=1):
+                messages.info(
+                    request,
+                    "SOS alerts go out from a recent hard check-in or from the “I need "
+                    "support” button. If you need someone now, the crisis lines below are "
+                    "there for you at any hour.",
+                )
+                return redirect("crisis")
+        alert = services.sos_alert_open(
+            member=request.user, checkin=checkin, message=form.cleaned_data["message"]
         )
-        return redirect("crisis")
-    services.sos_send(member=request.user, checkin=checkin)
-    request.session["nudges_sos_checkin"] = checkin.pk
-    return redirect("nudges:sos_sent")
+        services.sos_alert_send(alert)
+        return redirect("nudges:sos_status", alert.pk)
+    if request.method == "POST" and "checkin" in form.errors:
+        raise Http404("No such check-in.")
+    context = {
+        "form": form,
+        "contacts": [t.supporter.display_name for t in sos_ties(request.user)],
+        "saved_words": services.sos_saved_words(request.user),
+    }
+    return render(request, "nudges/sos.html", context, status=400 if form.errors else 200)
+
+
+def _member_alert(request: HttpRequest, pk) -> SosAlert:
+    alert = SosAlert.objects.filter(pk=pk, member=request.user).first()
+    if alert is None:
+        raise Http404("No such SOS.")
+    return alert
+
+
+def _status_context(alert: SosAlert) -> dict:
+    return {
+        "alert": alert,
+        "answers": sos_module.answers_for(alert),
+        "active": alert.is_active(),
+    }
+
+
+@login_required
+@require_GET
+def sos_status(request: HttpRequest, pk) -> HttpResponse:
+    """The member's SOS: who was told and who has answered (the answers refresh by themselves)."""
+    return render(request, "nudges/sos_sent.html", _status_context(_member_alert(request, pk)))
+
+
+@login_required
+@require_GET
+@never_cache
+def sos_answers(request: HttpRequest, pk) -> HttpResponse:
+    """Just the answers, for the status page's polling (status 286 tells htmx to stop once
+    the SOS is more than a day old)."""
+    context = _status_context(_member_alert(request, pk))
+    status = HTTPStatus.OK if context["active"] else 286
+    return render(request, "nudges/_sos_answers.html", context, status=status)
 
 
 @login_required
 @require_GET
 def sos_sent(request: HttpRequest) -> HttpResponse:
-    from network.selectors import sos_ties
+    """The older address of the SOS page: the member's latest SOS, or their Today."""
+    alert = sos_module.latest_active_alert(request.user)
+    if alert is None:
+        return redirect("dashboard")
+    return redirect("nudges:sos_status", alert.pk)
 
-    checkin_id = request.session.get("nudges_sos_checkin")
-    told = []
-    if checkin_id:
-        told = [
-            n.recipient.display_name
-            for n in Notification.objects.filter(
-                subject_member=request.user,
-                kind=Kind.SOS,
-                idempotency_key__endswith=f":{checkin_id}",
-            ).select_related("recipient")
-        ]
-    has_contacts = bool(sos_ties(request.user))
-    return render(request, "nudges/sos_sent.html", {"told": told, "has_contacts": has_contacts})
+
+def _answer_target(request: HttpRequest, pk) -> Notification:
+    notification = _get_notification_for_user(request, pk)
+    if notification.kind != Kind.SOS:
+        raise Http404("No such SOS.")
+    return notification
+
+
+@login_required
+@require_POST
+def sos_reaching_out(request: HttpRequest, pk) -> HttpResponse:
+    notification = _answer_target(request, pk)
+    form = SosReachingOutForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose how you're reaching out.")
+        return redirect("dashboard")
+    name = notification.subject_member.display_name
+    try:
+        new = sos_module.sos_reaching_out(
+            supporter=request.user, notification=notification, method=form.cleaned_data["method"]
+        )
+    except sos_module.SosError as exc:
+        messages.error(request, str(exc))
+    else:
+        if new:
+            messages.success(request, f"Thank you. We've told {name} you're reaching out.")
+        else:
+            messages.info(request, f"{name} already knows you're reaching out.")
+    return redirect("dashboard")
+
+
+@login_required
+@require_POST
+def sos_kind_words(request: HttpRequest, pk) -> HttpResponse:
+    notification = _answer_target(request, pk)
+    form = SosKindWordsForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Write a few words (up to 280 characters).")
+        return redirect("dashboard")
+    try:
+        sos_module.sos_kind_words(
+            supporter=request.user, notification=notification, message=form.cleaned_data["message"]
+        )
+    except sos_module.SosError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"Sent to {notification.subject_member.display_name}.")
+    return redirect("dashboard")
 
 
 @login_required

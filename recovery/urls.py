@@ -1,8 +1,9 @@
 from allauth.account.decorators import secure_admin_login
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
-from . import views
+from . import devmail, views
 
 # The admin login goes through allauth, so staff sign in with MFA like everyone else.
 admin.site.login = secure_admin_login(admin.site.login)
@@ -20,3 +21,5 @@ urlpatterns = [
     path("clinic/", include("clinic.urls")),
     path("admin/", admin.site.urls),
 ]
+if settings.DEBUG:
+    urlpatterns.append(path("dev/mail/", devmail.sent_mail, name="dev_mail"))

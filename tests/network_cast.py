@@ -69,7 +69,7 @@ def _therapist_tie(member: User, therapist: User, scopes) -> Tie:
 
 
 def build_cast(make_user) -> Cast:
-    member = make_user("sam@example.org", display_name="Sam")
+    member = make_user("sam@example.org", display_name="Sam", phone="+15035550100")
     cast = Cast(
         member=member,
         other_member=make_user("olive@example.org", display_name="Olive"),

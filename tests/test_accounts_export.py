@@ -108,7 +108,7 @@ def test_the_download_is_an_attachment_of_the_signed_in_members_data(client, mem
 
 def test_the_export_is_constant_query(member, django_assert_max_num_queries):
     give_data(member, tag="A", days=2)
-    with django_assert_max_num_queries(20) as small:
+    with django_assert_max_num_queries(21) as small:
         export_user_data(member)
     CheckIn.objects.filter(member=member).delete()
     Contact.objects.filter(member=member).delete()

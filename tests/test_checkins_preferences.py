@@ -23,6 +23,12 @@ VALID = {
 }
 
 
+@pytest.fixture(autouse=True)
+def _push_configured(settings):
+    # The push choice is offered only when this server has web push keys.
+    settings.VAPID_PUBLIC_KEY = "test-public-key"
+
+
 def test_reminder_settings_are_saved_as_a_weekday_mask(client, member):
     client.force_login(member)
     response = client.post(reverse("checkins:reminders"), VALID)
@@ -135,3 +141,25 @@ def test_a_pause_shows_its_end_in_the_members_own_time(client, make_user):
     # 15:30 UTC is 00:30 the next day in Tokyo.
     assert "paused until Jan 3, 2030 00:30 (your time, Asia/Tokyo)" in page
     assert "(UTC)" not in page
+
+
+def test_push_is_offered_only_when_the_server_has_web_push(client, member, settings):
+    client.force_login(member)
+    assert 'name="channel_push"' in client.get(reverse("checkins:reminders")).content.decode()
+    settings.VAPID_PUBLIC_KEY = ""
+    page = client.get(reverse("checkins:reminders")).content.decode()
+    assert 'name="channel_push"' not in page
+    assert 'value="22:00"' in page  # times without seconds
+
+
+def test_digest_settings_are_for_verified_therapists_only(client, member, make_user):
+    from django.utils import timezone
+
+    from accounts.models import TherapistProfile
+
+    client.force_login(member)
+    assert 'name="digest_hour"' not in client.get(reverse("nudges:preferences")).content.decode()
+    therapist = make_user(display_name="Dr K")
+    TherapistProfile.objects.create(user=therapist, credential="LCSW", verified_at=timezone.now())
+    client.force_login(therapist)
+    assert 'name="digest_hour"' in client.get(reverse("nudges:preferences")).content.decode()

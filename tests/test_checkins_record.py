@@ -283,9 +283,11 @@ def test_streaks_count_calendar_days():
     assert selectors.streaks(dates, d(2026, 3, 9)) == (0, 3)
 
 
-def test_counters_count_contacts_this_week(member, tie):
+def test_counters_count_contacts_of_the_last_7_days(member, tie):
     monday = datetime.date(2026, 3, 9)
-    for day in (monday - datetime.timedelta(days=1), monday, monday + datetime.timedelta(days=2)):
+    # Wednesday's last 7 days run from the Thursday before: the Sunday a week earlier is out.
+    days = [monday - datetime.timedelta(days=8), monday - datetime.timedelta(days=1), monday]
+    for day in [*days, monday + datetime.timedelta(days=2)]:
         Contact.objects.create(
             member=member,
             tie=tie,
@@ -294,7 +296,7 @@ def test_counters_count_contacts_this_week(member, tie):
             local_date=day,
         )
     c = selectors.counters(member, monday + datetime.timedelta(days=2))
-    assert c.contacts_this_week == 2
+    assert c.contacts_this_week == 3
     assert c.connection_streak == 1 and c.longest_connection_streak == 2
 
 

@@ -12,7 +12,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from checkins import selectors
+from checkins import selectors, services
 from checkins.models import CheckIn, QuestionnaireResponse, RiskEvent
 from network.models import Contact, ContactMethod, Role, Tie, TieStatus
 
@@ -407,3 +407,99 @@ def test_the_day_page_refuses_a_new_checkin_for_yesterday_after_noon(client, mem
     response = client.post(url, CALM, follow=True)
     assert "too late to add a check-in for that day" in response.content.decode()
     assert not CheckIn.objects.exists()
+
+
+# --- One screen, then a closure card ------------------------------------------------------------
+
+
+def test_after_checking_in_a_closure_card_replaces_the_form(client, member):
+    # Someone offline: no quiet hours, so a suggestion whatever the time of the test run.
+    tie = Tie.objects.create(
+        member=member, offline_name="Grandma", role=Role.FAMILY, phone="555-0102"
+    )
+    client.force_login(member)
+    services.sobriety_set(
+        member=member,
+        started_on=selectors.local_today(member) - datetime.timedelta(days=1),
+        today=selectors.local_today(member),
+    )
+    response = client.post(reverse("checkins:today"), CALM, follow=True)
+    page = response.content.decode()
+    assert "Thank you for checking in." in page and "Milestone:" in page
+    assert "in a row connecting with someone" in page
+    assert 'class="checkin-form"' not in page
+    assert f"?tie={tie.pk}" in page  # one suggested person, one tap to log it
+    assert 'href="tel:555-0102"' in page
+    assert "Change this check-in" in page
+    # Reloading, or asking to change it, shows the form again with the answers in it.
+    again = client.get(reverse("checkins:today")).content.decode()
+    assert 'class="checkin-form"' in again and "Milestone:" not in again
+    assert (
+        'class="checkin-form"' in client.get(reverse("checkins:today") + "?edit=1").content.decode()
+    )
+
+
+def test_a_hard_day_shows_only_the_hard_day_panel_never_a_milestone(client, member, tie):
+    client.force_login(member)
+    services.sobriety_set(
+        member=member,
+        started_on=selectors.local_today(member) - datetime.timedelta(days=1),
+        today=selectors.local_today(member),
+    )
+    response = client.post(reverse("checkins:today"), {**CALM, "craving": "9"}, follow=True)
+    page = response.content.decode()
+    assert "Today sounds hard" in page
+    assert "Milestone" not in page and "Thank you for checking in" not in page
+    assert "Your check-in is saved." in page
+
+
+def test_optional_questions_are_folded_away_and_the_core_ones_come_first(client, member):
+    client.force_login(member)
+    page = client.get(reverse("checkins:today")).content.decode()
+    folded = page.index('<details class="optional-fields"')
+    for core in ("id_mood", "id_craving", "id_used", "id_connectedness"):
+        assert page.index(f'id="{core}') < folded, core
+    for optional in ("id_sleep_quality", "id_gratitude", "id_notes"):
+        assert page.index(f'id="{optional}') > folded, optional
+
+
+def test_the_calendar_has_a_heading_for_each_month(client, member):
+    from checkins.charts import calendar_months
+
+    d = datetime.date
+    weeks = [
+        [None, None, None, {"date": d(2026, 10, 29)}, {"date": d(2026, 10, 30)}, None, None],
+        [{"date": d(2026, 11, 2)}, None, None, None, None, None, None],
+        [{"date": d(2026, 11, 30)}, {"date": d(2026, 12, 1)}, None, None, None, None, None],
+    ]
+    assert [h for h, _ in calendar_months(weeks)] == ["October 2026", "", "December 2026"]
+    weeks[1][0] = {"date": d(2026, 11, 1)}
+    assert [h for h, _ in calendar_months(weeks)][1] == "November 2026"
+    client.force_login(member)
+    page = client.get(reverse("checkins:history")).content.decode()
+    assert 'scope="colgroup"' in page
+
+
+def test_charts_fit_a_phone_mood_words_on_the_axis_and_edge_labels_hang_inwards():
+    from checkins import charts
+
+    today = datetime.date(2026, 3, 31)
+    ticks = charts._x_ticks(today - datetime.timedelta(days=90), today)
+    assert [t.minor for t in ticks][:4] == [False, True, False, True]
+    assert ticks[0].anchor == "start"
+    assert all(t.anchor == "middle" for t in ticks[1:-1] if t.pos < charts.WIDTH - 50)
+    chart = charts.line_chart(
+        slug="mood",
+        title="Mood",
+        description="d",
+        start=today - datetime.timedelta(days=6),
+        end=today,
+        values={today: 3, today - datetime.timedelta(days=3): 4},
+        y_min=1,
+        y_max=5,
+        y_ticks=[(1, "Really struggling"), (5, "Great")],
+        value_heading="Mood",
+        word_ticks=True,
+    )
+    assert len(chart.paths) == 2  # a day without data is a gap, not a line across it
+    assert chart.word_ticks and chart.y_ticks[0].label == "Really struggling"

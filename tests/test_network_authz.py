@@ -6,8 +6,9 @@ from http import HTTPStatus
 
 import pytest
 from django.urls import reverse
+from django.utils.html import escape
 
-from network.consents import REDISCLOSURE_NOTICE
+from network.consents import REDISCLOSURE_NOTICE, REDISCLOSURE_PLAIN
 from network.invitations import invitation_create
 from network.models import Contact, ContactMethod, DisclosureEvent, Invitation, Role, Scope, Tie
 
@@ -19,6 +20,7 @@ MARKERS = {
     Scope.USE: ">Used<",
     Scope.NOTES: SECRET_NOTE,
     Scope.CONTACTS: "in touch with</h2>",
+    Scope.REACH: 'href="tel:+15035550100"',
 }
 SAM_ONLY = ["Grandma", SECRET_NOTE]  # strings only Sam's own pages may contain
 
@@ -203,7 +205,9 @@ def test_each_supporter_sees_exactly_their_scopes_and_it_is_logged(client, cast)
         body = response.content.decode()
         for scope, marker in MARKERS.items():
             assert (marker in body) == (scope in scopes), (who, scope)
-        assert REDISCLOSURE_NOTICE in body
+        # The Part 2 statement where Part 2 applies; everyone gets the plain request.
+        assert (REDISCLOSURE_NOTICE in body) == who.startswith("therapist"), who
+        assert escape(REDISCLOSURE_PLAIN) in body, who
         logged = set(
             DisclosureEvent.objects.filter(viewer_ref=user.pk).values_list("scope", flat=True)
         )

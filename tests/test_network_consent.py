@@ -244,3 +244,37 @@ def test_a_foreign_consent_cannot_be_revoked(client, member, make_user):
     assert response.status_code == HTTPStatus.NOT_FOUND
     consent.refresh_from_db()
     assert consent.ended_at is None
+
+
+def test_signing_again_starts_from_the_consent_in_force(client, make_user):
+    from django.urls import reverse
+    from django.utils import timezone
+
+    from accounts.models import TherapistProfile
+    from network.consents import consent_sign_part2
+    from network.models import Role, Scope, Tie
+
+    sam = make_user(display_name="Sam")
+    dr = make_user(display_name="Dr K")
+    TherapistProfile.objects.create(user=dr, credential="LCSW", verified_at=timezone.now())
+    tie = Tie.objects.create(member=sam, supporter=dr, role=Role.THERAPIST)
+    consent_sign_part2(
+        tie=tie,
+        scopes=[Scope.NOTES, Scope.REACH],
+        purpose="Between sessions",
+        signature_name="Sam Example",
+        expires_at=timezone.now() + timezone.timedelta(days=30),
+        is_sos_contact=True,
+    )
+    client.force_login(sam)
+    page = client.get(reverse("network:consent_part2", args=[tie.pk])).content.decode()
+    import re
+
+    def ticked(value: str) -> bool:
+        tag = re.search(rf'<input[^>]*name="scopes"[^>]*value="{value}"[^>]*>', page).group(0)
+        return "checked" in tag
+
+    assert ticked("notes") and ticked("reach")
+    assert not ticked("use") and not ticked("mood_craving")
+    assert 'value="Between sessions"' in page
+    assert 'name="is_sos_contact" id="id_is_sos_contact" checked' in page

@@ -313,3 +313,37 @@ def test_the_migration_forgets_only_guessed_ways_of_checkin_contacts(member, mar
         group_meeting.pk: ContactMethod.MEETING,
         meeting.pk: ContactMethod.MEETING,
     }
+
+
+# --- Two taps from a suggestion --------------------------------------------------------------
+
+
+def test_i_reached_out_preselects_the_person_and_their_preferred_way(client, make_user):
+    import re
+
+    from django.urls import reverse
+
+    from network.models import Contact, Role, Tie
+
+    member = make_user(display_name="Sam")
+    mine = Tie.objects.create(
+        member=member, offline_name="Grandma", role=Role.FAMILY, reach_methods=["text"]
+    )
+    theirs = Tie.objects.create(member=make_user(), offline_name="Kim", role=Role.FRIEND)
+    client.force_login(member)
+    page = client.get(reverse("network:contacts") + f"?tie={mine.pk}").content.decode()
+    assert f'<option value="{mine.pk}" selected>' in page
+    assert '<option value="text" selected>' in page
+    assert re.search(r'<input[^>]*name="when"[^>]*value="now"[^>]*checked', page)
+    # Someone else's tie or a made-up way is ignored, not an error.
+    page = client.get(reverse("network:contacts") + f"?tie={theirs.pk}&method=fax").content.decode()
+    assert str(theirs.pk) not in page
+    # "Yesterday" lands on the member's yesterday.
+    client.post(
+        reverse("network:contacts"), {"tie": str(mine.pk), "method": "text", "when": "yesterday"}
+    )
+    contact = Contact.objects.get(member=member)
+    today = member.local_now().date()
+    assert (today - contact.local_date).days == 1
+    client.post(reverse("network:contacts"), {"tie": str(mine.pk), "method": "call"})
+    assert Contact.objects.filter(member=member, local_date=today).count() == 1  # "now" by default

@@ -240,3 +240,30 @@ def test_the_database_keeps_one_pending_invitation_per_address(member):
     )
     with pytest.raises(IntegrityError), transaction.atomic():
         duplicate.save()
+
+
+def test_the_invitation_form_starts_with_no_role_chosen(client, member):
+    client.force_login(member)
+    page = client.get(reverse("network:invitation_create")).content.decode()
+    assert '<option value="" selected>Choose their role</option>' in page
+    response = client.post(
+        reverse("network:invitation_create"), {"email": "kim@example.org", "name": "Kim"}
+    )
+    assert response.status_code == HTTPStatus.OK
+    assert "Choose their role" in response.content.decode()
+    assert not Invitation.objects.exists() and not Tie.objects.exists()
+
+
+def test_after_accepting_the_member_keeps_the_name_they_gave(client, member, make_user):
+    maria = make_user("maria@example.org", display_name="Maria")
+    invitation, token = invitation_create(
+        member=member, email="maria@example.org", name="Mum", role=Role.FAMILY
+    )
+    client.force_login(maria)
+    client.post(reverse("network:invitation_respond", args=[token]), {"answer": "accept"})
+    tie = Tie.objects.select_related("supporter").get(pk=invitation.tie_id)
+    assert tie.name == "Mum (Maria)"
+    client.force_login(member)
+    assert "Mum (Maria)" in client.get(reverse("network:home")).content.decode()
+    tie.offline_name = "maria"
+    assert tie.name == "Maria"  # the same name, differently cased, shows once

@@ -32,6 +32,12 @@ EVENING = datetime.datetime(2026, 3, 4, 19, 0, 30, tzinfo=UTC)
 pytestmark = pytest.mark.usefixtures("fast_passwords", "no_default_quiet_hours")
 
 
+@pytest.fixture(autouse=True)
+def _push_configured(settings):
+    # The push choice is offered only when this server has web push keys.
+    settings.VAPID_PUBLIC_KEY = "test-public-key"
+
+
 def sweep(now: datetime.datetime) -> dict[str, int]:
     SweepState.objects.update_or_create(
         id=1, defaults={"last_run_at": now - datetime.timedelta(minutes=1)}

@@ -2,16 +2,21 @@ from django import template
 
 from accounts.models import User
 
-from ..selectors import supported_ties
+from ..selectors import supported_ties, supporter_cards
 from ..services import suggest_reach_out
 
 register = template.Library()
 
 
-@register.inclusion_tag("network/_dashboard.html")
-def network_dashboard(user: User) -> dict:
-    """Today's connection prompt for the member, and the people this user supports."""
+@register.inclusion_tag("network/_dashboard.html", takes_context=True)
+def network_dashboard(context, user: User) -> dict:
+    """Today's connection prompt for the member, and a card per person this user supports."""
+    supported = supported_ties(user)
+    cards = supporter_cards(user, supported=supported)
     return {
         "suggestion": next(iter(suggest_reach_out(user, limit=1)), None),
-        "supported": supported_ties(user),
+        "cards": cards,
+        "paused": [tie for tie, _ in supported if tie.status != "active"],
+        "supported": bool(supported),
+        "csrf_token": context.get("csrf_token"),
     }

@@ -37,7 +37,16 @@ def consent_part2(request: HttpRequest, tie_id) -> HttpResponse:
         messages.error(request, "This tie has ended, so nothing can be shared.")
         return redirect("network:home")
     current = tie.consents.current().first()
-    form = Part2ConsentForm(request.POST or None)
+    # Signing again starts from what is in force now, not from an empty form.
+    initial = {}
+    if current is not None and current.is_formal:
+        initial = {
+            "scopes": list(current.scopes),
+            "purpose": current.purpose,
+            "may_nudge": current.may_nudge,
+            "is_sos_contact": current.is_sos_contact,
+        }
+    form = Part2ConsentForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         expires_at = None

@@ -13,7 +13,7 @@ from nudges.selectors import received_encouragements
 
 from ..consents import consent_record_sharing, requires_formal_consent
 from ..forms import ContactEditForm, ContactForm, OfflineTieForm, SharingForm, TieEditForm
-from ..models import Contact, ContactMethod, Role, Tie, TieStatus
+from ..models import LOGGABLE_METHODS, Contact, ContactMethod, Role, Tie, TieStatus
 from ..selectors import ROLE_COLOURS, ego_layout, network_health, ties_for_member
 from ..services import (
     NetworkError,
@@ -131,7 +131,7 @@ def tie_sharing(request: HttpRequest, tie_id) -> HttpResponse:
 @login_required
 def contacts(request: HttpRequest) -> HttpResponse:
     ties = list(Tie.objects.filter(member=request.user).select_related("supporter"))
-    form = ContactForm(request.POST or None, ties=ties)
+    form = ContactForm(request.POST or None, ties=ties, initial=_contact_initial(request, ties))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         tie = None
@@ -143,6 +143,7 @@ def contacts(request: HttpRequest) -> HttpResponse:
                 member=request.user,
                 tie=tie,
                 method=method,
+                occurred_at=form.occurred_at(request.user, timezone.now()),
                 duration_minutes=data["duration_minutes"],
                 helped=data["helped"],
             )
@@ -161,6 +162,22 @@ def contacts(request: HttpRequest) -> HttpResponse:
     context = {"form": form, "recent": recent}
     template = "network/_contacts_panel.html" if request.htmx else "network/contacts.html"
     return render(request, template, context)
+
+
+def _contact_initial(request: HttpRequest, ties: list[Tie]) -> dict[str, str]:
+    """ "I reached out" from a suggestion: that person and their preferred way, preselected.
+    Anything not one of the member's own ties or a known way is ignored."""
+    initial = {"when": "now"}
+    tie_id = request.GET.get("tie", "")
+    tie = next((t for t in ties if str(t.pk) == tie_id), None)
+    if tie is not None:
+        initial["tie"] = tie_id
+        preferred = [m for m in tie.reach_methods if m in dict(LOGGABLE_METHODS)]
+        if preferred:
+            initial["method"] = preferred[0]
+    if request.GET.get("method") in dict(LOGGABLE_METHODS):
+        initial["method"] = request.GET["method"]
+    return initial
 
 
 def _contact_label(contact: Contact) -> str:

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 from checkins import selectors as checkins_selectors
 
 from ..accesslog import disclosures_append
-from ..consents import REDISCLOSURE_NOTICE, REDISCLOSURE_PLAIN
+from ..consents import REDISCLOSURE_NOTICE, REDISCLOSURE_PLAIN, requires_formal_consent
 from ..forms import EncouragementForm, SupporterContactForm
 from ..models import LOGGABLE_METHODS, DisclosureAction, Scope, Tie
 from ..selectors import shared_data, supported_ties, supporter_tie
@@ -46,6 +46,15 @@ def supporting(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _back(request: HttpRequest, tie: Tie) -> HttpResponse:
+    """Back where the supporter acted: the member's page or the list of people they support."""
+    if request.POST.get("next") == "member":
+        return redirect("network:supporting_member", tie.pk)
+    if request.POST.get("next") == "today":
+        return redirect("dashboard")
+    return redirect("network:supporting")
+
+
 def _disclose(request: HttpRequest, tie: Tie, action: str):
     access = access_for_tie(tie, request.user)
     data = shared_data(tie.member, access.scopes)
@@ -68,9 +77,12 @@ def supporting_member(request: HttpRequest, tie_id) -> HttpResponse:
         "member": tie.member,
         "scopes": access.scopes,
         "data": data,
-        "notice": REDISCLOSURE_NOTICE,
+        # The 42 CFR Part 2 statement where Part 2 applies (a therapist); family and friends
+        # get the plain, warmer request alone.
+        "notice": REDISCLOSURE_NOTICE if requires_formal_consent(tie) else "",
         "notice_plain": REDISCLOSURE_PLAIN,
         "Scope": Scope,
+        "contact_methods": LOGGABLE_METHODS,
         # A verified therapist under a formal consent may suggest a questionnaire (checkins).
         "schedule": checkins_selectors.schedule_options() if access.is_clinical else None,
     }
@@ -107,14 +119,14 @@ def encourage(request: HttpRequest, tie_id) -> HttpResponse:
     if not form.is_valid():
         for error in form.non_field_errors() or ["Choose a message or write your own."]:
             messages.error(request, error)
-        return redirect("network:supporting")
+        return _back(request, tie)
     try:
         encouragement_send(supporter=request.user, tie=tie, message=form.cleaned_data["text"])
     except NetworkError as exc:
         messages.error(request, str(exc))
     else:
         messages.success(request, f"Sent to {tie.member.display_name}.")
-    return redirect("network:supporting")
+    return _back(request, tie)
 
 
 @login_required
@@ -124,7 +136,7 @@ def supporter_log_contact(request: HttpRequest, tie_id) -> HttpResponse:
     form = SupporterContactForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Choose how you reached out.")
-        return redirect("network:supporting")
+        return _back(request, tie)
     try:
         contact_log_by_supporter(
             supporter=request.user, tie=tie, method=form.cleaned_data["method"]
@@ -134,7 +146,7 @@ def supporter_log_contact(request: HttpRequest, tie_id) -> HttpResponse:
     else:
         name = tie.member.display_name
         messages.success(request, f"Thanks for reaching out. {name} can confirm it.")
-    return redirect("network:supporting")
+    return _back(request, tie)
 
 
 @login_required

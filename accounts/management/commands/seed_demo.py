@@ -49,6 +49,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options) -> None:
         with transaction.atomic():
             logins = seed()
+            seed_inbox()
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
         for role, email in logins:
             self.stdout.write(f"  {role:<10} {email}")
@@ -120,6 +121,24 @@ def seed() -> list[tuple[str, str]]:
     seed_history(sam, ties, HISTORY_DAYS)
     seed_clinic(therapist, DEMO_TOTP_SECRET, password_hash, demo_user)
 
+    # Sam's number, shared with Maria as "how to reach me" (Call/Text on her Today).
+    if not sam.phone:
+        sam.phone = "+1-555-0199"
+        sam.save(update_fields=["phone"])
+    maria_tie = ties["maria"]
+    if not maria_tie.share_reach:
+        current = Consent.objects.current().filter(tie=maria_tie).first()
+        consent_record_sharing(
+            tie=maria_tie,
+            scopes={*(current.scopes if current else []), Scope.REACH},
+            may_nudge=True,
+            is_sos_contact=True,
+        )
+    staff = demo_user("staff", "Staff", password_hash)
+    if not staff.is_staff:
+        staff.is_staff = staff.is_superuser = True
+        staff.save(update_fields=["is_staff", "is_superuser"])
+
     for n in range(1, CASELOAD_SIZE):
         client = demo_user(f"client{n:02d}", f"Client {n:02d}", password_hash, "America/Chicago")
         tie, _ = Tie.objects.get_or_create(
@@ -136,6 +155,7 @@ def seed() -> list[tuple[str, str]]:
         ("supporter", people["maria"].email),
         ("therapist", therapist.email),
         ("client", f"client01@{DOMAIN}"),
+        ("staff", staff.email),
     ]
 
 
@@ -222,3 +242,58 @@ def seed_history(member: User, ties: dict[str, Tie], days: int) -> None:
     # Bulk writes skip the services that keep the streak figures: rebuild them.
     checkin_stats_rebuild(member.pk)
     contact_stats_rebuild(member.pk)
+
+
+DEMO_SOS_WORDS = "Rough evening. Could someone call me?"
+
+
+def seed_inbox() -> None:
+    """A first run that shows the product: example prompts and kind words in Sam's inbox,
+    and an SOS of Sam's that Jordan answered and Maria has not yet (pinned on her Today)."""
+    from nudges.models import Kind, Notification, SosAlert
+    from nudges.services import notify, sos_alert_send
+    from nudges.sos import sos_kind_words
+
+    sam = User.objects.get(email=f"sam@{DOMAIN}")
+    june = Tie.objects.filter(member=sam, offline_name="Grandma June").first()
+    notify(
+        recipient=sam,
+        kind=Kind.ISOLATION_PROMPT,
+        title="Who could you reach out to today?",
+        body="A short hello counts. Grandma June might like to hear from you.",
+        idempotency_key="demo:isolation:sam",
+        data={"tie_id": str(june.pk), "name": june.name, "phone": june.phone} if june else {},
+        not_before=timezone.now(),
+    )
+    notify(
+        recipient=sam,
+        kind=Kind.CHECKIN_REMINDER,
+        title="Time for your check-in",
+        body="Thirty seconds, whenever you're ready.",
+        idempotency_key="demo:reminder:sam",
+        action_url="/checkins/",
+        not_before=timezone.now(),
+    )
+    alex = User.objects.filter(email=f"alex@{DOMAIN}").first()
+    if alex is not None:
+        notify(
+            recipient=sam,
+            kind=Kind.ENCOURAGEMENT,
+            title="A message from Alex",
+            body="Alex sent you a few kind words.",
+            idempotency_key="demo:encourage:alex",
+            action_url="/network/kind-words/",
+            data={"message": "Proud of you for showing up every day.", "from": "Alex"},
+        )
+    alert = (
+        SosAlert.objects.filter(member=sam, message=DEMO_SOS_WORDS).order_by("-created_at").first()
+    )
+    if alert is None or not alert.is_active():
+        alert = SosAlert.objects.create(member=sam, message=DEMO_SOS_WORDS)
+    sos_alert_send(alert)
+    jordan = User.objects.filter(email=f"jordan@{DOMAIN}").first()
+    note = Notification.objects.filter(
+        recipient=jordan, kind=Kind.SOS, data__sos_id=str(alert.pk)
+    ).first()
+    if note is not None and not note.response:
+        sos_kind_words(supporter=jordan, notification=note, message="I'm here. Calling you at 8.")
