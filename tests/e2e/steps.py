@@ -39,7 +39,7 @@ def sign_up(page: Page, live: Stack, email: str, name: str, time_zone: str = "UT
     page.get_by_role("button", name="Confirm").click()
     page.wait_for_load_state("load")
     expect(
-        page.get_by_role("link", name="Sign out").or_(page.get_by_role("button", name="Sign out"))
+        page.get_by_role("link", name="Log out").or_(page.get_by_role("button", name="Sign out"))
     )
 
 
