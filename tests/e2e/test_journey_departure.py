@@ -35,7 +35,7 @@ def test_member_exports_deletes_and_cannot_log_in(live, new_page, check, account
     page.goto("/settings/")
     with page.expect_download() as download:
         page.get_by_role("link", name="Download all your data").click()
-    data = json.loads(open(download.value.path(), encoding="utf-8").read())
+    data = json.loads(download.value.path().read_text(encoding="utf-8"))
     assert "A calm day" in json.dumps(data)
     assert "Casey" in json.dumps(data)
 
