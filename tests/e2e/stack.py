@@ -49,11 +49,17 @@ class Mailbox:
         with self.lock:
             return [m for m in self.messages if address in m["To"]]
 
-    def wait_for(self, address: str, subject: str = "", timeout: float = 30) -> EmailMessage:
-        """The newest message to ``address`` whose subject contains ``subject``."""
+    def wait_for(
+        self, address: str, subject: str = "", timeout: float = 30, text: str = ""
+    ) -> EmailMessage:
+        """The newest message to ``address`` whose subject and body contain these texts."""
 
         def find():
-            found = [m for m in self.to(address) if subject.lower() in m["Subject"].lower()]
+            found = [
+                m
+                for m in self.to(address)
+                if subject.lower() in m["Subject"].lower() and text in text_of(m)
+            ]
             return found[-1] if found else None
 
         return wait_for(find, timeout=timeout, interval=0.25, message=f"mail to {address}")

@@ -17,6 +17,7 @@ from checkins.models import ReminderPreference
 from network.models import Contact, ContactMethod, Role, Tie
 from network.services import contact_log
 from nudges.models import NudgePreference
+from nudges.rules import ISOLATION_PROMPT, due
 
 # Beat sweeps once a minute; the prompt is due a few seconds after the set-up.
 SWEEP_WAIT = 75
@@ -32,16 +33,24 @@ def test_isolation_prompt_names_a_person_and_logs_the_contact(live, new_page, ch
         method=ContactMethod.CALL,
         occurred_at=now - datetime.timedelta(days=5),
     )
-    # No quiet hours, so the prompt may go at any hour the test runs.
+    # No quiet hours, so the prompt may go at any hour the test runs; no check-in reminder.
     ReminderPreference.objects.create(
-        member=robin, quiet_start=datetime.time(0), quiet_end=datetime.time(0)
+        member=robin,
+        quiet_start=datetime.time(0),
+        quiet_end=datetime.time(0),
+        checkin_reminder_enabled=False,
     )
     NudgePreference.objects.create(
         member=robin, isolation_days=2, prompt_time=(now + datetime.timedelta(seconds=3)).time()
     )
     before = set(Contact.objects.filter(member=robin).values_list("pk", flat=True))
 
-    mail = live.mailbox.wait_for(robin.email, timeout=SWEEP_WAIT)
+    # The rule itself picks Robin in the next minute (a set-up mistake shows here, not as a
+    # timeout).
+    soon = timezone.now() + datetime.timedelta(seconds=30)
+    picked = due(ISOLATION_PROMPT, now=soon, since=now - datetime.timedelta(minutes=1))
+    assert [row["recipient_id"] for row in picked] == [robin.pk], picked
+    mail = live.mailbox.wait_for(robin.email, text="Grandma Jo", timeout=SWEEP_WAIT)
     text = mail.get_body(preferencelist=("plain",)).get_content()
     assert "Grandma Jo" in text, text
     (link,) = live.links(mail, "/nudges/a/")[:1]
