@@ -7,6 +7,7 @@ test` runs them after the fast suite, two at a time with pytest-xdist.
 from __future__ import annotations
 
 import os
+import shutil
 
 import pytest
 import redis
@@ -18,10 +19,6 @@ from accounts.models import User
 from ..conftest import PASSWORD
 from .browser import DESKTOP, SHOTS, Checker, launch, slug
 from .stack import Stack, start_stack
-
-# Playwright's sync API keeps an event loop in this thread; the ORM calls the tests make between
-# browser steps are ordinary synchronous ones, so Django's async-context guard is told so.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
 def pytest_collection_modifyitems(items):
@@ -52,16 +49,28 @@ def live(_stack: Stack, transactional_db) -> Stack:
 
 @pytest.fixture(scope="session")
 def browser():
-    with sync_playwright() as playwright:
-        chromium = launch(playwright)
-        yield chromium
-        chromium.close()
+    # Playwright's sync API keeps an event loop in this thread; the ORM calls the tests make
+    # between browser steps are ordinary synchronous ones, so Django's async guard is told so.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            chromium = launch(playwright)
+            yield chromium
+            chromium.close()
+    finally:
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 @pytest.fixture
 def check(request) -> Checker:
     """``check(page, "name")``: screenshots under var/e2e/<test>/ and axe-core at both sizes."""
-    return Checker(SHOTS / slug(request.node.name))
+    folder = SHOTS / slug(request.node.name)
+    shutil.rmtree(folder, ignore_errors=True)  # only this run's pictures
+    return Checker(folder)
 
 
 @pytest.fixture
