@@ -1,4 +1,4 @@
-"""Steps the journeys share: signing up and in, following mailed links."""
+"""Steps the journeys share: signing up (with the mailed verification link) and logging in."""
 
 from __future__ import annotations
 
@@ -41,9 +41,3 @@ def sign_up(page: Page, live: Stack, email: str, name: str, time_zone: str = "UT
     expect(
         page.get_by_role("link", name="Log out").or_(page.get_by_role("button", name="Sign out"))
     )
-
-
-def follow(page: Page, link: str, base: str) -> None:
-    """Open a mailed link; it points at SITE_URL, which is the live server."""
-    assert link.startswith(base), link
-    page.goto(link)
