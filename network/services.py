@@ -511,6 +511,18 @@ def _valid_uuids(values: Iterable[str]) -> list[uuid.UUID]:
 SUPPORTER_LOG_LIMIT = 10  # per tie per day: a supporter can't flood a member's inbox
 
 
+def _may_act_for(supporter: User, tie: Tie) -> bool:
+    """Whether ``supporter`` may reach out through ``tie`` now: the access predicate holds.
+
+    A therapist whose consent expired or was revoked, or whose verification is missing or was
+    withdrawn, can no longer send kind words or log reaching out, like any ended tie.
+    """
+    return (
+        tie.supporter_id == supporter.pk
+        and Tie.objects.receivable().filter(pk=tie.pk, supporter=supporter).exists()
+    )
+
+
 def contact_log_by_supporter(
     *,
     supporter: User,
@@ -524,7 +536,7 @@ def contact_log_by_supporter(
     ``announce=False`` leaves telling Sam to the caller (an SOS answer sends its own
     "Maria is reaching out" at once).
     """
-    if tie.supporter_id != supporter.pk or tie.status != TieStatus.ACTIVE:
+    if not _may_act_for(supporter, tie):
         raise NetworkError("You can't log a contact for this person.")
     if method not in dict(LOGGABLE_METHODS):
         raise NetworkError("Choose how you reached out.")
@@ -597,7 +609,7 @@ def encouragement_send(*, supporter: User, tie: Tie, message: str) -> None:
     The lock-screen text only says a message arrived; the words are shown inside the app.
     """
     message = message.strip()
-    if tie.supporter_id != supporter.pk or tie.status != TieStatus.ACTIVE:
+    if not _may_act_for(supporter, tie):
         raise NetworkError("You can't send encouragement to this person.")
     if not message:
         raise NetworkError("Write a short message or choose one.")
