@@ -17,10 +17,12 @@ from .models import (
     Contact,
     ContactMethod,
     DisclosureEvent,
+    MeetingWay,
     Role,
     Scope,
     Tie,
     TieStatus,
+    contact_method_label,
 )
 from .services import CONTACTABLE_STATUSES, access_for_tie
 
@@ -192,7 +194,13 @@ def network_health(member: User, ties: list[Tie], now: datetime | None = None) -
         c30=Count("id", filter=in_30),
         in_person=Count(
             "id",
-            filter=in_30 & Q(method__in=[ContactMethod.IN_PERSON, ContactMethod.MEETING]),
+            # A meeting counts as in person unless the member said it was by video or phone
+            # (meetings logged before the way was asked, and check-ins, don't say).
+            filter=in_30
+            & (
+                Q(method=ContactMethod.IN_PERSON)
+                | Q(method=ContactMethod.MEETING, meeting_way__in=["", MeetingWay.IN_PERSON])
+            ),
         ),
         by_supporters=Count("id", filter=in_30 & Q(initiated_by=Contact.Initiator.SUPPORTER)),
     )
@@ -314,10 +322,11 @@ def shared_data(member: User, scopes: frozenset[str], now: datetime | None = Non
                 member=member, confirmed=True, occurred_at__gte=now - timedelta(SHARED_DAYS)
             )
             .order_by("-occurred_at")
-            .values("local_date", "method", "tie__role", "helped")[:50]
+            .values("local_date", "method", "meeting_way", "tie__role", "helped")[:50]
         )
         for contact in data.contacts:
-            contact["method_label"] = ContactMethod(contact["method"]).label
+            way = contact.pop("meeting_way")
+            contact["method_label"] = contact_method_label(contact["method"], way)
     return data
 
 

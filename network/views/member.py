@@ -137,12 +137,11 @@ def contacts(request: HttpRequest) -> HttpResponse:
         tie = None
         if data["tie"] != ContactForm.MEETING:
             tie = next(t for t in ties if str(t.pk) == data["tie"])
-        method = ContactMethod.MEETING if tie is None else data["method"]
         try:
             contact_log(
                 member=request.user,
                 tie=tie,
-                method=method,
+                method=data["method"],
                 occurred_at=form.occurred_at(request.user, timezone.now()),
                 duration_minutes=data["duration_minutes"],
                 helped=data["helped"],
