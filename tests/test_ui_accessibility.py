@@ -255,7 +255,7 @@ def member_urls(cast: Cast) -> list[str]:
         "checkins:today",
         "checkins:history",
         "checkins:questionnaires",
-        "checkins:reminders",
+        "nudges:preferences",
         "checkins:sobriety",
         "network:home",
         "network:contacts",
