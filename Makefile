@@ -9,7 +9,12 @@ STAMP  := $(VENV)/.installed
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/ratpark
 TEST_REDIS_URL    ?= redis://127.0.0.1:6379/0
 
-.PHONY: run test lint format install clean
+# axe-core for the accessibility checks of the browser journeys, from the npm registry.
+AXE_JS := var/node/node_modules/axe-core/axe.min.js
+PYTEST_ENV := DEBUG=false STATIC_MANIFEST=false SECURE_SSL_REDIRECT=false \
+  SECRET_KEY=test-only-secret-key-that-is-long-enough-for-django-checks-0123456789
+
+.PHONY: run test test-run lint format install clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,14 +32,30 @@ run: $(STAMP)
 	@echo "Rat Park is starting at http://127.0.0.1:$(PORT)/  (Ctrl-C stops everything)"
 	@DEBUG=true PORT=$(PORT) $(BIN)/python scripts/run.py
 
-test: $(STAMP)
-	@$(BIN)/python scripts/check_services.py "$(TEST_DATABASE_URL)" "$(TEST_REDIS_URL)"
+test: $(STAMP) $(AXE_JS)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	DATABASE_URL="$(TEST_DATABASE_URL)" REDIS_URL="$(TEST_REDIS_URL)" DEBUG=false \
-	  SECRET_KEY=test-only-secret-key-that-is-long-enough-for-django-checks-0123456789 \
-	  STATIC_MANIFEST=false SECURE_SSL_REDIRECT=false \
-	  $(BIN)/pytest $(PYTEST_ARGS)
+	@$(BIN)/python scripts/test_services.py "$(TEST_DATABASE_URL)" "$(TEST_REDIS_URL)" -- \
+	  $(MAKE) --no-print-directory test-run
+
+# Called by `make test` with DATABASE_URL and REDIS_URL set (throwaway servers if need be).
+# Without PYTEST_ARGS: the suite without the browser journeys, then the journeys two at a time
+# (each test process runs its own web server, worker, beat and Redis). The journeys run even
+# when the first part failed, so CI always has their results and screenshots.
+test-run:
+ifeq ($(strip $(PYTEST_ARGS)),)
+	@t=$$(date +%s); $(PYTEST_ENV) $(BIN)/pytest -m "not e2e"; fast=$$?; \
+	  echo "time: tests without a browser: $$(( $$(date +%s) - t ))s"; \
+	  t=$$(date +%s); $(PYTEST_ENV) $(BIN)/pytest -m e2e -n 2; e2e=$$?; \
+	  echo "time: browser journeys (2 in parallel): $$(( $$(date +%s) - t ))s"; \
+	  [ $$fast -eq 0 ] && [ $$e2e -eq 0 ]
+else
+	$(PYTEST_ENV) $(BIN)/pytest $(PYTEST_ARGS)
+endif
+
+$(AXE_JS):
+	@command -v npm >/dev/null || { echo "error: npm is missing (Debian package: npm)" >&2; exit 1; }
+	npm install --silent --no-audit --no-fund --prefix var/node axe-core@4
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -45,4 +66,4 @@ format: $(STAMP)
 	$(BIN)/ruff format .
 
 clean:
-	rm -rf $(VENV) var/*.sqlite3* var/broker var/results var/cache var/celerybeat-schedule*
+	rm -rf $(VENV) var/node var/e2e var/test-services var/*.sqlite3* var/broker var/results var/cache var/celerybeat-schedule*

@@ -88,6 +88,15 @@ class Counters:
     sobriety_days: int | None
 
 
+def week_start_for(today: datetime.date) -> datetime.date:
+    """The first day of "this week" ending ``today``.
+
+    "This week" everywhere (Today, history, network health) is the last 7 days: today and the
+    6 before, on the member's own calendar.
+    """
+    return today - datetime.timedelta(days=6)
+
+
 def counters(member: User, today: datetime.date | None = None) -> Counters:
     """Return the member's counters: streaks, contacts this week, sobriety days (4 queries).
 
@@ -107,7 +116,7 @@ def counters(member: User, today: datetime.date | None = None) -> Counters:
     contact_state = RunState(
         contacts.last_contact_on, contacts.run_started_on, contacts.longest_streak
     )
-    week_start = today - datetime.timedelta(days=today.weekday())
+    week_start = week_start_for(today)
     period = SobrietyPeriod.objects.current().filter(member=member).first()
     return Counters(
         today=today,
@@ -134,9 +143,7 @@ def counters_from_history(member: User, today: datetime.date) -> Counters:
     period = SobrietyPeriod.objects.current().filter(member=member).first()
     checkin_current, checkin_longest = streaks(checkin_dates, today)
     connection_current, connection_longest = streaks(contacts_per_day, today)
-    # "This week" everywhere (Today, history, network health) is the last 7 days: today and
-    # the 6 before, on the member's own calendar.
-    week_start = today - datetime.timedelta(days=6)
+    week_start = week_start_for(today)
     return Counters(
         today=today,
         checked_in_today=today in checkin_dates,

@@ -370,12 +370,13 @@ def supporter_cards(
     """A card per person ``supporter`` supports on an active tie, with exactly what is shared.
 
     "Checked in today" and "last contact" are on the member's own calendar (a contact at
-    19:00 yesterday their time is "Yesterday"). Reads are a fixed few queries; each card that
-    shows shared data adds one append to that member's access log.
+    19:00 yesterday their time is "Yesterday"). A fixed few queries however many cards: the
+    reads, and one batched append to the access log of every member whose card shows shared
+    data.
     """
     from checkins.models import CheckIn
 
-    from .services import record_disclosures_for_tie
+    from .services import Access, access_for_tie, record_disclosures_for_ties
 
     now = now or timezone.now()
     if supported is None:
@@ -395,6 +396,7 @@ def supporter_cards(
     contact_ids = [t.member_id for t, s in rows if Scope.CONTACTS in s]
     last = last_confirmed_contact_dates(contact_ids) if contact_ids else {}
     cards = []
+    disclosed = []
     for tie, scopes in rows:
         today = today_of[tie.member_id]
         card = SupporterCard(tie=tie, scopes=scopes)
@@ -409,6 +411,8 @@ def supporter_cards(
             card.phone = tie.member.phone
             shown.append(Scope.REACH)
         if shown:
-            record_disclosures_for_tie(tie=tie, scopes=shown)
+            consent = access_for_tie(tie, supporter, now=now).consent
+            disclosed.append(Access(tie, consent, frozenset(shown)))
         cards.append(card)
+    record_disclosures_for_ties(disclosed, viewer=supporter)
     return cards

@@ -34,6 +34,7 @@ from nudges.models import (
     Kind,
     Notification,
     NudgePreference,
+    SosAlert,
     SweepState,
 )
 from nudges.services import notify
@@ -147,7 +148,8 @@ def test_sos_reaches_the_friend_and_the_valid_therapist_only(client, clinic):
     clinic.lose_access(timezone.now())
     client.force_login(clinic.sam)
     response = client.post(reverse("nudges:sos"), {"checkin": _hard_checkin(clinic.sam).pk})
-    assert response.url == reverse("nudges:sos_sent")
+    alert = SosAlert.objects.get(member=clinic.sam)
+    assert response.url == reverse("nudges:sos_status", args=[alert.pk])
     assert _recipients(Kind.SOS, subject_member=clinic.sam) == {clinic.friend, clinic.valid}
     # The member is told whom Rat Park alerted: the therapist who may not hear is not listed.
     page = client.get(response.url).content.decode()
