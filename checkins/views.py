@@ -15,9 +15,7 @@ from network import services as network_services
 from . import charts, selectors, services
 from .forms import (
     CheckInForm,
-    PauseForm,
     QuestionnaireForm,
-    ReminderPreferenceForm,
     ScheduleForm,
     SobrietyForm,
 )
@@ -181,41 +179,6 @@ def sobriety_restart(request: HttpRequest) -> HttpResponse:
         "streak you built is still here.",
     )
     return redirect("checkins:today")
-
-
-@login_required
-def reminders(request: HttpRequest) -> HttpResponse:
-    preference = services.reminder_preference_for(request.user)
-    form = ReminderPreferenceForm(
-        request.POST if request.POST.get("action") == "save" else None, instance=preference
-    )
-    pause_form = PauseForm(request.POST if request.POST.get("action") == "pause" else None)
-    if request.method == "POST":
-        if form.is_bound and form.is_valid():
-            form.save()
-            messages.success(request, "Your reminder settings are saved.")
-            return redirect("checkins:reminders")
-        if pause_form.is_bound and pause_form.is_valid():
-            days = pause_form.cleaned_data["days"]
-            services.reminders_pause(preference=preference, days=days)
-            messages.success(
-                request,
-                f"Reminders are paused for {days} days." if days else "Reminders are back on.",
-            )
-            return redirect("checkins:reminders")
-        if not form.is_bound and not pause_form.is_bound:
-            messages.error(request, "Nothing was changed.")
-            return redirect("checkins:reminders")
-    return render(
-        request,
-        "checkins/reminders.html",
-        {
-            "form": form,
-            "pause_form": pause_form,
-            "preference": preference,
-            "paused": preference.is_paused(),
-        },
-    )
 
 
 @login_required

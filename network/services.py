@@ -30,6 +30,7 @@ from .models import (
     Ease,
     Invitation,
     InvitationStatus,
+    MeetingWay,
     Role,
     Tie,
     TieStatus,
@@ -320,13 +321,17 @@ def contact_log(
     helped: int | None = None,
     source: str = Contact.Source.MANUAL,
 ) -> Contact:
-    """Log a contact the member made: with a tie of theirs, or with a meeting (no tie)."""
+    """Log a contact the member made: with a tie of theirs, or with a meeting (no tie).
+
+    For a meeting, ``method`` is how it was attended ("in_person", "video", "call") or
+    "meeting" when not said; it is saved as a meeting with that way, never changed."""
     if tie is not None and tie.member_id != member.pk:
         raise NetworkError("That person isn't in your network.")
     if tie is not None and tie.status not in CONTACTABLE_STATUSES:
         raise NetworkError(f"You can't log a contact with {tie.name} right now.")
-    if tie is None and method != ContactMethod.MEETING:
-        raise NetworkError("Choose who you were in touch with, or log it as a meeting.")
+    meeting_way = ""
+    if tie is None:
+        method, meeting_way = ContactMethod.MEETING, _meeting_way(method)
     occurred_at = occurred_at or timezone.now()
     if occurred_at > timezone.now() + timedelta(minutes=5):
         raise NetworkError("A contact can't be in the future.")
@@ -334,6 +339,7 @@ def contact_log(
         member=member,
         tie=tie,
         method=method,
+        meeting_way=meeting_way,
         occurred_at=occurred_at,
         local_date=occurred_at.astimezone(member.zone).date(),
         duration_minutes=duration_minutes,
@@ -359,20 +365,41 @@ def contact_update(
     if not contact.confirmed:
         raise NetworkError("Confirm or dismiss this contact first.")
     allowed = dict(LOGGABLE_METHODS)
-    if method not in allowed and method != contact.method:
+    meeting_way = ""
+    if contact.tie_id is None and contact.method == ContactMethod.MEETING:
+        # A meeting stays a meeting; what can change is how it was attended.
+        method, meeting_way = ContactMethod.MEETING, _meeting_way(method)
+    elif method not in allowed and method != contact.method:
         raise NetworkError("Choose how you were in touch.")
     if occurred_at > timezone.now() + timedelta(minutes=5):
         raise NetworkError("A contact can't be in the future.")
     contact.method = method
+    contact.meeting_way = meeting_way
     contact.occurred_at = occurred_at
     contact.local_date = occurred_at.astimezone(contact.member.zone).date()
     contact.duration_minutes = duration_minutes
     contact.helped = helped
     _validate(contact)
     contact.save(
-        update_fields=["method", "occurred_at", "local_date", "duration_minutes", "helped"]
+        update_fields=[
+            "method",
+            "meeting_way",
+            "occurred_at",
+            "local_date",
+            "duration_minutes",
+            "helped",
+        ]
     )
     return contact
+
+
+def _meeting_way(method: str) -> str:
+    """The way a meeting was attended, from the "how" a member chose for it."""
+    if method == ContactMethod.MEETING:
+        return ""
+    if method in MeetingWay.values:
+        return method
+    raise NetworkError("A meeting is in person, by video or by phone: choose one of those.")
 
 
 @transaction.atomic

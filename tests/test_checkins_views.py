@@ -35,7 +35,6 @@ MEMBER_PAGES = [
     ("checkins:today", {}),
     ("checkins:history", {}),
     ("checkins:sobriety", {}),
-    ("checkins:reminders", {}),
     ("checkins:questionnaires", {}),
     ("checkins:questionnaire_take", {"instrument": "ucla3"}),
 ]
