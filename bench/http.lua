@@ -1,4 +1,4 @@
--- wrk script for bench/http.py: each request takes the next line of the scenario's file
+-- wrk script for bench/http_pages.py: each request takes the next line of the scenario's file
 -- (method, path, cookie header, form body), so every request is a different signed-in person
 -- with their own session and CSRF token. Prints one JSON line with the figures at the end.
 local lines = {}

@@ -1,5 +1,5 @@
 """The site's URLs plus ``/bench/hello/``: a signed-in "hello" through the full middleware
-stack, the ceiling bench/http.py measures every page against. Mounted only by
+stack, the ceiling bench/http_pages.py measures every page against. Mounted only by
 ``bench.http_settings``."""
 
 from django.contrib.auth.decorators import login_required

@@ -18,7 +18,7 @@ as a ratio of the ceiling (median of per-round ratios), queries per request at 1
 (in process, the Django test client), and ends with ``RATIO name=… value=…`` and
 ``GROWTH name=… value=…`` (time per request at 10× / at 1×, median of per-round ratios).
 
-    .venv/bin/python bench/http.py [--rounds 3] [--duration 3] [--connections 4]
+    .venv/bin/python bench/http_pages.py [--rounds 3] [--duration 3] [--connections 4]
 
 DATABASE_URL (default: a scratch ``ratpark_bench_http`` database, created if missing and
 migrated; the population is made once and reused), REDIS_URL (default DB 15).
@@ -28,8 +28,9 @@ from __future__ import annotations
 
 import sys
 
-# This file is bench/http.py: with bench/ first on the path, "import http" (urllib, Django)
-# would find it instead of the standard library's package. The repository root goes first.
+# The repository root first, for ``recovery`` and ``bench.http_settings``. (Not named
+# bench/http.py: bench/ is first on every bench script's path, and that name would hide the
+# standard library's ``http`` package from all of them.)
 sys.path[:1] = [str(__import__("pathlib").Path(__file__).resolve().parent.parent)]
 
 import argparse  # noqa: E402
