@@ -10,10 +10,11 @@ the parts are marked safe. The clinic's pages still include the templates.
 from __future__ import annotations
 
 import datetime
+import functools
 import html
 from collections.abc import Sequence
 
-from django.utils import dateformat
+from django.utils import dateformat, translation
 from django.utils.safestring import SafeString, mark_safe
 
 from .charts import BarChart, LineChart
@@ -137,6 +138,17 @@ def bar_chart_html(chart: BarChart) -> SafeString:
     return _figure(chart, "".join(parts), "")
 
 
+@functools.lru_cache(maxsize=32)
+def _month_abbrs(language: str | None) -> tuple[str, ...]:
+    return tuple(dateformat.format(datetime.date(2000, m, 1), "M") for m in range(1, 13))
+
+
+def _month_abbr(month: int) -> str:
+    """The template's ``|date:"M"`` ("Dec"), once per language rather than once per day
+    (formatting each day's date was nine tenths of a year's calendar)."""
+    return _month_abbrs(translation.get_language())[month - 1]
+
+
 CHECK_MARK = '<span aria-hidden="true">✓</span>'
 CONNECTED_MARK = '<span aria-hidden="true">●</span>'
 
@@ -147,14 +159,15 @@ def _cell(cell: dict | None) -> str:
     day: datetime.date = cell["date"]
     checked, connected = cell["checked_in"], cell["connected"]
     css = ("checked" if checked else "") + (" connected" if connected else "")
-    month = f' <span class="cal-month">{_e(dateformat.format(day, "M"))}</span>'
+    abbr = _e(_month_abbr(day.month))
+    month = f' <span class="cal-month">{abbr}</span>'
     status = "checked in" if checked else "no check-in"
     return (
         f'<td class="{css}"><span class="cal-date">{day.day}</span>'
         f"{month if day.day == 1 else ''}"
         f"{CHECK_MARK if checked else ''}"
         f"{CONNECTED_MARK if connected else ''}"
-        f'<span class="visually-hidden">{_e(dateformat.format(day, "M j"))}: {status}'
+        f'<span class="visually-hidden">{abbr} {day.day}: {status}'
         f"{', connected' if connected else ''}</span></td>"
     )
 
