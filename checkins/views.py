@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from network import services as network_services
 
-from . import charts, selectors, services
+from . import charts, markup, selectors, services
 from .forms import (
     CheckInForm,
     QuestionnaireForm,
@@ -23,6 +23,7 @@ from .instruments import INSTRUMENTS, LEFT_OUT
 from .models import CheckIn, QuestionnaireResponse, QuestionnaireSchedule
 
 CLOSURE_KEY = "checkins_closure"
+TREND_LINES = ("mood_chart", "craving_chart", "connected_chart")
 
 
 def _parse_day(value: str) -> datetime.date:
@@ -129,15 +130,24 @@ def history(request: HttpRequest) -> HttpResponse:
         days = 30
     today_ = selectors.local_today(member)
     h = selectors.history(member, today_, days)
+    trends = charts.history_charts(h)
+    scores = charts.score_charts(h)
+    for item in scores:
+        item["figure"] = markup.line_chart_html(item["chart"])
     context = {
         "days": days,
         "ranges": selectors.RANGES,
         "history": h,
         "summary": selectors.weekly_summary(h),
         "counters": selectors.counters(member, today_),
-        "calendar": charts.calendar_months(charts.calendar_weeks(h)),
-        "score_charts": charts.score_charts(h),
-        **charts.history_charts(h),
+        "calendar_rows": markup.calendar_rows_html(
+            charts.calendar_months(charts.calendar_weeks(h))
+        ),
+        "score_charts": scores,
+        "trend_figures": [
+            markup.bar_chart_html(trends["contacts_chart"]),
+            *(markup.line_chart_html(trends[k]) for k in TREND_LINES),
+        ],
     }
     return render(request, "checkins/history.html", context)
 

@@ -80,10 +80,13 @@ def confirmed_contacts_per_day(member: User, until: date) -> dict[date, int]:
 
 def confirmed_contacts_between(member: User, start: date, end: date) -> int:
     """How many confirmed contacts the member had from ``start`` to ``end`` (local dates)."""
-    return (
-        Contact.objects.confirmed()
-        .filter(member=member, local_date__gte=start, local_date__lte=end)
-        .count()
+    return confirmed_contacts_between_query(member, start, end).count()
+
+
+def confirmed_contacts_between_query(member, start: date, end: date) -> QuerySet[Contact]:
+    """The confirmed contacts from ``start`` to ``end``; ``member`` may be an ``OuterRef``."""
+    return Contact.objects.confirmed().filter(
+        member=member, local_date__gte=start, local_date__lte=end
     )
 
 

@@ -35,7 +35,7 @@ from .models import (
     Tie,
     TieStatus,
 )
-from .stats import contact_stats_added
+from .stats import contact_stats_added, contact_stats_added_many
 
 
 class NetworkError(Exception):
@@ -453,7 +453,7 @@ def _checkin_method(tie: Tie) -> str:
     return ContactMethod.MEETING if tie.role == Role.GROUP else ContactMethod.UNSPECIFIED
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def contacts_sync_from_checkin(
     *,
     member: User,
@@ -518,10 +518,9 @@ def contacts_sync_from_checkin(
     if meeting and not any(is_meeting(c) for c in kept):
         new.append(new_contact(None, ContactMethod.MEETING))
     created = Contact.objects.bulk_create(new)
-    # bulk_create sends no signal: fold the new contacts into the kept figures here (the
-    # removed ones above were deleted one by one, with signals).
-    for contact in created:
-        contact_stats_added(contact)
+    # bulk_create sends no signal: fold the new contacts into the kept figures here, all at
+    # once (the removed ones above were deleted one by one, with signals).
+    contact_stats_added_many(created)
     return created
 
 

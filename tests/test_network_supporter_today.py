@@ -104,7 +104,7 @@ def test_todays_cards_are_constant_query(client, make_user):
 
     add(share_contacts=True)
     add()
-    count()  # the first page of a person also creates their kept figures once
+    count()  # the first view builds maria's kept figures (checkins.stats, network.stats)
     one = count()
     for _ in range(3):
         add()
