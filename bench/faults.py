@@ -120,6 +120,7 @@ from django.contrib.auth.hashers import make_password  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
+from scratch import access_log_guard_off  # noqa: E402
 
 from accounts.models import User  # noqa: E402
 from checkins.models import CheckIn  # noqa: E402
@@ -425,7 +426,8 @@ class Stack:
 # --- Population -------------------------------------------------------------------------------
 def populate(members: int, contacts: int) -> tuple[list[User], list[str]]:
     call_command("migrate", "--no-input", verbosity=0)
-    call_command("flush", "--no-input", verbosity=0)
+    with access_log_guard_off():
+        call_command("flush", "--no-input", verbosity=0)
     from allauth.account.models import EmailAddress
 
     hashed = make_password(PASSWORD)

@@ -48,6 +48,7 @@ django.setup()
 
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
+from scratch import access_log_guard_off  # noqa: E402
 
 from accounts.models import User  # noqa: E402
 from checkins.models import CheckIn, ReminderPreference  # noqa: E402
@@ -223,8 +224,9 @@ def build(n: int) -> None:
             WHERE (i * 13 + d * 7) %% 10 < 3""",
         ),
     ]
-    with connection.cursor() as cursor:
+    with access_log_guard_off(), connection.cursor() as cursor:
         cursor.execute(f"TRUNCATE {', '.join(TABLES)} CASCADE")
+    with connection.cursor() as cursor:
         for label, sql in steps:
             started = time.perf_counter()
             cursor.execute(sql, {"n": n})

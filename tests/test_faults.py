@@ -18,7 +18,15 @@ from django.utils import timezone
 from accounts.models import User
 from checkins.models import CheckIn
 from network.models import Role, Tie
-from nudges.models import Delivery, DeliveryStatus, Kind, Notification, NudgePreference, Status
+from nudges.models import (
+    Delivery,
+    DeliveryStatus,
+    Kind,
+    Notification,
+    NudgePreference,
+    SosAlert,
+    Status,
+)
 from nudges.services import notify
 from nudges.sweep import dispatch_deliveries
 
@@ -144,11 +152,12 @@ def test_sign_in_sign_up_check_in_and_sos_work_while_redis_is_down(
     checkin = CheckIn.objects.get(member=sam)
     status, headers, body = _post(browser, "/nudges/sos/", {"checkin": checkin.pk}, "/checkins/")
     assert status == HTTPStatus.FOUND, body[-2000:]
-    assert headers["Location"] == "/nudges/sos/sent/"
+    sos_page = f"/nudges/sos/{SosAlert.objects.get(member=sam).pk}/"
+    assert headers["Location"] == sos_page  # who was told, and who answered
     alert = Notification.objects.get(recipient=maria, kind=Kind.SOS)  # in her inbox
     assert alert.deliveries.count() == 2
     assert not alert.deliveries.exclude(queued_at=None).exists()  # the next sweep publishes
-    assert browser.request("/nudges/sos/sent/")[0] == HTTPStatus.OK
+    assert browser.request(sos_page)[0] == HTTPStatus.OK
     # Each of these requests costs milliseconds, not a Redis timeout each.
     assert time.monotonic() - started < 30
 
