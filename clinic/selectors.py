@@ -2,9 +2,9 @@
 
 The caseload reads the last ``WINDOW_DAYS`` days of check-ins and the last ``CONTACT_DAYS`` of
 contacts for all clients in a handful of queries, so its cost grows with the number of clients,
-never with how long they have used Rat Park. Last check-in and last contact are index-backed
-"latest row" subqueries. When kept aggregates (streaks, last contact) land in checkins/network,
-they replace the window reads here, and only here.
+never with how long they have used Rat Park. Last check-in, last contact and the connection
+streak are the kept aggregates (``checkins.CheckinStats``, ``network.ContactStats``), read with
+the ties in the same query.
 
 Authorising is done here too, the one way: clients come from ``Tie.objects.receivable()``
 limited to the viewer's therapist ties, and what may be shown from ``access_for_tie``.
@@ -17,13 +17,16 @@ import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
+from django.core.exceptions import ObjectDoesNotExist
+from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
 from accounts.models import User
 from checkins.models import HIGH_CRAVING, CheckIn, Instrument, Mood, QuestionnaireResponse
 from network.models import Consent, ConsentKind, Contact, Role, Scope, Tie
 from network.services import Access, access_for_tie
+from recovery.streaks import RunState
+from recovery.streaks import current as current_run
 
 WINDOW_DAYS = 30  # sparklines, missed check-ins, hard days
 CONTACT_DAYS = 35  # the last 7 days and the 4 weeks before them
@@ -33,6 +36,7 @@ ISOLATION_DAYS = 5  # "no contact for N days" flag
 MISSED_CHECKINS = 3  # in the last 7 days
 ENDED_LINES_DAYS = 90  # how long a "consent ended" line stays on the caseload
 MAX_RANGE_DAYS = 3 * 365 + 1
+CASELOAD_PAGE_SIZE = 50  # rows drawn (and written to the access log) per caseload page
 TIMELINE_MAX_DAYS = 90  # the day-by-day timeline shows at most the last 90 days of a range
 
 CHECKIN_SCOPES = frozenset(
@@ -140,12 +144,13 @@ class Caseload:
     ended: list[EndedLine]
 
 
-def _latest(model, column: str, **filters):
-    return Subquery(
-        model.objects.filter(member=OuterRef("member_id"), **filters)
-        .order_by(f"-{column}")
-        .values(column)[:1]
-    )
+def _kept(member: User, name: str):
+    """A kept-aggregate row loaded with the member, or None: a member with no check-in (or no
+    confirmed contact) has none, as every write that adds one also creates it."""
+    try:
+        return getattr(member, name)
+    except ObjectDoesNotExist:
+        return None
 
 
 def caseload(viewer: User, now: datetime.datetime | None = None) -> Caseload:
@@ -153,10 +158,7 @@ def caseload(viewer: User, now: datetime.datetime | None = None) -> Caseload:
     whatever the number of clients or the length of their history."""
     now = now or timezone.now()
     ties = list(
-        therapist_ties(viewer, now).annotate(
-            last_checkin=_latest(CheckIn, "local_date"),
-            last_contact_on=_latest(Contact, "local_date", confirmed=True),
-        )
+        therapist_ties(viewer, now).select_related("member__checkin_stats", "member__contact_stats")
     )
     rows = []
     for tie in ties:
@@ -166,9 +168,18 @@ def caseload(viewer: User, now: datetime.datetime | None = None) -> Caseload:
         today = now.astimezone(tie.member.zone).date()
         row = CaseloadRow(access=access, today=today)
         if access.scopes & CHECKIN_SCOPES:
-            row.last_checkin = tie.last_checkin
+            checkins = _kept(tie.member, "checkin_stats")
+            row.last_checkin = checkins.last_checkin_on if checkins else None
         if access.scopes & CONTACT_SCOPES:
-            row.last_contact = tie.last_contact_on
+            contacts = _kept(tie.member, "contact_stats")
+            if contacts is None or contacts.last_contact_on is None:
+                row.streak = 0
+            else:
+                row.last_contact = contacts.last_contact_on
+                state = RunState(
+                    contacts.last_contact_on, contacts.run_started_on, contacts.longest_streak
+                )
+                row.streak = current_run(state, today)
         expires = access.consent.expires_at
         row.expires_soon = expires is not None and expires - now <= datetime.timedelta(
             days=EXPIRY_WARNING_DAYS
@@ -246,13 +257,6 @@ def _fill_windows(rows: list[CaseloadRow], now: datetime.datetime) -> None:
         ages = [a for a in ages if 0 <= a < CONTACT_DAYS]
         row.contacts_7 = sum(1 for a in ages if a < 7)
         row.weekly_average = round(sum(1 for a in ages if 7 <= a < CONTACT_DAYS) / 4, 1)
-        days = set(ages)
-        # Today may not have happened yet: a streak still counts if it ran until yesterday.
-        start = 0 if 0 in days else 1
-        streak = 0
-        while start + streak in days:
-            streak += 1
-        row.streak = streak
 
     responses = (
         QuestionnaireResponse.objects.filter(
