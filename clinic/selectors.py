@@ -200,63 +200,45 @@ def caseload_disclosure(access: Access) -> Access:
     return Access(access.tie, access.consent, access.scopes & CASELOAD_SCOPES)
 
 
+FLAG_DAYS = 7  # hard check-ins and missed check-ins look at the last 7 days
+
+
+def _checkins_since(rows: list[CaseloadRow], days: int):
+    earliest = min(r.today for r in rows)
+    return CheckIn.objects.filter(
+        member_id__in={r.tie.member_id for r in rows},
+        local_date__gt=earliest - datetime.timedelta(days=days + 1),
+    )
+
+
 def _fill_windows(rows: list[CaseloadRow], now: datetime.datetime) -> None:
-    """Check-ins, contacts and UCLA-3 scores of the bounded windows, three queries in all."""
+    """What the flags need, for every client: the last 7 days of check-ins and the latest
+    UCLA-3 scores, two queries in all (last contact comes with the ties)."""
     by_member = {r.tie.member_id: r for r in rows}
     if not by_member:
         return
-    earliest = min(r.today for r in rows)
-    checkins = CheckIn.objects.filter(
-        member_id__in=by_member,
-        local_date__gt=earliest - datetime.timedelta(days=WINDOW_DAYS + 1),
-    ).values_list("member_id", "local_date", "mood", "craving", "used", "connectedness")
+    checkins = _checkins_since(rows, FLAG_DAYS).values_list(
+        "member_id", "local_date", "mood", "craving", "used"
+    )
     seen: dict[int, set] = defaultdict(set)
     hard: dict[int, list[str]] = defaultdict(list)
-    for member_id, day, mood, craving, used, connected in checkins:
+    for member_id, day, mood, craving, used in checkins:
         row = by_member[member_id]
         age = (row.today - day).days
-        if age < 0 or age >= WINDOW_DAYS:
+        if age < 0 or age >= FLAG_DAYS:
             continue
         seen[member_id].add(day)
-        if Scope.MOOD_CRAVING in row.scopes:
-            row.mood[day] = mood
-            row.craving[day] = craving
-        if Scope.CONNECTEDNESS in row.scopes:
-            row.connectedness[day] = connected
-        if age < 7:
-            if Scope.USE in row.scopes and used:
-                hard[member_id].append(f"use reported on {day:%b %-d}")
-            if Scope.MOOD_CRAVING in row.scopes and (
-                craving >= HIGH_CRAVING or mood == Mood.VERY_LOW
-            ):
-                hard[member_id].append(
-                    f"craving {craving}/10 on {day:%b %-d}"
-                    if craving >= HIGH_CRAVING
-                    else f"mood “{Mood(mood).label}” on {day:%b %-d}"
-                )
+        if Scope.USE in row.scopes and used:
+            hard[member_id].append(f"use reported on {day:%b %-d}")
+        if Scope.MOOD_CRAVING in row.scopes and (craving >= HIGH_CRAVING or mood == Mood.VERY_LOW):
+            hard[member_id].append(
+                f"craving {craving}/10 on {day:%b %-d}"
+                if craving >= HIGH_CRAVING
+                else f"mood “{Mood(mood).label}” on {day:%b %-d}"
+            )
     for member_id, row in by_member.items():
         row.hard = hard.get(member_id, [])
-        row.checkin_days_7 = (
-            sum(1 for d in seen[member_id] if (row.today - d).days < 7)
-            if row.scopes & CHECKIN_SCOPES
-            else None
-        )
-
-    contacts = Contact.objects.filter(
-        member_id__in=by_member,
-        confirmed=True,
-        local_date__gt=earliest - datetime.timedelta(days=CONTACT_DAYS + 1),
-    ).values_list("member_id", "local_date")
-    contact_days: dict[int, list[datetime.date]] = defaultdict(list)
-    for member_id, day in contacts:
-        contact_days[member_id].append(day)
-    for member_id, row in by_member.items():
-        if not row.scopes & CONTACT_SCOPES:
-            continue
-        ages = [(row.today - d).days for d in contact_days.get(member_id, [])]
-        ages = [a for a in ages if 0 <= a < CONTACT_DAYS]
-        row.contacts_7 = sum(1 for a in ages if a < 7)
-        row.weekly_average = round(sum(1 for a in ages if 7 <= a < CONTACT_DAYS) / 4, 1)
+        row.checkin_days_7 = len(seen[member_id]) if row.scopes & CHECKIN_SCOPES else None
 
     responses = (
         QuestionnaireResponse.objects.filter(
@@ -273,6 +255,43 @@ def _fill_windows(rows: list[CaseloadRow], now: datetime.datetime) -> None:
             latest[member_id].append((scores.get("total"), day))
     for member_id, row in by_member.items():
         row.ucla = latest.get(member_id, []) if Scope.QUESTIONNAIRES in row.scopes else []
+
+
+def caseload_details(rows: list[CaseloadRow]) -> None:
+    """What only a shown row needs: 30 days of check-ins for its sparklines and 35 days of
+    contacts for its weekly figures. Two queries for a page, so the page's size, not the
+    caseload's, sets their cost."""
+    if not rows:
+        return
+    by_member = {r.tie.member_id: r for r in rows}
+    checkins = _checkins_since(rows, WINDOW_DAYS).values_list(
+        "member_id", "local_date", "mood", "craving", "connectedness"
+    )
+    for member_id, day, mood, craving, connected in checkins:
+        row = by_member[member_id]
+        if not 0 <= (row.today - day).days < WINDOW_DAYS:
+            continue
+        if Scope.MOOD_CRAVING in row.scopes:
+            row.mood[day] = mood
+            row.craving[day] = craving
+        if Scope.CONNECTEDNESS in row.scopes:
+            row.connectedness[day] = connected
+    earliest = min(r.today for r in rows)
+    contacts = Contact.objects.filter(
+        member_id__in=by_member,
+        confirmed=True,
+        local_date__gt=earliest - datetime.timedelta(days=CONTACT_DAYS + 1),
+    ).values_list("member_id", "local_date")
+    contact_days: dict[int, list[datetime.date]] = defaultdict(list)
+    for member_id, day in contacts:
+        contact_days[member_id].append(day)
+    for member_id, row in by_member.items():
+        if not row.scopes & CONTACT_SCOPES:
+            continue
+        ages = [(row.today - d).days for d in contact_days.get(member_id, [])]
+        ages = [a for a in ages if 0 <= a < CONTACT_DAYS]
+        row.contacts_7 = sum(1 for a in ages if a < 7)
+        row.weekly_average = round(sum(1 for a in ages if 7 <= a < CONTACT_DAYS) / 4, 1)
 
 
 def _flags(row: CaseloadRow) -> list[Flag]:

@@ -38,6 +38,7 @@ def caseload(request: HttpRequest) -> HttpResponse:
     # shown, and only what is shown is logged: a long caseload costs a page's worth.
     page = Paginator(matching, selectors.CASELOAD_PAGE_SIZE).get_page(request.GET.get("page"))
     rows = list(page.object_list)
+    selectors.caseload_details(rows)
     # Logged for every client whose figures this page shows, under the consent allowing it:
     # every scope of theirs the caseload reads (check-in notes never appear here).
     record_disclosures_for_ties(
