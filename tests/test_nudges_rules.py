@@ -18,6 +18,8 @@ from nudges.models import Kind, Notification, NudgePreference, SweepState
 from nudges.services import notification_respond
 from nudges.sweep import ADVISORY_LOCK_KEY, run_sweep
 
+from .network_cast import THERAPIST_TOTP_SECRET
+
 UTC = datetime.UTC
 NOON = datetime.datetime(2026, 3, 4, 12, 0, 30, tzinfo=UTC)  # a Wednesday
 MINUTE = datetime.timedelta(minutes=1)
@@ -186,7 +188,7 @@ def test_therapist_digest_on_the_chosen_weekday_and_hour(person):
     no_mfa = person(reminders=False, time_zone="America/Chicago")
     TherapistProfile.objects.create(user=no_mfa, credential="LCSW 3", verified_at=NOON)
     for t in (therapist, unverified):
-        TOTP.activate(t, "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP")
+        TOTP.activate(t, THERAPIST_TOTP_SECRET)
     NudgePreference.objects.create(member=no_mfa, digest_weekday=2, digest_hour=6)
     for t in (therapist, unverified, no_mfa):
         # A digest needs a receivable tie: for a therapist, a formal consent in force.
