@@ -154,8 +154,10 @@ def _kept(member: User, name: str):
 
 
 def caseload(viewer: User, now: datetime.datetime | None = None) -> Caseload:
-    """Every current client of ``viewer`` with the figures their consent allows. Seven queries
-    whatever the number of clients or the length of their history."""
+    """Every current client of ``viewer`` with what the flags need (``caseload_details`` adds
+    what a shown row draws). A fixed few queries whatever the number of clients or the length
+    of their history: the ties with their kept aggregates, their consents, the therapist's
+    second factor, 7 days of check-ins, UCLA-3 scores, the ended lines."""
     now = now or timezone.now()
     ties = list(
         therapist_ties(viewer, now).select_related("member__checkin_stats", "member__contact_stats")
