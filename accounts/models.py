@@ -8,6 +8,10 @@ from django.contrib.auth.models import PermissionsMixin
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
+from django.utils.functional import cached_property
+
+# allauth.mfa's Authenticator types that count as a second factor (its "recovery_codes" don't).
+SECOND_FACTOR_TYPES = ("totp", "webauthn")
 
 
 def validate_time_zone(value: str) -> None:
@@ -96,6 +100,14 @@ class User(AbstractBaseUser, PermissionsMixin):
     def is_verified_therapist(self) -> bool:
         profile = getattr(self, "therapist_profile", None)
         return profile is not None and profile.is_verified
+
+    @cached_property
+    def has_second_factor(self) -> bool:
+        """An authenticator app or a security key (recovery codes alone are not a factor).
+        One query, once per loaded user: a request's pages ask it for every client."""
+        from allauth.mfa.models import Authenticator  # allauth's models load after ours
+
+        return Authenticator.objects.filter(user=self, type__in=SECOND_FACTOR_TYPES).exists()
 
 
 class TherapistProfileQuerySet(models.QuerySet):

@@ -3,7 +3,8 @@
 Creates a throwaway test database (from DATABASE_URL), fills it with ``clinic.sample`` (a year
 of daily check-ins per client on the caseload; three years for the history), then prints the
 median and p95 page time (Django test client, templates included) and the queries per page.
-Ends with a RESULT line.
+The caseload page is its first page (50 clients drawn and logged; flags for all). Pages are
+timed round-robin, so each sees the same machine load. Ends with a RESULT line.
 
 Run:  DATABASE_URL=postgres://postgres@127.0.0.1:5432/ratpark_bench \
       .venv/bin/python bench/clinic.py [--repeat 10] [--sizes 25,200,1000]
@@ -14,6 +15,7 @@ from __future__ import annotations
 import argparse
 import datetime
 import logging
+import math
 import os
 import statistics
 import sys
@@ -52,23 +54,6 @@ class _QueryCounter:
         self._cm.__exit__(*exc)
 
 
-def _timed(fn, repeat: int) -> tuple[float, float]:
-    samples = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        samples.append((time.perf_counter() - start) * 1000)
-    samples.sort()
-    return statistics.median(samples), samples[max(int(len(samples) * 0.95) - 1, 0)]
-
-
-def _measure(client: Client, url: str, repeat: int, **params) -> tuple[float, float, int]:
-    with _QueryCounter() as ctx:
-        assert client.get(url, params).status_code == 200, url
-    median, p95 = _timed(lambda: client.get(url, params), repeat)
-    return median, p95, ctx.count
-
-
 def main(repeat: int, sizes: list[int], history_clients: int) -> None:
     logging.disable(logging.INFO)
     from allauth.mfa.totp.internal.auth import TOTP
@@ -83,22 +68,19 @@ def main(repeat: int, sizes: list[int], history_clients: int) -> None:
         TOTP.activate(user, "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP")
         return user
 
-    results: dict[str, float] = {}
-    queries = set()
+    # Build everything first, then time the pages round-robin: on a shared machine the load
+    # changes from minute to minute, and interleaving puts every page under the same load, so
+    # the ratios between them mean something even when the absolute times don't.
+    pages: list[tuple[str, str, Client, str, dict]] = []
     for size in sizes:
         dr = therapist(size)
         started = time.perf_counter()
         build_caseload(dr, size, 365, prefix=f"s{size}-")
         built = time.perf_counter() - started
+        print(f"caseload {size:>5} clients x 365 days built in {built:.0f} s")
         client = Client()
         client.force_login(dr)
-        median, p95, count = _measure(client, "/clinic/", repeat)
-        queries.add(count)
-        results[f"caseload_{size}_ms"] = median
-        print(
-            f"caseload {size:>5} clients x 365 days: {count} queries, median {median:7.1f} ms, "
-            f"p95 {p95:7.1f} ms  (data built in {built:.0f} s)"
-        )
+        pages.append((f"caseload_{size}_ms", f"caseload {size:>5} clients", client, "/clinic/", {}))
     for years in (1, 3):
         dr = therapist(10_000 + years)
         (tie,) = build_caseload(dr, history_clients, 365 * years, prefix=f"h{years}-")
@@ -106,14 +88,34 @@ def main(repeat: int, sizes: list[int], history_clients: int) -> None:
         client.force_login(dr)
         today = datetime.date.today()
         start = (today - datetime.timedelta(days=365 * years - 1)).isoformat()
-        median, p95, count = _measure(
-            client, f"/clinic/clients/{tie.pk}/", repeat, start=start, end=today.isoformat()
+        params = {"start": start, "end": today.isoformat()}
+        pages.append(
+            (
+                f"history_{years}y_ms",
+                f"history {years} year(s)",
+                client,
+                f"/clinic/clients/{tie.pk}/",
+                params,
+            )
         )
-        queries.add(count)
-        results[f"history_{years}y_ms"] = median
-        print(
-            f"history {years} year(s): {count} queries, median {median:7.1f} ms, p95 {p95:7.1f} ms"
-        )
+    counts = {}
+    samples: dict[str, list[float]] = {key: [] for key, *_ in pages}
+    for key, _label, client, url, params in pages:
+        with _QueryCounter() as ctx:
+            assert client.get(url, params).status_code == 200, url
+        counts[key] = ctx.count
+    for _ in range(repeat):
+        for key, _label, client, url, params in pages:
+            started = time.perf_counter()
+            client.get(url, params)
+            samples[key].append((time.perf_counter() - started) * 1000)
+    results: dict[str, float] = {}
+    for key, label, *_ in pages:
+        times = sorted(samples[key])
+        results[key] = statistics.median(times)
+        p95 = times[math.ceil(len(times) * 0.95) - 1]
+        print(f"{label}: {counts[key]} queries, median {results[key]:7.1f} ms, p95 {p95:7.1f} ms")
+    queries = set(counts.values())
     if len(sizes) >= 2:
         small, big = sizes[0], sizes[-1]
         ratio = results[f"caseload_{big}_ms"] / results[f"caseload_{small}_ms"]

@@ -5,18 +5,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import wraps
 
-from allauth.mfa.models import Authenticator
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from .middleware import mark_clinical
 
-SECOND_FACTORS = (Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN)
-
 
 def has_second_factor(user) -> bool:
-    return Authenticator.objects.filter(user=user, type__in=SECOND_FACTORS).exists()
+    return user.has_second_factor
 
 
 def therapist_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:

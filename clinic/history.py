@@ -14,7 +14,7 @@ from checkins.instruments import INSTRUMENTS
 from checkins.models import CheckIn, QuestionnaireResponse
 from checkins.selectors import week_start
 from network.models import Contact, Role, Scope, Tie, TieStatus, contact_method_label
-from network.selectors import contact_category
+from network.selectors import ROLES_DRAWN, EgoNode, contact_category, ego_layout
 from network.services import Access
 
 from .selectors import MAX_RANGE_DAYS, TIMELINE_MAX_DAYS
@@ -165,16 +165,48 @@ def client_history(access: Access, start: datetime.date, end: datetime.date) -> 
     )
 
 
+def _status_on(tie: dict, moment: datetime.datetime) -> str | None:
+    """The tie's status at ``moment`` as far as the stored rows tell: None before it was added
+    or after it ended. Only a tie's current status and when it last changed are kept, so a tie
+    that changed after ``moment`` is taken to have been active then (its earlier pauses are not
+    known)."""
+    if tie["created_at"] > moment:
+        return None
+    if tie["status_changed_at"] > moment or tie["status"] == TieStatus.ACTIVE:
+        return TieStatus.ACTIVE
+    return TieStatus.PAUSED if tie["status"] == TieStatus.PAUSED else None
+
+
+def _circle(ties: list[dict], moment: datetime.datetime) -> list[EgoNode]:
+    """The network's circle picture (the member's own, ``network.selectors.ego_layout``) at
+    ``moment``. The other people are unsaved ties carrying only a role and the member's label,
+    so no name reaches the therapist; line weights are even (contacts aren't drawn per person)."""
+    shown = []
+    for row in sorted(ties, key=lambda t: (t["role"], t["relationship_label"], t["created_at"])):
+        status = _status_on(row, moment)
+        if status is None:
+            continue
+        tie = Tie(role=row["role"], relationship_label=row["relationship_label"], status=status)
+        tie.clinic_label = _role_label(row)
+        shown.append(tie)
+    return ego_layout(shown)
+
+
+def _role_label(tie: dict) -> str:
+    return Role(tie["role"]).label + (
+        f" ({tie['relationship_label']})" if tie["relationship_label"] else ""
+    )
+
+
 def network_over_time(h: ClientHistory) -> dict:
-    """Ties added, paused and ended in the range, and the active ties by role at its start
-    and end (a tie's current status and when it last changed: earlier changes aren't kept)."""
+    """Ties added, paused and ended in the range, the ties by role at its start and end, and
+    the circle picture at both ends (a tie's current status and when it last changed are all
+    that is kept: earlier changes aren't, see ``_status_on``)."""
     start_dt = datetime.datetime.combine(h.start, datetime.time.min, tzinfo=datetime.UTC)
     end_dt = datetime.datetime.combine(h.end, datetime.time.max, tzinfo=datetime.UTC)
     events, at_start, at_end = [], defaultdict(int), defaultdict(int)
     for tie in h.ties:
-        label = Role(tie["role"]).label + (
-            f" ({tie['relationship_label']})" if tie["relationship_label"] else ""
-        )
+        label = _role_label(tie)
         if start_dt <= tie["created_at"] <= end_dt:
             events.append((tie["created_at"].date(), f"{label} added"))
         changed = tie["status_changed_at"]
@@ -190,6 +222,11 @@ def network_over_time(h: ClientHistory) -> dict:
     return {
         "events": sorted(events, reverse=True),
         "by_role": [(r, at_start.get(r, 0), at_end.get(r, 0)) for r in roles],
+        "circles": [
+            ("start", h.start, _circle(h.ties, start_dt)),
+            ("end", h.end, _circle(h.ties, end_dt)),
+        ],
+        "legend": [(Role(r).label, f"role-{r}") for r in ROLES_DRAWN],
     }
 
 

@@ -18,6 +18,22 @@ from django.urls import reverse
 
 CLINICAL_SESSION_KEY = "clinic_verified_therapist"
 
+# The pages outside the clinic that show a member's data to a supporter (the clinic's own pages
+# check through ``clinic.access.therapist_required``); the weekly digest is a notification.
+MEMBER_DATA_VIEWS = frozenset(
+    {
+        "network:supporting",
+        "network:supporting_member",
+        "network:supporting_export",
+        "network:encourage",
+        "checkins:shared",
+        "checkins:therapist_schedule",
+        "nudges:inbox",
+        "nudges:detail",
+        "nudges:respond",
+    }
+)
+
 
 def mark_clinical(request: HttpRequest) -> None:
     request.session[CLINICAL_SESSION_KEY] = True
@@ -50,3 +66,24 @@ class ClinicianSessionMiddleware:
             if not has_second_factor(user):
                 return redirect("clinic:mfa_required")
         return self.get_response(request)
+
+    def process_view(self, request: HttpRequest, view_func, view_args, view_kwargs):
+        """A verified therapist without a second factor is taken to enrolment from any page
+        that shows a member's data to a supporter. The access predicate already refuses them
+        the data (``access_for_tie``, ``Tie.objects.receivable``); this sends them where they
+        can fix it instead of to an empty page."""
+        user = getattr(request, "user", None)
+        match = request.resolver_match
+        if (
+            user is None
+            or not user.is_authenticated
+            or match is None
+            or match.view_name not in MEMBER_DATA_VIEWS
+            # Marked at sign-in for verified therapists: no query for anyone else. One
+            # verified later is still refused the data by the predicate.
+            or not request.session.get(CLINICAL_SESSION_KEY)
+            or not user.is_verified_therapist
+            or user.has_second_factor
+        ):
+            return None
+        return redirect("clinic:mfa_required")

@@ -1,4 +1,5 @@
-"""Synthetic caseloads for the benchmark and the query-count tests (bulk inserts, no signals).
+"""Synthetic caseloads for the benchmark and the query-count tests (bulk inserts, no signals;
+the kept aggregates are rebuilt at the end, as ``rebuild_kept_aggregates`` would).
 
 Not used by any page: it builds N members, each with a therapist tie under a formal consent
 covering every scope, daily check-ins and a contact most days, for ``days`` days.
@@ -13,6 +14,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from checkins.models import CheckIn, Instrument, QuestionnaireResponse
+from checkins.stats import checkin_stats_rebuild
 from network.consents import CONSENT_TEXT_VERSION
 from network.models import (
     Consent,
@@ -23,6 +25,7 @@ from network.models import (
     Scope,
     Tie,
 )
+from network.stats import contact_stats_rebuild
 
 
 def build_caseload(therapist: User, clients: int, days: int, *, prefix: str = "c") -> list[Tie]:
@@ -104,4 +107,7 @@ def build_caseload(therapist: User, clients: int, days: int, *, prefix: str = "c
         for member in members
         for d, total in ((60, 4), (10, 7))
     )
+    for member in members:
+        checkin_stats_rebuild(member.pk)
+        contact_stats_rebuild(member.pk)
     return therapist_ties

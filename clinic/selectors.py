@@ -2,9 +2,9 @@
 
 The caseload reads the last ``WINDOW_DAYS`` days of check-ins and the last ``CONTACT_DAYS`` of
 contacts for all clients in a handful of queries, so its cost grows with the number of clients,
-never with how long they have used Rat Park. Last check-in and last contact are index-backed
-"latest row" subqueries. When kept aggregates (streaks, last contact) land in checkins/network,
-they replace the window reads here, and only here.
+never with how long they have used Rat Park. Last check-in, last contact and the connection
+streak are the kept aggregates (``checkins.CheckinStats``, ``network.ContactStats``), read with
+the ties in the same query.
 
 Authorising is done here too, the one way: clients come from ``Tie.objects.receivable()``
 limited to the viewer's therapist ties, and what may be shown from ``access_for_tie``.
@@ -17,13 +17,16 @@ import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
+from django.core.exceptions import ObjectDoesNotExist
+from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
 from accounts.models import User
 from checkins.models import HIGH_CRAVING, CheckIn, Instrument, Mood, QuestionnaireResponse
 from network.models import Consent, ConsentKind, Contact, Role, Scope, Tie
 from network.services import Access, access_for_tie
+from recovery.streaks import RunState
+from recovery.streaks import current as current_run
 
 WINDOW_DAYS = 30  # sparklines, missed check-ins, hard days
 CONTACT_DAYS = 35  # the last 7 days and the 4 weeks before them
@@ -33,6 +36,7 @@ ISOLATION_DAYS = 5  # "no contact for N days" flag
 MISSED_CHECKINS = 3  # in the last 7 days
 ENDED_LINES_DAYS = 90  # how long a "consent ended" line stays on the caseload
 MAX_RANGE_DAYS = 3 * 365 + 1
+CASELOAD_PAGE_SIZE = 50  # rows drawn (and written to the access log) per caseload page
 TIMELINE_MAX_DAYS = 90  # the day-by-day timeline shows at most the last 90 days of a range
 
 CHECKIN_SCOPES = frozenset(
@@ -140,23 +144,23 @@ class Caseload:
     ended: list[EndedLine]
 
 
-def _latest(model, column: str, **filters):
-    return Subquery(
-        model.objects.filter(member=OuterRef("member_id"), **filters)
-        .order_by(f"-{column}")
-        .values(column)[:1]
-    )
+def _kept(member: User, name: str):
+    """A kept-aggregate row loaded with the member, or None: a member with no check-in (or no
+    confirmed contact) has none, as every write that adds one also creates it."""
+    try:
+        return getattr(member, name)
+    except ObjectDoesNotExist:
+        return None
 
 
 def caseload(viewer: User, now: datetime.datetime | None = None) -> Caseload:
-    """Every current client of ``viewer`` with the figures their consent allows. Seven queries
-    whatever the number of clients or the length of their history."""
+    """Every current client of ``viewer`` with what the flags need (``caseload_details`` adds
+    what a shown row draws). A fixed few queries whatever the number of clients or the length
+    of their history: the ties with their kept aggregates, their consents, the therapist's
+    second factor, 7 days of check-ins, UCLA-3 scores, the ended lines."""
     now = now or timezone.now()
     ties = list(
-        therapist_ties(viewer, now).annotate(
-            last_checkin=_latest(CheckIn, "local_date"),
-            last_contact_on=_latest(Contact, "local_date", confirmed=True),
-        )
+        therapist_ties(viewer, now).select_related("member__checkin_stats", "member__contact_stats")
     )
     rows = []
     for tie in ties:
@@ -166,9 +170,18 @@ def caseload(viewer: User, now: datetime.datetime | None = None) -> Caseload:
         today = now.astimezone(tie.member.zone).date()
         row = CaseloadRow(access=access, today=today)
         if access.scopes & CHECKIN_SCOPES:
-            row.last_checkin = tie.last_checkin
+            checkins = _kept(tie.member, "checkin_stats")
+            row.last_checkin = checkins.last_checkin_on if checkins else None
         if access.scopes & CONTACT_SCOPES:
-            row.last_contact = tie.last_contact_on
+            contacts = _kept(tie.member, "contact_stats")
+            if contacts is None or contacts.last_contact_on is None:
+                row.streak = 0
+            else:
+                row.last_contact = contacts.last_contact_on
+                state = RunState(
+                    contacts.last_contact_on, contacts.run_started_on, contacts.longest_streak
+                )
+                row.streak = current_run(state, today)
         expires = access.consent.expires_at
         row.expires_soon = expires is not None and expires - now <= datetime.timedelta(
             days=EXPIRY_WARNING_DAYS
@@ -189,70 +202,45 @@ def caseload_disclosure(access: Access) -> Access:
     return Access(access.tie, access.consent, access.scopes & CASELOAD_SCOPES)
 
 
+FLAG_DAYS = 7  # hard check-ins and missed check-ins look at the last 7 days
+
+
+def _checkins_since(rows: list[CaseloadRow], days: int):
+    earliest = min(r.today for r in rows)
+    return CheckIn.objects.filter(
+        member_id__in={r.tie.member_id for r in rows},
+        local_date__gt=earliest - datetime.timedelta(days=days + 1),
+    )
+
+
 def _fill_windows(rows: list[CaseloadRow], now: datetime.datetime) -> None:
-    """Check-ins, contacts and UCLA-3 scores of the bounded windows, three queries in all."""
+    """What the flags need, for every client: the last 7 days of check-ins and the latest
+    UCLA-3 scores, two queries in all (last contact comes with the ties)."""
     by_member = {r.tie.member_id: r for r in rows}
     if not by_member:
         return
-    earliest = min(r.today for r in rows)
-    checkins = CheckIn.objects.filter(
-        member_id__in=by_member,
-        local_date__gt=earliest - datetime.timedelta(days=WINDOW_DAYS + 1),
-    ).values_list("member_id", "local_date", "mood", "craving", "used", "connectedness")
+    checkins = _checkins_since(rows, FLAG_DAYS).values_list(
+        "member_id", "local_date", "mood", "craving", "used"
+    )
     seen: dict[int, set] = defaultdict(set)
     hard: dict[int, list[str]] = defaultdict(list)
-    for member_id, day, mood, craving, used, connected in checkins:
+    for member_id, day, mood, craving, used in checkins:
         row = by_member[member_id]
         age = (row.today - day).days
-        if age < 0 or age >= WINDOW_DAYS:
+        if age < 0 or age >= FLAG_DAYS:
             continue
         seen[member_id].add(day)
-        if Scope.MOOD_CRAVING in row.scopes:
-            row.mood[day] = mood
-            row.craving[day] = craving
-        if Scope.CONNECTEDNESS in row.scopes:
-            row.connectedness[day] = connected
-        if age < 7:
-            if Scope.USE in row.scopes and used:
-                hard[member_id].append(f"use reported on {day:%b %-d}")
-            if Scope.MOOD_CRAVING in row.scopes and (
-                craving >= HIGH_CRAVING or mood == Mood.VERY_LOW
-            ):
-                hard[member_id].append(
-                    f"craving {craving}/10 on {day:%b %-d}"
-                    if craving >= HIGH_CRAVING
-                    else f"mood “{Mood(mood).label}” on {day:%b %-d}"
-                )
+        if Scope.USE in row.scopes and used:
+            hard[member_id].append(f"use reported on {day:%b %-d}")
+        if Scope.MOOD_CRAVING in row.scopes and (craving >= HIGH_CRAVING or mood == Mood.VERY_LOW):
+            hard[member_id].append(
+                f"craving {craving}/10 on {day:%b %-d}"
+                if craving >= HIGH_CRAVING
+                else f"mood “{Mood(mood).label}” on {day:%b %-d}"
+            )
     for member_id, row in by_member.items():
         row.hard = hard.get(member_id, [])
-        row.checkin_days_7 = (
-            sum(1 for d in seen[member_id] if (row.today - d).days < 7)
-            if row.scopes & CHECKIN_SCOPES
-            else None
-        )
-
-    contacts = Contact.objects.filter(
-        member_id__in=by_member,
-        confirmed=True,
-        local_date__gt=earliest - datetime.timedelta(days=CONTACT_DAYS + 1),
-    ).values_list("member_id", "local_date")
-    contact_days: dict[int, list[datetime.date]] = defaultdict(list)
-    for member_id, day in contacts:
-        contact_days[member_id].append(day)
-    for member_id, row in by_member.items():
-        if not row.scopes & CONTACT_SCOPES:
-            continue
-        ages = [(row.today - d).days for d in contact_days.get(member_id, [])]
-        ages = [a for a in ages if 0 <= a < CONTACT_DAYS]
-        row.contacts_7 = sum(1 for a in ages if a < 7)
-        row.weekly_average = round(sum(1 for a in ages if 7 <= a < CONTACT_DAYS) / 4, 1)
-        days = set(ages)
-        # Today may not have happened yet: a streak still counts if it ran until yesterday.
-        start = 0 if 0 in days else 1
-        streak = 0
-        while start + streak in days:
-            streak += 1
-        row.streak = streak
+        row.checkin_days_7 = len(seen[member_id]) if row.scopes & CHECKIN_SCOPES else None
 
     responses = (
         QuestionnaireResponse.objects.filter(
@@ -269,6 +257,43 @@ def _fill_windows(rows: list[CaseloadRow], now: datetime.datetime) -> None:
             latest[member_id].append((scores.get("total"), day))
     for member_id, row in by_member.items():
         row.ucla = latest.get(member_id, []) if Scope.QUESTIONNAIRES in row.scopes else []
+
+
+def caseload_details(rows: list[CaseloadRow]) -> None:
+    """What only a shown row needs: 30 days of check-ins for its sparklines and 35 days of
+    contacts for its weekly figures. Two queries for a page, so the page's size, not the
+    caseload's, sets their cost."""
+    if not rows:
+        return
+    by_member = {r.tie.member_id: r for r in rows}
+    checkins = _checkins_since(rows, WINDOW_DAYS).values_list(
+        "member_id", "local_date", "mood", "craving", "connectedness"
+    )
+    for member_id, day, mood, craving, connected in checkins:
+        row = by_member[member_id]
+        if not 0 <= (row.today - day).days < WINDOW_DAYS:
+            continue
+        if Scope.MOOD_CRAVING in row.scopes:
+            row.mood[day] = mood
+            row.craving[day] = craving
+        if Scope.CONNECTEDNESS in row.scopes:
+            row.connectedness[day] = connected
+    earliest = min(r.today for r in rows)
+    contacts = Contact.objects.filter(
+        member_id__in=by_member,
+        confirmed=True,
+        local_date__gt=earliest - datetime.timedelta(days=CONTACT_DAYS + 1),
+    ).values_list("member_id", "local_date")
+    contact_days: dict[int, list[datetime.date]] = defaultdict(list)
+    for member_id, day in contacts:
+        contact_days[member_id].append(day)
+    for member_id, row in by_member.items():
+        if not row.scopes & CONTACT_SCOPES:
+            continue
+        ages = [(row.today - d).days for d in contact_days.get(member_id, [])]
+        ages = [a for a in ages if 0 <= a < CONTACT_DAYS]
+        row.contacts_7 = sum(1 for a in ages if a < 7)
+        row.weekly_average = round(sum(1 for a in ages if 7 <= a < CONTACT_DAYS) / 4, 1)
 
 
 def _flags(row: CaseloadRow) -> list[Flag]:

@@ -8,6 +8,7 @@ import uuid
 from allauth.account.decorators import reauthentication_required
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -32,7 +33,12 @@ def caseload(request: HttpRequest) -> HttpResponse:
     only = request.GET.get("only", "all")
     sort = sort if sort in selectors.SORTS else "flag"
     only = only if only in selectors.FILTERS else "all"
-    rows = selectors.sort_and_filter(data.rows, sort, only)
+    matching = selectors.sort_and_filter(data.rows, sort, only)
+    # Flags are worked out for everyone (to sort and filter), but only one page of rows is
+    # shown, and only what is shown is logged: a long caseload costs a page's worth.
+    page = Paginator(matching, selectors.CASELOAD_PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = list(page.object_list)
+    selectors.caseload_details(rows)
     # Logged for every client whose figures this page shows, under the consent allowing it:
     # every scope of theirs the caseload reads (check-in notes never appear here).
     record_disclosures_for_ties(
@@ -52,6 +58,8 @@ def caseload(request: HttpRequest) -> HttpResponse:
         "clinic/caseload.html",
         {
             "rows": rows,
+            "page": page,
+            "matching": len(matching),
             "ended": data.ended,
             "sort": sort,
             "only": only,

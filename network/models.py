@@ -10,6 +10,8 @@ from django.db import models
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
+from accounts.models import SECOND_FACTOR_TYPES
+
 
 class Role(models.TextChoices):
     THERAPIST = "therapist", "Therapist"
@@ -119,16 +121,27 @@ class TieQuerySet(models.QuerySet):
         ``network.services.access_for_tie`` applies the same rule to one tie already loaded.
         The tie is active and links a Rat Park user; a therapist tie also needs a formal
         (Part 2) consent in force by its own expiry time, whether or not the daily expiry job
-        has run, and a therapist whose credentials staff verified and have not withdrawn.
+        has run, and a therapist whose credentials staff verified and have not withdrawn, who
+        signs in with a second factor (an authenticator app or a security key).
         """
+        from allauth.mfa.models import Authenticator  # allauth's models load after ours
+
         now = now or timezone.now()
         formal_in_force = Consent.objects.filter(
             tie=OuterRef("pk"), kind=ConsentKind.PART2, ended_at__isnull=True
         ).filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
-        clinical = Q(
-            supporter__therapist_profile__verified_at__isnull=False,
-            supporter__therapist_profile__revoked_at__isnull=True,
-        ) & Exists(formal_in_force)
+        # MFA is mandatory for therapists: without a second factor, nothing reaches them.
+        second_factor = Authenticator.objects.filter(
+            user=OuterRef("supporter_id"), type__in=SECOND_FACTOR_TYPES
+        )
+        clinical = (
+            Q(
+                supporter__therapist_profile__verified_at__isnull=False,
+                supporter__therapist_profile__revoked_at__isnull=True,
+            )
+            & Exists(formal_in_force)
+            & Exists(second_factor)
+        )
         return (
             self.active().filter(supporter__isnull=False).filter(~Q(role=Role.THERAPIST) | clinical)
         )

@@ -274,7 +274,11 @@ def supported_ties(supporter: User, now: datetime | None = None) -> list[tuple[T
         )
         .order_by("member__display_name")
     )
-    # Every tie's supporter is this same user: read the therapist profile once, not per tie.
+    # Every tie's supporter is this same user: one loaded instance for all (its therapist
+    # profile came with the ties, its second factor is read once), not one per tie.
+    ties = list(ties)
+    for tie in ties[1:]:
+        tie.supporter = ties[0].supporter
     return [(tie, access_for_tie(tie, tie.supporter, now=now).scopes) for tie in ties]
 
 

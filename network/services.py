@@ -65,7 +65,8 @@ def access_for_tie(tie: Tie, viewer: User, *, now: datetime | None = None) -> Ac
     """What ``viewer`` may see through ``tie`` right now (empty scopes when nothing).
 
     An ordinary tie shares its own flags. A therapist tie shares only what a formal consent in
-    force allows, and only with a therapist whose credentials staff verified.
+    force allows, and only with a therapist whose credentials staff verified and who has a
+    second factor (MFA is mandatory before any client data, on every page that reads this).
     """
     now = now or timezone.now()
     if tie.status != TieStatus.ACTIVE or tie.supporter_id != viewer.pk:
@@ -73,7 +74,12 @@ def access_for_tie(tie: Tie, viewer: User, *, now: datetime | None = None) -> Ac
     consents = [c for c in tie.consents.all() if c.is_current(now)]
     consent = consents[0] if consents else None
     if requires_formal_consent(tie):
-        if consent is None or not consent.is_formal or not viewer.is_verified_therapist:
+        if (
+            consent is None
+            or not consent.is_formal
+            or not viewer.is_verified_therapist
+            or not viewer.has_second_factor
+        ):
             return Access(tie, None, frozenset())
         return Access(tie, consent, frozenset(consent.scopes), receivable=True)
     return Access(tie, consent, tie.scopes, receivable=True)

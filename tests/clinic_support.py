@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import TOTP
 from django.urls import reverse
 from django.utils import timezone
@@ -9,15 +10,17 @@ from django.utils import timezone
 from accounts.models import User
 from network.models import Scope
 
-from .network_cast import Cast, _therapist_tie, _verified, build_cast
+from .network_cast import THERAPIST_TOTP_SECRET, Cast, _therapist_tie, _verified, build_cast
 
 PASSWORD = "a-long-test-password-42"
-TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+TOTP_SECRET = THERAPIST_TOTP_SECRET
 
 
 def enrol_mfa(user: User) -> User:
-    """A real allauth TOTP authenticator with a known secret."""
-    TOTP.activate(user, TOTP_SECRET)
+    """A real allauth TOTP authenticator with a known secret (once: the cast's verified
+    therapists already have one)."""
+    if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
+        TOTP.activate(user, TOTP_SECRET)
     return user
 
 
@@ -47,7 +50,7 @@ def build_clinic_cast(make_user) -> tuple[Cast, dict[str, User | None]]:
     cast.ties["therapist_narrow"] = _therapist_tie(cast.member, narrow, [Scope.CHECKIN_STATUS])
     # A verified therapist with MFA who isn't the member's therapist at all.
     stranger = enrol_mfa(_verified(make_user(display_name="Dr Stranger")))
-    no_mfa = _verified(make_user(display_name="Dr NoMFA"))
+    no_mfa = _verified(make_user(display_name="Dr NoMFA"), mfa=False)
     cast.ties["therapist_no_mfa"] = _therapist_tie(cast.member, no_mfa, [Scope.MOOD_CRAVING])
     extra = {
         "therapist_withdrawn": withdrawn,

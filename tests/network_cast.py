@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from allauth.mfa.totp.internal.auth import TOTP
 from django.utils import timezone
 
 from accounts.models import TherapistProfile, User
@@ -51,8 +52,15 @@ def _tie(member: User, supporter: User, role: str = Role.FRIEND, scopes=()) -> T
     return tie
 
 
-def _verified(user: User) -> User:
+THERAPIST_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+
+def _verified(user: User, *, mfa: bool = True) -> User:
+    """A therapist staff verified, with an authenticator app (MFA is mandatory for them: the
+    access predicate shares nothing with one who has none) unless ``mfa=False``."""
     TherapistProfile.objects.create(user=user, credential="LCSW 1", verified_at=timezone.now())
+    if mfa:
+        TOTP.activate(user, THERAPIST_TOTP_SECRET)
     return user
 
 

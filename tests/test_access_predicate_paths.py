@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from http import HTTPStatus
 
 import pytest
+from allauth.mfa.totp.internal.auth import TOTP
 from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
@@ -41,6 +42,8 @@ from nudges.services import notify
 from nudges.sweep import run_sweep
 from tests.conftest import PASSWORD
 from tests.network_cast import build_cast
+
+from .network_cast import THERAPIST_TOTP_SECRET
 
 UTC = datetime.UTC
 NOON = datetime.datetime(2026, 3, 4, 12, 0, 30, tzinfo=UTC)  # a Wednesday: the sweep's clock
@@ -83,6 +86,7 @@ def _therapist(make_user, name: str, *, verified: bool = True) -> User:
     TherapistProfile.objects.create(
         user=user, credential="LCSW 1", verified_at=NOON - 30 * DAY if verified else None
     )
+    TOTP.activate(user, THERAPIST_TOTP_SECRET)  # MFA: mandatory for therapists
     return user
 
 

@@ -6,11 +6,14 @@ import datetime
 from http import HTTPStatus
 
 import pytest
+from allauth.mfa.totp.internal.auth import TOTP
 from django.urls import reverse
 from django.utils import timezone
 
 from checkins import selectors
 from checkins.models import ReminderPreference, SobrietyPeriod
+
+from .network_cast import THERAPIST_TOTP_SECRET
 
 VALID = {
     "action": "save",
@@ -161,5 +164,6 @@ def test_digest_settings_are_for_verified_therapists_only(client, member, make_u
     assert 'name="digest_hour"' not in client.get(reverse("nudges:preferences")).content.decode()
     therapist = make_user(display_name="Dr K")
     TherapistProfile.objects.create(user=therapist, credential="LCSW", verified_at=timezone.now())
+    TOTP.activate(therapist, THERAPIST_TOTP_SECRET)  # MFA: mandatory for therapists
     client.force_login(therapist)
     assert 'name="digest_hour"' in client.get(reverse("nudges:preferences")).content.decode()

@@ -6,6 +6,7 @@ import datetime
 from http import HTTPStatus
 
 import pytest
+from allauth.mfa.totp.internal.auth import TOTP
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
@@ -14,6 +15,8 @@ from checkins import services
 from checkins.exports import export_user_data
 from checkins.instruments import BARC10, INSTRUMENTS, MSPSS, UCLA3, InvalidAnswers
 from checkins.models import QuestionnaireResponse, QuestionnaireSchedule
+
+from .network_cast import THERAPIST_TOTP_SECRET
 
 
 def _scores(definition, answers):
@@ -185,6 +188,7 @@ def therapist(make_user):
         credential="LCSW 1",
         verified_at=datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC),
     )
+    TOTP.activate(user, THERAPIST_TOTP_SECRET)  # MFA: mandatory for therapists
     return user
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from http import HTTPStatus
 
@@ -9,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from clinic.sample import build_caseload
+from clinic.selectors import CASELOAD_PAGE_SIZE, CASELOAD_SCOPES
 from network.models import DisclosureEvent
 
 from .clinic_support import enrol_mfa, reauthenticate
@@ -32,11 +34,36 @@ def test_caseload_of_200_with_a_year_each_is_constant_queries(
     with django_assert_max_num_queries(baseline) as big:
         response = client.get(reverse("clinic:caseload"))
     assert response.status_code == HTTPStatus.OK
-    assert response.content.decode().count('class="client-card') == 200
+    assert response.content.decode().count('class="client-card') == CASELOAD_PAGE_SIZE
     assert len(big) == baseline
-    # Every client shown is in their own access log, under their consent.
-    viewed = DisclosureEvent.objects.filter(action="view").values("member_ref").distinct()
-    assert viewed.count() == 200
+
+
+def test_the_caseload_logs_exactly_the_clients_of_the_page_it_shows(client, make_user):
+    therapist = _therapist(make_user)
+    build_caseload(therapist, CASELOAD_PAGE_SIZE + 3, 10)
+    client.force_login(therapist)
+    seen = []
+    for page in (1, 2):
+        before = set(DisclosureEvent.objects.values_list("pk", flat=True))
+        html = client.get(reverse("clinic:caseload"), {"sort": "name", "page": page})
+        html = html.content.decode()
+        names = re.findall(r'<h2><a href="[^"]+">(Client \d+)</a></h2>', html)
+        logged = set(
+            DisclosureEvent.objects.exclude(pk__in=before).values_list("member_name", flat=True)
+        )
+        assert logged == set(names)
+        seen += names
+    assert len(seen) == CASELOAD_PAGE_SIZE + 3
+    assert seen == sorted(seen)  # the second page carries on where the first ended
+    # Every scope the caseload reads, one entry each, under the consent that allowed it.
+    entry = DisclosureEvent.objects.filter(member_name=seen[0])
+    assert set(entry.values_list("scope", flat=True)) == CASELOAD_SCOPES
+    assert not entry.filter(consent__isnull=True).exists()
+    # A page past the end shows the last one; a page that isn't a number, the first.
+    last = client.get(reverse("clinic:caseload"), {"sort": "name", "page": 99}).content
+    assert seen[-1] in last.decode()
+    first = client.get(reverse("clinic:caseload"), {"sort": "name", "page": "x"}).content
+    assert seen[0] in first.decode()
 
 
 def test_three_year_history_and_exports_are_constant_queries(

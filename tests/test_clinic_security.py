@@ -8,7 +8,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from clinic.middleware import CLINICAL_SESSION_KEY
-from network.models import Scope
+from network.models import DisclosureEvent, Role, Scope, Tie
+from network.services import access_for_tie
 
 from .clinic_support import TOTP_SECRET, enrol_mfa
 from .conftest import PASSWORD
@@ -61,3 +62,49 @@ def test_staff_need_a_second_factor_before_the_admin(client, settings, make_user
     assert response.url == reverse("clinic:mfa_required")
     enrol_mfa(staff)
     assert client.get("/admin/").status_code == HTTPStatus.OK
+
+
+def test_a_verified_therapist_without_a_second_factor_sees_no_client_data_anywhere(
+    client, make_user
+):
+    """MFA is mandatory before any client data: not only the clinic, but the supporter pages
+    and everything the access predicate serves (digest, nudges, SOS)."""
+    member = make_user(display_name="Sam")
+    therapist = _verified(make_user(display_name="Dr Later"), mfa=False)
+    tie = _therapist_tie(member, therapist, [Scope.MOOD_CRAVING, Scope.CHECKIN_STATUS])
+    assert not Tie.objects.receivable().filter(pk=tie.pk).exists()
+    assert access_for_tie(Tie.objects.get(pk=tie.pk), therapist).scopes == frozenset()
+    client.force_login(therapist)
+    for url in (
+        reverse("network:supporting"),
+        reverse("network:supporting_member", args=[tie.pk]),
+        reverse("network:supporting_export", args=[tie.pk]),
+        reverse("checkins:shared", args=[tie.pk]),
+        reverse("nudges:inbox"),
+        reverse("clinic:caseload"),
+        reverse("clinic:client", args=[tie.pk]),
+    ):
+        response = client.get(url)
+        assert response.status_code == HTTPStatus.FOUND, url
+        assert response.url == reverse("clinic:mfa_required"), url
+    assert not DisclosureEvent.objects.filter(member_ref=member.pk).exists()
+
+    enrol_mfa(therapist)
+    assert Tie.objects.receivable().filter(pk=tie.pk).exists()
+    therapist = type(therapist).objects.get(pk=therapist.pk)  # a fresh load, as each request
+    assert access_for_tie(Tie.objects.get(pk=tie.pk), therapist).scopes == {
+        Scope.MOOD_CRAVING,
+        Scope.CHECKIN_STATUS,
+    }
+    response = client.get(reverse("network:supporting_member", args=[tie.pk]))
+    assert response.status_code == HTTPStatus.OK
+    assert DisclosureEvent.objects.filter(member_ref=member.pk, viewer_ref=therapist.pk).exists()
+
+
+def test_an_ordinary_supporter_needs_no_second_factor(client, make_user):
+    member = make_user(display_name="Sam")
+    friend = make_user(display_name="Pat")
+    tie = Tie.objects.create(member=member, supporter=friend, role=Role.FRIEND)
+    client.force_login(friend)
+    response = client.get(reverse("network:supporting_member", args=[tie.pk]))
+    assert response.status_code == HTTPStatus.OK

@@ -13,6 +13,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from allauth.mfa.totp.internal.auth import TOTP
 from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
@@ -28,6 +29,7 @@ from nudges.delivery import deliver_one
 from nudges.models import Delivery, DeliveryStatus, NudgePreference
 from nudges.services import sos_send
 
+from .network_cast import THERAPIST_TOTP_SECRET
 from .test_crawl import crawl
 
 pytestmark = [
@@ -71,6 +73,7 @@ def world(make_user, settings, django_capture_on_commit_callbacks):
         organisation=payload("ORGANISE"),
         verified_at=timezone.now(),
     )
+    TOTP.activate(therapist, THERAPIST_TOTP_SECRET)  # MFA: mandatory for therapists
     friend_tie = Tie.objects.create(
         member=member,
         supporter=friend,

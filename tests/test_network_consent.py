@@ -7,6 +7,7 @@ from datetime import timedelta
 from http import HTTPStatus
 
 import pytest
+from allauth.mfa.totp.internal.auth import TOTP
 from django.urls import reverse
 from django.utils import timezone
 
@@ -15,6 +16,8 @@ from network.consents import CONSENT_TEXT_VERSION, consent_sign_part2, consents_
 from network.models import Consent, Role, Scope, Tie
 from network.services import shared_scopes, tie_add_offline
 from nudges.models import Notification
+
+from .network_cast import THERAPIST_TOTP_SECRET
 
 
 @pytest.fixture(autouse=True)
@@ -26,6 +29,7 @@ def _fast_hashing(settings):
 def therapist(make_user):
     user = make_user(display_name="Dr Lee")
     TherapistProfile.objects.create(user=user, credential="LCSW 9", verified_at=timezone.now())
+    TOTP.activate(user, THERAPIST_TOTP_SECRET)  # MFA: mandatory for therapists
     return user
 
 
@@ -163,6 +167,7 @@ def test_expiry_job_ends_due_consents_and_reminds_two_weeks_before(
     )
     other_therapist = make_user()
     TherapistProfile.objects.create(user=other_therapist, credential="x", verified_at=now)
+    TOTP.activate(other_therapist, THERAPIST_TOTP_SECRET)  # MFA: mandatory for therapists
     soon_tie = Tie.objects.create(member=member, supporter=other_therapist, role=Role.THERAPIST)
     soon = consent_sign_part2(
         tie=soon_tie,
@@ -257,6 +262,7 @@ def test_signing_again_starts_from_the_consent_in_force(client, make_user):
     sam = make_user(display_name="Sam")
     dr = make_user(display_name="Dr K")
     TherapistProfile.objects.create(user=dr, credential="LCSW", verified_at=timezone.now())
+    TOTP.activate(dr, THERAPIST_TOTP_SECRET)  # MFA: mandatory for therapists
     tie = Tie.objects.create(member=sam, supporter=dr, role=Role.THERAPIST)
     consent_sign_part2(
         tie=tie,

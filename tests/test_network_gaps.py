@@ -10,6 +10,7 @@ from http import HTTPStatus
 
 import pytest
 from allauth.account.models import EmailAddress
+from allauth.mfa.totp.internal.auth import TOTP
 from django.core.mail.backends.base import BaseEmailBackend
 from django.urls import reverse
 from django.utils import timezone
@@ -38,6 +39,8 @@ from network.services import (
     tie_set_status,
 )
 from nudges.models import Notification
+
+from .network_cast import THERAPIST_TOTP_SECRET
 
 
 def _text(response) -> str:
@@ -94,6 +97,7 @@ def test_expiry_tells_the_therapist_neutrally_once(member, make_user):
     now = timezone.now()
     therapist = make_user(display_name="Dr Lee")
     TherapistProfile.objects.create(user=therapist, credential="LCSW 9", verified_at=now)
+    TOTP.activate(therapist, THERAPIST_TOTP_SECRET)  # MFA: mandatory for therapists
     tie = Tie.objects.create(member=member, supporter=therapist, role=Role.THERAPIST)
     consent = consent_sign_part2(
         tie=tie,

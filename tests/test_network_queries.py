@@ -6,6 +6,7 @@ import random
 from datetime import timedelta
 
 import pytest
+from allauth.mfa.totp.internal.auth import TOTP
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -17,6 +18,8 @@ from network.accesslog import disclosures_append
 from network.consents import consent_record_sharing
 from network.invitations import invitation_create
 from network.models import Contact, ContactMethod, Role, Scope, Tie
+
+from .network_cast import THERAPIST_TOTP_SECRET
 
 ROLES = [r.value for r in Role if r != Role.THERAPIST]
 MAX_QUERIES = 15
@@ -120,6 +123,7 @@ def _page_counts(client, member, make_user, ties, contacts, bound=None):
     counts = {name: _count(client, reverse(name), bound) for name in MEMBER_PAGES}
     supporter = make_user()
     TherapistProfile.objects.create(user=supporter, credential="x", verified_at=timezone.now())
+    TOTP.activate(supporter, THERAPIST_TOTP_SECRET)  # MFA: mandatory for therapists
     their = supported_by(supporter, make_user, members=max(2, ties // 5))
     client.force_login(supporter)
     counts["network:supporting"] = _count(client, reverse("network:supporting"), bound)

@@ -9,6 +9,7 @@ import json
 from http import HTTPStatus
 
 import pytest
+from allauth.mfa.totp.internal.auth import TOTP
 from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
@@ -23,6 +24,8 @@ from nudges.models import Delivery, Kind, Mute, Notification, NudgePreference, S
 from nudges.selectors import caseload_summary
 from nudges.services import notification_respond, notify
 from nudges.sweep import run_sweep
+
+from .network_cast import THERAPIST_TOTP_SECRET
 
 UTC = datetime.UTC
 DAY = {"mood": 3, "craving": 2, "connectedness": 3}
@@ -252,6 +255,7 @@ def test_supporter_nudge_and_digest_details_carry_the_redisclosure_notice(client
 
     therapist = make_user(display_name="Dr K")
     TherapistProfile.objects.create(user=therapist, credential="LCSW", verified_at=timezone.now())
+    TOTP.activate(therapist, THERAPIST_TOTP_SECRET)  # MFA: mandatory for therapists
     digest = Notification.objects.create(
         recipient=therapist, kind=Kind.THERAPIST_DIGEST, idempotency_key="d", title="t", body="b"
     )
@@ -269,6 +273,7 @@ def test_supporter_nudge_and_digest_details_carry_the_redisclosure_notice(client
 def test_the_digest_counts_each_members_own_last_seven_local_days(make_user):
     therapist = make_user()
     TherapistProfile.objects.create(user=therapist, credential="LCSW", verified_at=timezone.now())
+    TOTP.activate(therapist, THERAPIST_TOTP_SECRET)  # MFA: mandatory for therapists
     # 12:00 UTC on 4 March is 02:00 on 5 March in Kiritimati (UTC+14) and 01:00 on 4 March
     # in Pago Pago (UTC-11).
     now = datetime.datetime(2026, 3, 4, 12, 0, tzinfo=UTC)
@@ -289,6 +294,7 @@ def test_the_digest_counts_each_members_own_last_seven_local_days(make_user):
 def test_digest_email_and_push_wait_for_the_therapists_quiet_hours(make_user):
     therapist = make_user()
     TherapistProfile.objects.create(user=therapist, credential="LCSW", verified_at=EVENING)
+    TOTP.activate(therapist, THERAPIST_TOTP_SECRET)  # MFA: mandatory for therapists
     tie = Tie.objects.create(member=make_user(), supporter=therapist, role=Role.THERAPIST)
     NudgePreference.objects.create(member=therapist, digest_weekday=0, digest_hour=9)
     ReminderPreference.objects.create(

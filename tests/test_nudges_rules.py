@@ -6,6 +6,7 @@ import datetime
 import threading
 
 import pytest
+from allauth.mfa.totp.internal.auth import TOTP
 from django.db import connection, connections
 
 from accounts.models import TherapistProfile
@@ -16,6 +17,8 @@ from nudges import rules
 from nudges.models import Kind, Notification, NudgePreference, SweepState
 from nudges.services import notification_respond
 from nudges.sweep import ADVISORY_LOCK_KEY, run_sweep
+
+from .network_cast import THERAPIST_TOTP_SECRET
 
 UTC = datetime.UTC
 NOON = datetime.datetime(2026, 3, 4, 12, 0, 30, tzinfo=UTC)  # a Wednesday
@@ -181,7 +184,13 @@ def test_therapist_digest_on_the_chosen_weekday_and_hour(person):
     TherapistProfile.objects.create(user=therapist, credential="LCSW 1", verified_at=NOON)
     unverified = person(reminders=False)
     TherapistProfile.objects.create(user=unverified, credential="LCSW 2")
+    # Verified, but no second factor yet: MFA comes before any client data, the digest too.
+    no_mfa = person(reminders=False, time_zone="America/Chicago")
+    TherapistProfile.objects.create(user=no_mfa, credential="LCSW 3", verified_at=NOON)
     for t in (therapist, unverified):
+        TOTP.activate(t, THERAPIST_TOTP_SECRET)
+    NudgePreference.objects.create(member=no_mfa, digest_weekday=2, digest_hour=6)
+    for t in (therapist, unverified, no_mfa):
         # A digest needs a receivable tie: for a therapist, a formal consent in force.
         consent_sign_part2(
             tie=Tie.objects.create(member=person(), supporter=t, role=Role.THERAPIST),

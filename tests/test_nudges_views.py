@@ -8,6 +8,7 @@ from http import HTTPStatus
 from unittest import mock
 
 import pytest
+from allauth.mfa.totp.internal.auth import TOTP
 from django.core import signing
 from django.urls import reverse
 from django.utils import timezone
@@ -19,6 +20,8 @@ from network.models import Contact, DisclosureEvent, Role, Tie
 from nudges.models import Kind, Mute, Notification, NudgePreference, PushSubscription, SosAlert
 from nudges.services import notify
 from nudges.tokens import action_token, unsubscribe_token
+
+from .network_cast import THERAPIST_TOTP_SECRET
 
 pytestmark = pytest.mark.usefixtures("fast_passwords", "no_default_quiet_hours")
 
@@ -248,6 +251,7 @@ def test_supporter_nudge_details_respect_scopes(client, member, make_user):
 def test_therapist_digest_shows_only_consenting_caseload(client, make_user):
     therapist = make_user(display_name="Dr K")
     TherapistProfile.objects.create(user=therapist, credential="LCSW", verified_at=timezone.now())
+    TOTP.activate(therapist, THERAPIST_TOTP_SECRET)  # MFA: mandatory for therapists
     sharing = make_user(display_name="Alex")
     private = make_user(display_name="Blair")
     consent_sign_part2(
@@ -268,6 +272,7 @@ def test_therapist_digest_shows_only_consenting_caseload(client, make_user):
 def test_therapist_digest_risk_signals_follow_the_checkins_within_scopes(client, make_user):
     therapist = make_user(display_name="Dr K")
     TherapistProfile.objects.create(user=therapist, credential="LCSW", verified_at=timezone.now())
+    TOTP.activate(therapist, THERAPIST_TOTP_SECRET)  # MFA: mandatory for therapists
     alex = make_user(display_name="Alex")
     consent_sign_part2(
         tie=Tie.objects.create(member=alex, supporter=therapist, role=Role.THERAPIST),
@@ -308,6 +313,7 @@ def test_the_digest_reads_the_caseload_in_a_fixed_few_queries(
 
     therapist = make_user(display_name="Dr K")
     TherapistProfile.objects.create(user=therapist, credential="LCSW", verified_at=timezone.now())
+    TOTP.activate(therapist, THERAPIST_TOTP_SECRET)  # MFA: mandatory for therapists
     for i in range(size):
         member = make_user(display_name=f"Member {i}")
         consent_sign_part2(
@@ -317,9 +323,10 @@ def test_the_digest_reads_the_caseload_in_a_fixed_few_queries(
             signature_name=f"Member {i}",
             expires_at=timezone.now() + datetime.timedelta(days=30),
         )
-    # Four reads for the caseload, then one access-log append (five queries with its
-    # savepoint) per member shown: the accounting of disclosures is per member.
-    with django_assert_max_num_queries(4 + 5 * size):
+    # Five reads for the caseload (one is the therapist's second factor, read once), then one
+    # access-log append (five queries with its savepoint) per member shown: the accounting of
+    # disclosures is per member.
+    with django_assert_max_num_queries(5 + 5 * size):
         assert len(caseload_summary(therapist)) == size
 
 
