@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.installed
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/ratpark
 TEST_REDIS_URL    ?= redis://127.0.0.1:6379/0
 
-.PHONY: run test lint format install clean
+.PHONY: run test lint layers typecheck format install clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,7 @@ test: $(STAMP)
 	@$(BIN)/python scripts/check_services.py "$(TEST_DATABASE_URL)" "$(TEST_REDIS_URL)"
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --contract ground
 	DATABASE_URL="$(TEST_DATABASE_URL)" REDIS_URL="$(TEST_REDIS_URL)" DEBUG=false \
 	  SECRET_KEY=test-only-secret-key-that-is-long-enough-for-django-checks-0123456789 \
 	  STATIC_MANIFEST=false SECURE_SSL_REDIRECT=false \
@@ -39,6 +40,15 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+# The apps' layers (pyproject [tool.importlinter]) and the import graph's figures.
+layers: $(STAMP)
+	$(BIN)/lint-imports
+	$(BIN)/python scripts/import_graph.py
+
+# Type check (pyproject [tool.mypy]); settings are imported, so it needs DEBUG or a SECRET_KEY.
+typecheck: $(STAMP)
+	DEBUG=true $(BIN)/mypy
 
 format: $(STAMP)
 	$(BIN)/ruff check --fix .

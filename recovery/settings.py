@@ -76,6 +76,8 @@ INSTALLED_APPS = [
     "checkins",
     "nudges",
     "clinic",
+    # Top of the layers: seed_demo touches every app.
+    "demo",
 ]
 
 MIDDLEWARE = [
