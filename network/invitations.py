@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
-from nudges.models import Kind
+from notifications.models import Kind
 
 from .inbox import notify
 from .models import Consent, ConsentEnd, Invitation, InvitationStatus, Tie, TieStatus

@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
-from nudges.models import Kind
+from notifications.models import Kind
 
 from .accesslog import disclosures_append, disclosures_append_batch
 from .consents import DEFAULT_SCOPES, consent_record_sharing, requires_formal_consent

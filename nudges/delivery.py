@@ -13,8 +13,8 @@ from django.db.models import Exists, F, OuterRef, Q
 from django.db.models.functions import Now
 from django.utils import timezone
 
-from .channels import PermanentFailure, TemporaryFailure, get_channel
-from .models import Delivery, DeliveryStatus, Kind, Notification, Status
+from notifications.channels import PermanentFailure, TemporaryFailure, get_channel
+from notifications.models import Delivery, DeliveryStatus, Kind, Notification, Status
 
 logger = logging.getLogger(__name__)
 

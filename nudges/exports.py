@@ -7,8 +7,9 @@ from typing import Any
 from django.db.models import Exists, OuterRef
 
 from accounts.models import User
+from notifications.models import Kind, Mute, Notification, PushSubscription
 
-from .models import Kind, Mute, Notification, NudgePreference, PushSubscription, SosAlert
+from .models import NudgePreference, SosAlert
 
 PREFERENCE_FIELDS = [
     "isolation_enabled",

@@ -11,8 +11,7 @@ from django.db.models import BooleanField, Case, Exists, F, OuterRef, QuerySet, 
 from django.utils import timezone
 
 import recovery.lookups  # noqa: F401  (registers field__any)
-
-from .models import Kind, Notification
+from notifications.models import Kind, Notification
 
 # Kinds that tell their recipient about another member (``subject_member``). Such a message
 # is shown (inbox, its page, a delivery still waiting) only while the recipient may receive

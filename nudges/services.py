@@ -12,17 +12,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import User
+from notifications.models import Channel, Delivery, Kind, Mute, Notification, PushSubscription
 
-from .models import (
-    Channel,
-    Delivery,
-    Kind,
-    Mute,
-    Notification,
-    NudgePreference,
-    PushSubscription,
-    SosAlert,
-)
+from .models import NudgePreference, SosAlert
 
 if TYPE_CHECKING:
     from checkins.models import CheckIn

@@ -15,8 +15,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
+from notifications.models import Kind, Notification
 
-from .models import Kind, Notification, SosAlert
+from .models import SosAlert
 
 REACHING_OUT = "reaching_out"
 KIND_WORDS = "kind_words"

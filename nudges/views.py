@@ -18,10 +18,13 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from notifications import links
+from notifications.models import Kind, Mute, Notification, PushSubscription
+from notifications.tokens import ACTIONS, read_action_token, read_unsubscribe_token
 from recovery.jitter import default_time
 from recovery.jsonbody import json_text_fields
 
-from . import links, selectors, services
+from . import selectors, services
 from . import sos as sos_module
 from .forms import (
     NudgePreferenceForm,
@@ -31,9 +34,8 @@ from .forms import (
     SosKindWordsForm,
     SosReachingOutForm,
 )
-from .models import Kind, Mute, Notification, NudgePreference, PushSubscription, SosAlert
+from .models import NudgePreference, SosAlert
 from .schedule import DEFAULT_PROMPT_TIME
-from .tokens import ACTIONS, read_action_token, read_unsubscribe_token
 
 INBOX_SIZE = 50
 ACTION_DONE = {

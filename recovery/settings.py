@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "allauth.mfa",
     "django_htmx",
     "accounts",
+    "notifications",
     "network",
     "checkins",
     "nudges",

@@ -14,7 +14,7 @@ from accounts.models import TherapistProfile
 from network.consents import CONSENT_TEXT_VERSION, consent_sign_part2, consents_expire
 from network.models import Consent, Role, Scope, Tie
 from network.services import shared_scopes, tie_add_offline
-from nudges.models import Notification
+from notifications.models import Notification
 
 
 @pytest.fixture(autouse=True)

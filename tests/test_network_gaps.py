@@ -37,7 +37,7 @@ from network.services import (
     contacts_sync_from_checkin,
     tie_set_status,
 )
-from nudges.models import Notification
+from notifications.models import Notification
 
 
 def _text(response) -> str:

@@ -22,7 +22,7 @@ from network.invitations import (
 )
 from network.models import Invitation, Role, Tie
 from network.services import NetworkError
-from nudges.models import Notification
+from notifications.models import Notification
 
 
 @pytest.fixture(autouse=True)

@@ -250,7 +250,8 @@ DEMO_SOS_WORDS = "Rough evening. Could someone call me?"
 def seed_inbox() -> None:
     """A first run that shows the product: example prompts and kind words in Sam's inbox,
     and an SOS of Sam's that Jordan answered and Maria has not yet (pinned on her Today)."""
-    from nudges.models import Kind, Notification, SosAlert
+    from notifications.models import Kind, Notification
+    from nudges.models import SosAlert
     from nudges.services import notify, sos_alert_send
     from nudges.sos import sos_kind_words
 
