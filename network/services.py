@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from notifications.models import Kind
+from recovery import quiet_hours
 
 from .accesslog import disclosures_append, disclosures_append_batch
 from .consents import DEFAULT_SCOPES, consent_record_sharing, requires_formal_consent
@@ -648,7 +649,6 @@ ROLE_NOUNS = {
 }
 NEVER_CONTACTED_DAYS = 21  # ranks an untried tie high, but below someone silent for a month
 STALENESS_CAP_DAYS = 30
-_DEFAULT_QUIET = (time(22, 0), time(8, 0))
 
 
 def _role_phrase(tie: Tie) -> str:
@@ -657,14 +657,6 @@ def _role_phrase(tie: Tie) -> str:
     if label.lower().startswith("my "):
         label = "your " + label[3:]
     return label or ROLE_NOUNS.get(tie.role, "in your network")
-
-
-def _in_quiet_hours(start: time, end: time, local: time) -> bool:
-    if start == end:
-        return False
-    if start < end:
-        return start <= local < end
-    return local >= start or local < end
 
 
 def suggest_reach_out(
@@ -702,8 +694,8 @@ def suggest_reach_out(
     for tie in ties:
         in_quiet = False
         if tie.supporter_id:
-            start, end = quiet.get(tie.supporter_id, _DEFAULT_QUIET)
-            in_quiet = _in_quiet_hours(start, end, now.astimezone(tie.supporter.zone).time())
+            start, end = quiet.get(tie.supporter_id, quiet_hours.DEFAULT)
+            in_quiet = quiet_hours.inside(now.astimezone(tie.supporter.zone).time(), start, end)
         if in_quiet and not crisis:
             continue
         days = (now - tie.last_contact).days if tie.last_contact else None

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from notifications.models import Channel, Delivery, Kind, Mute, Notification, PushSubscription
+from recovery import quiet_hours
 
 from .models import NudgePreference, SosAlert
 
@@ -21,7 +22,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_QUIET = (datetime.time(22, 0), datetime.time(8, 0))
 # Kinds a person cannot stop: an SOS contact ends the role instead, and account, consent and
 # network notices carry changes to what is shared about them.
 UNSTOPPABLE_KINDS = frozenset({Kind.SOS, Kind.NETWORK, Kind.CONSENT})
@@ -65,22 +65,12 @@ def channels_for(recipient: User, kind: str) -> list[str]:
 def quiet_hours_of(user: User) -> tuple[datetime.time, datetime.time]:
     """The user's quiet hours (start, end), the defaults if they never saved any."""
     pref = _reminder_preference(user)
-    return (pref.quiet_start, pref.quiet_end) if pref else DEFAULT_QUIET
+    return (pref.quiet_start, pref.quiet_end) if pref else quiet_hours.DEFAULT
 
 
 def quiet_hours_end(recipient: User, now: dt) -> dt | None:
     """When the recipient's quiet hours end, if ``now`` falls inside them; else None."""
-    start, end = quiet_hours_of(recipient)
-    local = now.astimezone(recipient.zone)
-    t = local.time()
-    if start == end:
-        return None
-    inside = (start <= t < end) if start < end else (t >= start or t < end)
-    if not inside:
-        return None
-    end_day = local.date() if t < end else local.date() + datetime.timedelta(days=1)
-    naive = dt.combine(end_day, end)
-    return naive.replace(tzinfo=recipient.zone).astimezone(datetime.UTC)
+    return quiet_hours.end_after(now.astimezone(recipient.zone), *quiet_hours_of(recipient))
 
 
 def notify(
