@@ -1,10 +1,10 @@
 """Reads of notifications: what a detail page may show (only after login, only within
-scopes), and what other apps may read of a member's own notifications."""
+scopes). What other apps may read of a member's own notifications is in
+``notifications.selectors``."""
 
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import BooleanField, Case, Exists, F, OuterRef, QuerySet, Value, When
@@ -25,30 +25,6 @@ WITHHELD_BODY = (
 DIGEST_WINDOW_DAYS = 7
 # The scopes the digest's columns show, in the order they are logged as disclosures.
 DIGEST_SCOPES = ("checkin_status", "mood_craving", "use", "contacts")
-
-
-@dataclass(frozen=True)
-class Encouragement:
-    message: str
-    sender: str
-    sent_at: datetime.datetime
-
-
-def received_encouragements(member, *, limit: int = 50) -> list[Encouragement]:
-    """The kind words supporters sent ``member``, newest first (for the network app's page).
-
-    The words live only in the notification's data: its title and body are for lock screens.
-    One query.
-    """
-    rows = (
-        Notification.objects.filter(recipient=member, kind=Kind.ENCOURAGEMENT)
-        .order_by("-created_at")
-        .values_list("data", "created_at")[:limit]
-    )
-    return [
-        Encouragement(data.get("message", ""), data.get("from", ""), created_at)
-        for data, created_at in rows
-    ]
 
 
 def with_access(
