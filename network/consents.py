@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from accounts.models import User
 from notifications.models import Kind
+from notifications.services import notify
 
-from .inbox import notify
 from .models import (
     CLINICAL_SCOPES,
     SCOPE_FIELDS,

@@ -16,11 +16,11 @@ from django.utils import timezone
 
 from accounts.models import User
 from notifications.models import Kind
+from notifications.services import notify
 from recovery import quiet_hours
 
 from .accesslog import disclosures_append, disclosures_append_batch
 from .consents import DEFAULT_SCOPES, consent_record_sharing, requires_formal_consent
-from .inbox import notify
 from .models import (
     LOGGABLE_METHODS,
     SCOPE_FIELDS,

@@ -299,7 +299,7 @@ def dispatch_deliveries(
     dispatchers never take the same rows). If the broker is down, the rest go back to
     ``queued_at = NULL`` and the next sweep tries again.
     """
-    from .services import publish_deliveries
+    from notifications.services import publish_deliveries
 
     now = now or timezone.now()
     stale = now - datetime.timedelta(seconds=settings.NUDGES_REDRIVE_SECONDS)

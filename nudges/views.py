@@ -19,6 +19,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from notifications import links
+from notifications import services as notifications_services
 from notifications.models import Kind, Mute, Notification, PushSubscription
 from notifications.tokens import ACTIONS, read_action_token, read_unsubscribe_token
 from recovery.jitter import default_time
@@ -176,7 +177,7 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
         return _link_problem(request, "This account no longer exists.")
     label = Kind(kind).label.lower()
     if request.method == "POST":
-        services.unsubscribe(user=user, kind=kind)
+        notifications_services.unsubscribe(user=user, kind=kind)
         return render(
             request,
             "nudges/act_done.html",
