@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from notifications.models import Kind
-from notifications.services import notify
+from notifications.services import notify, quiet_hours_for
 from recovery import quiet_hours
 
 from .accesslog import disclosures_append, disclosures_append_batch
@@ -686,9 +686,6 @@ def suggest_reach_out(
     )
     ties = ties.annotate(last_contact=F("last_contact_at"), avg_helped=Subquery(recent_help))
     ties = list(ties)
-    # Imported here: the check-in app builds on this one, so a module-level import would cycle.
-    from checkins.selectors import quiet_hours_for
-
     quiet = quiet_hours_for(t.supporter_id for t in ties if t.supporter_id)
     suggestions = []
     for tie in ties:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime
 import functools
 import logging
+from collections.abc import Iterable
 from datetime import datetime as dt
 from typing import Any
 
@@ -31,6 +32,8 @@ logger = logging.getLogger(__name__)
 
 # A function taking a user and returning their saved contact preferences or None (defaults).
 CONTACT_PREFERENCES = "checkins.selectors.saved_reminder_preference"
+# The same for many people at once: {user id: (start, end)} for those who saved any.
+CONTACT_QUIET_HOURS = "checkins.selectors.quiet_hours_for"
 # The task that delivers a list of delivery ids (published after commit).
 DELIVERY_TASK = "nudges.tasks.deliver"
 
@@ -76,6 +79,12 @@ def quiet_hours_of(user: User) -> tuple[datetime.time, datetime.time]:
     """The user's quiet hours (start, end), the defaults if they never saved any."""
     pref = _reminder_preference(user)
     return (pref.quiet_start, pref.quiet_end) if pref else quiet_hours.DEFAULT
+
+
+def quiet_hours_for(user_ids: Iterable[int]) -> dict[int, tuple[datetime.time, datetime.time]]:
+    """The quiet hours these people saved, by id; people who never did are left out (callers
+    apply ``quiet_hours.DEFAULT``). One query."""
+    return import_string(CONTACT_QUIET_HOURS)(user_ids)
 
 
 def quiet_hours_end(recipient: User, now: dt) -> dt | None:
