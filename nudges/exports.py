@@ -7,6 +7,7 @@ from typing import Any
 from django.db.models import Exists, OuterRef
 
 from accounts.models import User
+from network.models import Tie
 from notifications.models import Kind, Mute, Notification, PushSubscription
 
 from .models import NudgePreference, SosAlert
@@ -54,8 +55,6 @@ def export_user_data(user: User) -> dict[str, Any]:
     only the words addressed to the user are included (see ``_message``). Push keys are left
     out too: they are secrets of the user's devices, not data about the user.
     """
-    from network.models import Tie
-
     from .selectors import WITHHELD_BODY, WITHHELD_TITLE, with_access
 
     notifications = (

@@ -14,6 +14,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
+from checkins.models import CheckIn
+from checkins.services import reminder_push_enable, risk_event_claim
+from network.selectors import sos_ties
+from network.services import contact_log_from_nudge
 from notifications.models import Kind, Mute, Notification, PushSubscription
 from notifications.services import UNSTOPPABLE_KINDS, notify, quiet_hours_end
 
@@ -56,8 +60,6 @@ def notification_respond(*, notification: Notification, action: str) -> bool:
 
 
 def _log_reach_out(notification: Notification, now: dt) -> None:
-    from network.services import contact_log_from_nudge
-
     contact_log_from_nudge(
         member=notification.recipient,
         tie_id=notification.data.get("tie_id"),
@@ -117,8 +119,6 @@ def sos_alert_open(
 
 def sos_alert_send(alert: SosAlert) -> list[Notification]:
     """Tell each current SOS contact about ``alert`` once (idempotent per alert and contact)."""
-    from network.selectors import sos_ties
-
     member = alert.member
     now = timezone.now()
     ties = sos_ties(member, now)
@@ -143,9 +143,6 @@ def sos_alert_send(alert: SosAlert) -> list[Notification]:
         )
         sent.append(notification)
     if sent and alert.checkin_ref:
-        from checkins.models import CheckIn
-        from checkins.services import risk_event_claim
-
         checkin = CheckIn.objects.filter(pk=alert.checkin_ref, member=member).first()
         if checkin is not None:
             risk_event_claim(checkin=checkin, now=now)
@@ -158,8 +155,6 @@ def push_subscribe(*, user: User, endpoint: str, p256dh: str, auth: str) -> Push
     Without saved reminder choices push is on already (the default); with them, subscribing
     a device is the owner asking for push, so it turns a saved "off" back on.
     """
-    from checkins.services import reminder_push_enable
-
     subscription, _ = PushSubscription.objects.update_or_create(
         endpoint=endpoint, defaults={"user": user, "p256dh": p256dh, "auth": auth}
     )

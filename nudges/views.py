@@ -18,6 +18,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.models import User
+from checkins.selectors import member_checkin
+from network.selectors import sos_ties
 from notifications import links
 from notifications import services as notifications_services
 from notifications.models import Kind, Mute, Notification, PushSubscription
@@ -170,8 +173,6 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
         return _link_problem(request, "This unsubscribe link isn't valid.")
     if kind not in Kind.values:
         return _link_problem(request, "This unsubscribe link isn't valid.")
-    from accounts.models import User
-
     user = User.objects.filter(pk=user_id).first()
     if user is None:
         return _link_problem(request, "This account no longer exists.")
@@ -198,9 +199,6 @@ def sos(request: HttpRequest) -> HttpResponse:
     GET shows the form (optional words, who will be told, the crisis lines). POST from the
     standing button sends at once; POST with a check-in is the hard check-in's SOS button.
     """
-    from checkins.selectors import member_checkin
-    from network.selectors import sos_ties
-
     form = SosForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         checkin = None
