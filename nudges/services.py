@@ -130,6 +130,8 @@ def sos_alert_send(alert: SosAlert) -> list[Notification]:
     sent = []
     for tie in ties:
         supporter = tie.supporter
+        if supporter is None:  # an offline contact: Tie.objects.sos never yields one
+            continue
         not_before = None if supporter.pk in urgent else quiet_hours_end(supporter, now)
         notification, _ = notify(
             recipient=supporter,
@@ -141,7 +143,8 @@ def sos_alert_send(alert: SosAlert) -> list[Notification]:
             data={"words": alert.message, "tie_id": str(tie.pk), "sos_id": str(alert.pk)},
             not_before=not_before,
         )
-        sent.append(notification)
+        if notification is not None:  # always, as nobody can stop SOS alerts
+            sent.append(notification)
     if sent and alert.checkin_ref:
         checkin = CheckIn.objects.filter(pk=alert.checkin_ref, member=member).first()
         if checkin is not None:
