@@ -17,11 +17,6 @@ from network.services import shared_scopes, tie_add_offline
 from notifications.models import Notification
 
 
-@pytest.fixture(autouse=True)
-def _fast_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def therapist(make_user):
     user = make_user(display_name="Dr Lee")

@@ -16,11 +16,6 @@ from network.services import NetworkError, contact_log, contact_log_from_nudge
 from notifications.models import Notification
 
 
-@pytest.fixture(autouse=True)
-def _fast_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def maria(make_user, member):
     user = make_user(display_name="Maria")

@@ -26,8 +26,7 @@ from notifications.models import Notification
 
 
 @pytest.fixture(autouse=True)
-def _fast_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def _site_url(settings):
     settings.SITE_URL = "https://ratpark.example"
 
 

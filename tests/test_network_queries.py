@@ -5,7 +5,6 @@ from __future__ import annotations
 import random
 from datetime import timedelta
 
-import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -20,11 +19,6 @@ from network.models import Contact, ContactMethod, Role, Scope, Tie
 
 ROLES = [r.value for r in Role if r != Role.THERAPIST]
 MAX_QUERIES = 15
-
-
-@pytest.fixture(autouse=True)
-def _fast_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def build_network(member, make_user, *, ties: int, contacts: int, seed: int = 7):
