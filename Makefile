@@ -14,7 +14,7 @@ AXE_JS := var/node/node_modules/axe-core/axe.min.js
 PYTEST_ENV := DEBUG=false STATIC_MANIFEST=false SECURE_SSL_REDIRECT=false \
   SECRET_KEY=test-only-secret-key-that-is-long-enough-for-django-checks-0123456789
 
-.PHONY: run test test-run lint format install clean
+.PHONY: run test test-run lint layers typecheck format install clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,7 @@ run: $(STAMP)
 test: $(STAMP) $(AXE_JS)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 	@$(BIN)/python scripts/test_services.py "$(TEST_DATABASE_URL)" "$(TEST_REDIS_URL)" -- \
 	  $(MAKE) --no-print-directory test-run
 
@@ -60,6 +61,16 @@ $(AXE_JS):
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+# The apps' layers (pyproject [tool.importlinter], also run by `make test`) and the import
+# graph's figures.
+layers: $(STAMP)
+	$(BIN)/lint-imports
+	$(BIN)/python scripts/import_graph.py
+
+# Type check (pyproject [tool.mypy]); settings are imported, so it needs DEBUG or a SECRET_KEY.
+typecheck: $(STAMP)
+	DEBUG=true $(BIN)/mypy
 
 format: $(STAMP)
 	$(BIN)/ruff check --fix .

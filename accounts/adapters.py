@@ -1,4 +1,10 @@
-"""Rat Park's allauth policy."""
+"""Rat Park's allauth policy.
+
+accounts sits below the apps that send people here from a link (an invitation, for one), so
+it never imports them: ``LOGIN_REDIRECTS`` lists dotted paths to functions taking the session
+and returning where to go after login, or None; the first answer wins. It is the same
+registry mechanism as ``accounts.services.EXPORTERS`` (see docs/architecture.md).
+"""
 
 from __future__ import annotations
 
@@ -10,6 +16,7 @@ from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core import context as allauth_context
 from django.contrib import messages
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied
+from django.utils.module_loading import import_string
 
 if TYPE_CHECKING:
     from django.contrib.auth.base_user import AbstractBaseUser
@@ -19,6 +26,12 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 MFA_METHOD_IDS = ("mfa_reauthenticate", "mfa_reauthenticate:webauthn")
+
+# Where a login goes when it carries no ``?next=``: each takes the session, returns a URL or None.
+LOGIN_REDIRECTS: list[str] = [
+    # Back to an invitation the person opened before they had an account.
+    "network.invitations.pending_invitation_take",
+]
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -63,9 +76,11 @@ class AccountAdapter(DefaultAccountAdapter):
         Only used when the login carries no ``?next=`` of its own (allauth checks that first),
         e.g. when the email was verified in another browser and the session lost the flow.
         """
-        from network.invitations import pending_invitation_take  # accounts is below network
-
-        return pending_invitation_take(request.session) or super().get_login_redirect_url(request)
+        for path in LOGIN_REDIRECTS:
+            url = import_string(path)(request.session)
+            if url:
+                return url
+        return super().get_login_redirect_url(request)
 
     def get_reauthentication_methods(self, user: AbstractBaseUser | AnonymousUser) -> list[dict]:
         """Ask people who set up two-factor authentication for that factor first.

@@ -1,4 +1,11 @@
-"""Account-wide operations: the therapist application, data export and account deletion."""
+"""Account-wide operations: the therapist application, data export and account deletion.
+
+accounts sits below every app that stores a person's data, so it never imports them. They
+take part in export and deletion through two registries of dotted paths, resolved when used:
+``EXPORTERS`` (each adds its section to the export) and ``DELETION_HANDLERS`` (each does what
+must happen before the user's rows cascade away). An app that stores personal data adds itself
+to both; docs/architecture.md names these as one of the two upward mechanisms.
+"""
 
 from __future__ import annotations
 
@@ -11,8 +18,6 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from network.services import end_ties_of_departing_user
-
 from .models import TherapistProfile, User
 
 EXPORT_FORMAT_VERSION = 1
@@ -24,6 +29,13 @@ EXPORTERS: dict[str, str] = {
     "checkins": "checkins.exports.export_user_data",
     "nudges": "nudges.exports.export_user_data",
 }
+
+# Run in this order inside the deletion's transaction, after the user's row is locked and
+# before it is deleted: each takes the departing user and returns nothing.
+DELETION_HANDLERS: list[str] = [
+    # Supporters and therapists are told once; ties where the user supports someone end.
+    "network.services.end_ties_of_departing_user",
+]
 
 
 def therapist_apply(*, user: User, credential: str, organisation: str = "") -> TherapistProfile:
@@ -102,11 +114,13 @@ def delete_account(user: User) -> None:
 
     Each supporter and therapist of theirs is told once that they closed their account, and
     ties where the user supports someone end, with a neutral notification to each member
-    (network.services.end_ties_of_departing_user). The delete then cascades to their
-    check-ins, contacts, ties as a member, notifications, email addresses and authenticators.
+    (network.services.end_ties_of_departing_user, in DELETION_HANDLERS). The delete then
+    cascades to their check-ins, contacts, ties as a member, notifications, email addresses
+    and authenticators.
     """
     # Lock the row: a tie being created with this user as supporter right now (an invitation
     # accepted) either commits first and is ended below, or waits and then fails its FK check.
     User.objects.select_for_update().filter(pk=user.pk).first()
-    end_ties_of_departing_user(user)
+    for path in DELETION_HANDLERS:
+        import_string(path)(user)
     user.delete()

@@ -30,7 +30,7 @@ from accounts.models import User  # noqa: E402
 from accounts.services import delete_account, export_user_data  # noqa: E402
 from checkins.models import CheckIn  # noqa: E402
 from network.models import Contact, ContactMethod, Role, Tie  # noqa: E402
-from nudges.models import Notification  # noqa: E402
+from notifications.models import Notification  # noqa: E402
 
 DAYS, TIES, CONTACTS_PER_DAY, NOTIFICATIONS = 365, 20, 3, 1000
 

@@ -125,7 +125,8 @@ from scratch import access_log_guard_off  # noqa: E402
 from accounts.models import User  # noqa: E402
 from checkins.models import CheckIn  # noqa: E402
 from network.models import Role, Tie  # noqa: E402
-from nudges.models import Delivery, Kind, Notification, NudgePreference  # noqa: E402
+from notifications.models import Delivery, Kind, Notification  # noqa: E402
+from nudges.models import NudgePreference  # noqa: E402
 
 PASSWORD = secrets.token_urlsafe(16)  # only the bench signs in with it
 EVENTS: list[tuple[float, float, str]] = []  # (start, end, fault) in time.time()

@@ -89,7 +89,7 @@ from checkins.stats import checkin_stats_rebuild  # noqa: E402
 from network.consents import consent_record_sharing  # noqa: E402
 from network.models import Contact, Role, Scope, Tie  # noqa: E402
 from network.stats import contact_stats_rebuild  # noqa: E402
-from nudges.models import Kind, Notification  # noqa: E402
+from notifications.models import Kind, Notification  # noqa: E402
 
 DAYS = 120
 MEMBERS = 30  # per scale

@@ -53,7 +53,8 @@ from scratch import access_log_guard_off  # noqa: E402
 from accounts.models import User  # noqa: E402
 from checkins.models import CheckIn, ReminderPreference  # noqa: E402
 from network.models import Contact, Tie  # noqa: E402
-from nudges.models import PROMPT_KINDS, Kind, Notification, NudgePreference  # noqa: E402
+from notifications.models import PROMPT_KINDS, Kind, Notification  # noqa: E402
+from nudges.models import NudgePreference  # noqa: E402
 from nudges.schedule import refresh_stale  # noqa: E402
 from nudges.services import notify  # noqa: E402
 from nudges.sweep import run_sweep  # noqa: E402

@@ -14,8 +14,7 @@ reminders come at the wrong hour"); they do not need to read how anyone is doing
 
 from django.contrib import admin
 
-from network.admin import ReadOnlyAdmin
-from recovery.admin import DeclaredFiltersOnly
+from recovery.admin import DeclaredFiltersOnly, ReadOnlyAdmin
 
 from .models import (
     CheckIn,

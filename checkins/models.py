@@ -14,6 +14,8 @@ from django.db.models.functions import Length
 from django.db.models.lookups import LessThanOrEqual
 from django.utils import timezone
 
+from recovery import quiet_hours
+
 HIGH_CRAVING = 8
 NOTES_MAX_LENGTH = 2000
 
@@ -145,8 +147,8 @@ class ReminderPreference(models.Model):
     reminder_time = models.TimeField(default=datetime.time(19, 0))
     # Days of the week as a bit mask (bit 0 = Monday), so the sweep can filter in SQL.
     reminder_days = models.PositiveSmallIntegerField(default=ALL_DAYS)
-    quiet_start = models.TimeField(default=datetime.time(22, 0))
-    quiet_end = models.TimeField(default=datetime.time(8, 0))
+    quiet_start = models.TimeField(default=quiet_hours.DEFAULT_START)
+    quiet_end = models.TimeField(default=quiet_hours.DEFAULT_END)
     # Unused: the inbox always gets everything. Kept so old exports and rows stay readable.
     channel_in_app = models.BooleanField(default=True)
     channel_email = models.BooleanField(default=True)
@@ -170,9 +172,7 @@ class ReminderPreference(models.Model):
         return bool(self.reminder_days & (1 << day.weekday()))
 
     def in_quiet_hours(self, local_time: datetime.time) -> bool:
-        if self.quiet_start <= self.quiet_end:
-            return self.quiet_start <= local_time < self.quiet_end
-        return local_time >= self.quiet_start or local_time < self.quiet_end
+        return quiet_hours.inside(local_time, self.quiet_start, self.quiet_end)
 
     def is_paused(self, now: datetime.datetime | None = None) -> bool:
         return self.paused_until is not None and self.paused_until > (now or timezone.now())

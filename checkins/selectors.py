@@ -427,6 +427,18 @@ def saved_reminder_preference(member: User) -> ReminderPreference | None:
     return ReminderPreference.objects.filter(member=member).first()
 
 
+def checked_in_pairs(
+    member_ids: Iterable[int], days: Iterable[datetime.date]
+) -> set[tuple[int, datetime.date]]:
+    """The (member id, local date) pairs among these members and days with a check-in: what
+    the network app's supporter cards show as "checked in today". One query."""
+    return set(
+        CheckIn.objects.filter(
+            member_id__in=list(member_ids), local_date__in=set(days)
+        ).values_list("member_id", "local_date")
+    )
+
+
 def quiet_hours_for(user_ids: Iterable[int]) -> dict[int, tuple[datetime.time, datetime.time]]:
     """Each user's quiet hours (start, end) as they set them; users who never did are left out,
     so callers apply the defaults. One query."""

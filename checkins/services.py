@@ -18,8 +18,8 @@ from accounts.models import User
 from network import selectors as network_selectors
 from network import services as network_services
 from network.models import Contact
-from nudges.models import Kind
-from nudges.services import notify
+from notifications.models import Kind
+from notifications.services import notify
 from recovery.jitter import default_time
 
 from . import selectors

@@ -11,31 +11,9 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from recovery.admin import DeclaredFiltersOnly
+from recovery.admin import ListOnlyAdmin, ReadOnlyAdmin
 
 from .models import Consent, Contact, DisclosureEvent, Invitation, Tie
-
-
-class ReadOnlyAdmin(DeclaredFiltersOnly, admin.ModelAdmin):
-    """Records staff may read but never add, change or delete, nor filter by what is hidden."""
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
-
-class ListOnlyAdmin(ReadOnlyAdmin):
-    """Rows staff may count and list by their metadata, with no page for a single row."""
-
-    list_display_links = None
-
-    def has_view_permission(self, request, obj=None) -> bool:
-        return obj is None and super().has_view_permission(request, obj)
 
 
 @admin.register(Tie)

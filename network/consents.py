@@ -9,9 +9,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
-from nudges.models import Kind
+from notifications.models import Kind
+from notifications.services import notify
 
-from .inbox import notify
 from .models import (
     CLINICAL_SCOPES,
     SCOPE_FIELDS,

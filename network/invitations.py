@@ -19,9 +19,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
-from nudges.models import Kind
+from notifications.models import Kind
+from notifications.services import notify
 
-from .inbox import notify
 from .models import Consent, ConsentEnd, Invitation, InvitationStatus, Tie, TieStatus
 from .services import NetworkError, _initial_consent, _validate, _within_rate
 

@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 
 from django.db.models import Count, Max, Prefetch, Q, QuerySet
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from accounts.models import User
 
@@ -297,6 +298,14 @@ def supporter_tie(supporter: User, tie_id) -> Tie | None:
 SHARED_DAYS = 14
 
 
+# What the check-in app (a layer above) shares with supporters reaches their pages through
+# these dotted paths, resolved when used: the registry mechanism of docs/architecture.md.
+# The check-ins a member shares within some scopes (``checkins.selectors.shared_checkins``).
+SHARED_CHECKINS = "checkins.selectors.shared_checkins"
+# The (member id, local date) pairs with a check-in, for "checked in today" on the cards.
+CHECKED_IN_PAIRS = "checkins.selectors.checked_in_pairs"
+
+
 @dataclass
 class SharedData:
     checked_in_today: bool | None = None
@@ -310,9 +319,7 @@ def shared_data(member: User, scopes: frozenset[str], now: datetime | None = Non
     data = SharedData()
     today = now.astimezone(member.zone).date()
     if scopes & {Scope.CHECKIN_STATUS, Scope.MOOD_CRAVING, Scope.USE, Scope.NOTES}:
-        # Imported here: the check-in app builds on this one, so a module-level import would cycle.
-        from checkins.selectors import shared_checkins
-
+        shared_checkins = import_string(SHARED_CHECKINS)
         rows = shared_checkins(member, scopes, today=today, days=SHARED_DAYS)
         data.checked_in_today = any(r["local_date"] == today for r in rows)
         data.checkin_days = rows
@@ -381,8 +388,6 @@ def supporter_cards(
     reads, and one batched append to the access log of every member whose card shows shared
     data.
     """
-    from checkins.models import CheckIn
-
     from .services import Access, access_for_tie, record_disclosures_for_ties
 
     now = now or timezone.now()
@@ -395,11 +400,7 @@ def supporter_cards(
     status_ids = [t.member_id for t, s in rows if Scope.CHECKIN_STATUS in s]
     checked = set()
     if status_ids:
-        checked = set(
-            CheckIn.objects.filter(
-                member_id__in=status_ids, local_date__in=set(today_of.values())
-            ).values_list("member_id", "local_date")
-        )
+        checked = import_string(CHECKED_IN_PAIRS)(status_ids, today_of.values())
     contact_ids = [t.member_id for t, s in rows if Scope.CONTACTS in s]
     last = last_confirmed_contact_dates(contact_ids) if contact_ids else {}
     cards = []

@@ -15,11 +15,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
-from nudges.models import Kind
+from notifications.models import Kind
+from notifications.services import notify, quiet_hours_for
+from recovery import quiet_hours
 
 from .accesslog import disclosures_append, disclosures_append_batch
 from .consents import DEFAULT_SCOPES, consent_record_sharing, requires_formal_consent
-from .inbox import notify
 from .models import (
     LOGGABLE_METHODS,
     SCOPE_FIELDS,
@@ -692,7 +693,6 @@ ROLE_NOUNS = {
 }
 NEVER_CONTACTED_DAYS = 21  # ranks an untried tie high, but below someone silent for a month
 STALENESS_CAP_DAYS = 30
-_DEFAULT_QUIET = (time(22, 0), time(8, 0))
 
 
 def _role_phrase(tie: Tie) -> str:
@@ -701,14 +701,6 @@ def _role_phrase(tie: Tie) -> str:
     if label.lower().startswith("my "):
         label = "your " + label[3:]
     return label or ROLE_NOUNS.get(tie.role, "in your network")
-
-
-def _in_quiet_hours(start: time, end: time, local: time) -> bool:
-    if start == end:
-        return False
-    if start < end:
-        return start <= local < end
-    return local >= start or local < end
 
 
 def suggest_reach_out(
@@ -738,16 +730,13 @@ def suggest_reach_out(
     )
     ties = ties.annotate(last_contact=F("last_contact_at"), avg_helped=Subquery(recent_help))
     ties = list(ties)
-    # Imported here: the check-in app builds on this one, so a module-level import would cycle.
-    from checkins.selectors import quiet_hours_for
-
     quiet = quiet_hours_for(t.supporter_id for t in ties if t.supporter_id)
     suggestions = []
     for tie in ties:
         in_quiet = False
         if tie.supporter_id:
-            start, end = quiet.get(tie.supporter_id, _DEFAULT_QUIET)
-            in_quiet = _in_quiet_hours(start, end, now.astimezone(tie.supporter.zone).time())
+            start, end = quiet.get(tie.supporter_id, quiet_hours.DEFAULT)
+            in_quiet = quiet_hours.inside(now.astimezone(tie.supporter.zone).time(), start, end)
         if in_quiet and not crisis:
             continue
         days = (now - tie.last_contact).days if tie.last_contact else None

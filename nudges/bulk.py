@@ -16,7 +16,9 @@ from typing import TYPE_CHECKING
 
 from django.db import connection
 
-from .models import Delivery, Notification, Schedule
+from notifications.models import Delivery, Notification
+
+from .models import Schedule
 
 if TYPE_CHECKING:
     from .rules import Candidate

@@ -13,8 +13,10 @@ from django.db.models import Exists, F, OuterRef, Q
 from django.db.models.functions import Now
 from django.utils import timezone
 
-from .channels import PermanentFailure, TemporaryFailure, get_channel
-from .models import Delivery, DeliveryStatus, Kind, Notification, Status
+from network.selectors import may_receive
+from network.services import suggest_reach_out
+from notifications.channels import PermanentFailure, TemporaryFailure, get_channel
+from notifications.models import Delivery, DeliveryStatus, Kind, Notification, Status
 
 logger = logging.getLogger(__name__)
 
@@ -63,8 +65,6 @@ def personalise(notification: Notification) -> Notification:
     if not notification.data.get("personalise"):
         return notification
     if notification.kind == Kind.ISOLATION_PROMPT:
-        from network.services import suggest_reach_out
-
         member = notification.recipient
         data = {k: v for k, v in notification.data.items() if k != "personalise"}
         title, body = notification.title, notification.body
@@ -154,8 +154,6 @@ def _may_still_tell(notification: Notification) -> bool:
         return True
     # Imported here: the network app imports this app's models, so a module-level import
     # of its selectors would be circular.
-    from network.selectors import may_receive
-
     return may_receive(notification.subject_member, notification.recipient)
 
 

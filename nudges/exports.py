@@ -7,8 +7,10 @@ from typing import Any
 from django.db.models import Exists, OuterRef
 
 from accounts.models import User
+from network.models import Tie
+from notifications.models import Kind, Mute, Notification, PushSubscription
 
-from .models import Kind, Mute, Notification, NudgePreference, PushSubscription, SosAlert
+from .models import NudgePreference, SosAlert
 
 PREFERENCE_FIELDS = [
     "isolation_enabled",
@@ -53,8 +55,6 @@ def export_user_data(user: User) -> dict[str, Any]:
     only the words addressed to the user are included (see ``_message``). Push keys are left
     out too: they are secrets of the user's devices, not data about the user.
     """
-    from network.models import Tie
-
     from .selectors import WITHHELD_BODY, WITHHELD_TITLE, with_access
 
     notifications = (

@@ -4,6 +4,8 @@ import datetime
 
 from django import forms
 
+from notifications.services import quiet_hours_of
+
 from .models import NudgePreference
 
 
@@ -36,8 +38,6 @@ class NudgePreferenceForm(forms.ModelForm):
 
     def clean_prompt_time(self) -> datetime.time:
         # The sweep skips prompts due in quiet hours, so such a time would never fire.
-        from .services import quiet_hours_of
-
         at = self.cleaned_data["prompt_time"]
         start, end = quiet_hours_of(self.instance.member)
         inside = (start <= at < end) if start <= end else (at >= start or at < end)

@@ -25,8 +25,9 @@ from django.urls import NoReverseMatch, reverse
 
 from checkins.models import CheckIn
 from network.models import Contact, Role, Tie
+from notifications.models import Kind, Mute, Notification
 
-from .models import Kind, Mute, Notification, Schedule
+from .models import Schedule
 from .schedule import (
     COLUMNS,
     Times,

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import transaction
 
+from recovery import quiet_hours
 from recovery.jitter import default_time
 
 from .bulk import save_schedules
@@ -37,7 +38,6 @@ EVERY_DAY = 0b1111111
 
 DEFAULT_REMINDER_TIME = datetime.time(19, 0)
 DEFAULT_PROMPT_TIME = datetime.time(12, 0)
-DEFAULT_QUIET = (datetime.time(22, 0), datetime.time(8, 0))
 DEFAULT_DIGEST = (0, 9)  # Monday, 09:00
 
 
@@ -88,24 +88,9 @@ def latest_occurrence(
     return None
 
 
-def in_quiet_hours(t: datetime.time, start: datetime.time, end: datetime.time) -> bool:
-    """Whether local time ``t`` falls in quiet hours ``start``–``end`` (equal: none)."""
-    if start == end:
-        return False
-    if start < end:
-        return start <= t < end
-    return t >= start or t < end
-
-
-def quiet_hours_end(
-    local: datetime.datetime, start: datetime.time, end: datetime.time
-) -> datetime.datetime | None:
-    """When the quiet hours around local moment ``local`` end (UTC), or None if outside."""
-    t = local.time()
-    if not in_quiet_hours(t, start, end):
-        return None
-    end_day = local.date() if t < end else local.date() + DAY
-    return moment(end_day, end, local.tzinfo)  # type: ignore[arg-type]
+# The one quiet-hours test and end (recovery.quiet_hours), under the names the rules use.
+in_quiet_hours = quiet_hours.inside
+quiet_hours_end = quiet_hours.end_after
 
 
 @dataclass(frozen=True)
@@ -140,7 +125,7 @@ class Times:
             prompt_time=row["np_prompt_time"] if np else default_time(DEFAULT_PROMPT_TIME, uid),
             digest_weekday=row["np_digest_weekday"] if np else DEFAULT_DIGEST[0],
             digest_hour=row["np_digest_hour"] if np else DEFAULT_DIGEST[1],
-            quiet=(row["rp_quiet_start"], row["rp_quiet_end"]) if rp else DEFAULT_QUIET,
+            quiet=(row["rp_quiet_start"], row["rp_quiet_end"]) if rp else quiet_hours.DEFAULT,
             reminds=bool(rp or row["is_member"]),
             supports=bool(row["supports"]),
             therapist=bool(row["therapist"]),

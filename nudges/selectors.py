@@ -1,18 +1,24 @@
 """Reads of notifications: what a detail page may show (only after login, only within
-scopes), and what other apps may read of a member's own notifications."""
+scopes). What other apps may read of a member's own notifications is in
+``notifications.selectors``."""
 
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import BooleanField, Case, Exists, F, OuterRef, QuerySet, Value, When
 from django.utils import timezone
 
 import recovery.lookups  # noqa: F401  (registers field__any)
-
-from .models import Kind, Notification
+from accounts.models import TherapistProfile, User
+from checkins.models import CheckIn
+from checkins.selectors import RiskSummary, checked_in_on, risk_summaries
+from network.consents import REDISCLOSURE_NOTICE, REDISCLOSURE_PLAIN
+from network.models import Role, Scope, Tie, TieStatus
+from network.selectors import is_sos_contact, last_confirmed_contact_dates, supported_ties
+from network.services import record_disclosure, record_disclosures_for_tie, shared_scopes
+from notifications.models import Kind, Notification
 
 # Kinds that tell their recipient about another member (``subject_member``). Such a message
 # is shown (inbox, its page, a delivery still waiting) only while the recipient may receive
@@ -28,30 +34,6 @@ DIGEST_WINDOW_DAYS = 7
 DIGEST_SCOPES = ("checkin_status", "mood_craving", "use", "contacts")
 
 
-@dataclass(frozen=True)
-class Encouragement:
-    message: str
-    sender: str
-    sent_at: datetime.datetime
-
-
-def received_encouragements(member, *, limit: int = 50) -> list[Encouragement]:
-    """The kind words supporters sent ``member``, newest first (for the network app's page).
-
-    The words live only in the notification's data: its title and body are for lock screens.
-    One query.
-    """
-    rows = (
-        Notification.objects.filter(recipient=member, kind=Kind.ENCOURAGEMENT)
-        .order_by("-created_at")
-        .values_list("data", "created_at")[:limit]
-    )
-    return [
-        Encouragement(data.get("message", ""), data.get("from", ""), created_at)
-        for data, created_at in rows
-    ]
-
-
 def with_access(
     notifications: QuerySet[Notification], now: datetime.datetime | None = None
 ) -> QuerySet[Notification]:
@@ -60,8 +42,6 @@ def with_access(
     False for a message about a member (``ABOUT_A_MEMBER``) once the recipient's tie to that
     member is no longer receivable. One EXISTS per row, in the same query.
     """
-    from network.models import Tie
-
     receivable = Tie.objects.receivable(now).filter(
         member=OuterRef("subject_member"), supporter=OuterRef("recipient")
     )
@@ -99,8 +79,6 @@ def details_for(notification: Notification) -> dict[str, Any]:
 def _redisclosure(*, clinical: bool = True) -> dict[str, str]:
     """The notice every page showing shared data carries (the network app's wording): the
     42 CFR Part 2 statement only where Part 2 applies (a clinician)."""
-    from network.consents import REDISCLOSURE_NOTICE, REDISCLOSURE_PLAIN
-
     return {
         "notice": REDISCLOSURE_NOTICE if clinical else "",
         "notice_plain": REDISCLOSURE_PLAIN,
@@ -108,8 +86,6 @@ def _redisclosure(*, clinical: bool = True) -> dict[str, str]:
 
 
 def _sos_details(notification: Notification) -> dict[str, Any]:
-    from network.selectors import is_sos_contact
-
     member = notification.subject_member
     # The member's chosen words are for their current SOS contacts only.
     if member and is_sos_contact(member, notification.recipient):
@@ -122,11 +98,6 @@ def _sos_details(notification: Notification) -> dict[str, Any]:
 
 def _member_facts(viewer, member) -> list[tuple[str, str]]:
     """A few facts about ``member`` that ``viewer`` may see, each logged as a disclosure."""
-    from checkins.selectors import checked_in_on
-    from network.models import Scope
-    from network.selectors import last_confirmed_contact_dates
-    from network.services import record_disclosure, shared_scopes
-
     if member is None:
         return []
     scopes = shared_scopes(viewer, member)
@@ -152,11 +123,6 @@ def caseload_summary(therapist, *, now: datetime.datetime | None = None) -> list
     Reads are a fixed few queries for the whole caseload; each member shown adds one
     access-log append (three queries), which the accounting of disclosures requires.
     """
-    from checkins.selectors import RiskSummary, risk_summaries
-    from network.models import Role, Scope, TieStatus
-    from network.selectors import last_confirmed_contact_dates, supported_ties
-    from network.services import record_disclosures_for_tie
-
     caseload = [
         (tie, scopes)
         for tie, scopes in supported_ties(therapist)
@@ -204,10 +170,6 @@ def schedule_inputs(user_ids: list[int]) -> dict[int, dict]:
 
     Preference columns are NULL for someone who never saved that page (the defaults apply).
     """
-    from accounts.models import TherapistProfile, User
-    from checkins.models import CheckIn
-    from network.models import Tie, TieStatus
-
     rows = (
         User.objects.filter(pk__any=user_ids)
         .annotate(

@@ -1,176 +1,32 @@
-"""Creating notifications and answering them. Other apps call ``notify``."""
+"""Answering notifications (the one-tap actions), SOS, and web push sign-up.
+
+Creating a notification is ``notifications.services.notify``.
+"""
 
 from __future__ import annotations
 
 import datetime
-import functools
 import logging
 from datetime import datetime as dt
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
+from checkins.models import CheckIn
+from checkins.services import reminder_push_enable, risk_event_claim
+from network.selectors import sos_ties
+from network.services import contact_log_from_nudge
+from notifications.models import Kind, Mute, Notification, PushSubscription
+from notifications.services import UNSTOPPABLE_KINDS, notify, quiet_hours_end
 
-from .models import (
-    Channel,
-    Delivery,
-    Kind,
-    Mute,
-    Notification,
-    NudgePreference,
-    PushSubscription,
-    SosAlert,
-)
+from .models import NudgePreference, SosAlert
 
 if TYPE_CHECKING:
     from checkins.models import CheckIn
 
 logger = logging.getLogger(__name__)
-
-DEFAULT_QUIET = (datetime.time(22, 0), datetime.time(8, 0))
-# Kinds a person cannot stop: an SOS contact ends the role instead, and account, consent and
-# network notices carry changes to what is shared about them.
-UNSTOPPABLE_KINDS = frozenset({Kind.SOS, Kind.NETWORK, Kind.CONSENT})
-
-
-def stopped(recipient: User, kind: str) -> bool:
-    """Whether ``recipient`` stopped ``kind`` altogether (then no notification is made)."""
-    if kind in UNSTOPPABLE_KINDS:
-        return False
-    return Mute.objects.filter(user=recipient, kind=kind, channel=Mute.ALL).exists()
-
-
-def _reminder_preference(user: User):
-    from checkins.selectors import saved_reminder_preference
-
-    return saved_reminder_preference(user)
-
-
-def channels_for(recipient: User, kind: str) -> list[str]:
-    """The channels a new notification of ``kind`` goes out on for ``recipient``.
-
-    The inbox always; email and push as the recipient chose, minus kinds they muted there.
-    Push goes to anyone with a subscribed device unless they turned push off (a missing
-    preference row means the model default, on). A kind stopped on every channel makes no
-    notification at all (``notify`` checks ``stopped`` first).
-    """
-    pref = _reminder_preference(recipient)
-    muted = set(Mute.objects.filter(user=recipient, kind=kind).values_list("channel", flat=True))
-    channels = [Channel.INAPP]
-    if (pref is None or pref.channel_email) and Channel.EMAIL not in muted:
-        channels.append(Channel.EMAIL)
-    if (
-        (pref is None or pref.channel_push)
-        and Channel.PUSH not in muted
-        and PushSubscription.objects.filter(user=recipient).exists()
-    ):
-        channels.append(Channel.PUSH)
-    return channels
-
-
-def quiet_hours_of(user: User) -> tuple[datetime.time, datetime.time]:
-    """The user's quiet hours (start, end), the defaults if they never saved any."""
-    pref = _reminder_preference(user)
-    return (pref.quiet_start, pref.quiet_end) if pref else DEFAULT_QUIET
-
-
-def quiet_hours_end(recipient: User, now: dt) -> dt | None:
-    """When the recipient's quiet hours end, if ``now`` falls inside them; else None."""
-    start, end = quiet_hours_of(recipient)
-    local = now.astimezone(recipient.zone)
-    t = local.time()
-    if start == end:
-        return None
-    inside = (start <= t < end) if start < end else (t >= start or t < end)
-    if not inside:
-        return None
-    end_day = local.date() if t < end else local.date() + datetime.timedelta(days=1)
-    naive = dt.combine(end_day, end)
-    return naive.replace(tzinfo=recipient.zone).astimezone(datetime.UTC)
-
-
-def notify(
-    *,
-    recipient: User,
-    kind: Kind | str,
-    title: str,
-    body: str,
-    idempotency_key: str,
-    subject_member: User | None = None,
-    action_url: str = "",
-    data: dict[str, Any] | None = None,
-    due_at: dt | None = None,
-    not_before: dt | None = None,
-) -> tuple[Notification | None, bool]:
-    """Create a notification once per idempotency key; return it and whether it is new.
-
-    A recipient who stopped this kind gets nothing: ``(None, False)``. SOS, network and
-    consent notices cannot be stopped.
-
-    ``title`` and ``body`` must be safe on a lock screen: no health details. A new
-    notification gets one delivery per channel; their task is published after commit, and
-    if the broker is down they stay pending for the next sweep to publish. It shows in the
-    inbox at once; email and push wait for the end of the recipient's quiet hours unless
-    ``not_before`` says otherwise (SOS passes its own).
-    """
-    if stopped(recipient, kind):
-        return None, False
-    now = timezone.now()
-    if not_before is None and kind != Kind.SOS:
-        not_before = quiet_hours_end(recipient, now)
-    fields = {
-        "recipient": recipient,
-        "kind": kind,
-        "title": title,
-        "body": body,
-        "subject_member": subject_member,
-        "action_url": action_url,
-        "data": data or {},
-        "local_date": now.astimezone(recipient.zone).date(),
-    }
-    if due_at is not None:
-        fields["due_at"] = due_at
-    try:
-        with transaction.atomic():
-            notification = Notification.objects.create(idempotency_key=idempotency_key, **fields)
-            deliveries = Delivery.objects.bulk_create(
-                Delivery(
-                    notification=notification,
-                    channel=channel,
-                    not_before=(not_before or now) if channel != Channel.INAPP else now,
-                    queued_at=now,
-                    created_at=now,
-                )
-                for channel in channels_for(recipient, kind)
-            )
-    except IntegrityError:
-        return Notification.objects.get(idempotency_key=idempotency_key), False
-    ready = [d.pk for d in deliveries if d.not_before <= now]
-    later = [d.pk for d in deliveries if d.not_before > now]
-    if later:
-        # Deferred (quiet hours): the sweep publishes them when they are due.
-        Delivery.objects.filter(pk__in=later).update(queued_at=None)
-    if ready:
-        transaction.on_commit(functools.partial(publish_deliveries, ready))
-    return notification, True
-
-
-def publish_deliveries(delivery_ids: list[int]) -> bool:
-    """Publish one delivery task for these ids; on a broker failure leave them for the sweep.
-
-    Never raises: a web request must succeed even when Redis is down.
-    """
-    from .tasks import deliver
-
-    try:
-        deliver.apply_async((delivery_ids,))
-    except Exception:  # kombu and redis raise many kinds; all mean "not published"
-        logger.warning("broker unavailable; deliveries left pending", exc_info=True)
-        Delivery.objects.filter(pk__in=delivery_ids, status="pending").update(queued_at=None)
-        return False
-    return True
 
 
 @transaction.atomic
@@ -204,18 +60,11 @@ def notification_respond(*, notification: Notification, action: str) -> bool:
 
 
 def _log_reach_out(notification: Notification, now: dt) -> None:
-    from network.services import contact_log_from_nudge
-
     contact_log_from_nudge(
         member=notification.recipient,
         tie_id=notification.data.get("tie_id"),
         occurred_at=now,
     )
-
-
-def unsubscribe(*, user: User, kind: str, channel: str = Channel.EMAIL) -> None:
-    """Stop ``kind`` on one channel (the email footer's one-click link)."""
-    Mute.objects.get_or_create(user=user, kind=kind, channel=channel)
 
 
 SOS_REPEAT_MINUTES = 15  # a second press within this reuses the alert: no second wave
@@ -270,8 +119,6 @@ def sos_alert_open(
 
 def sos_alert_send(alert: SosAlert) -> list[Notification]:
     """Tell each current SOS contact about ``alert`` once (idempotent per alert and contact)."""
-    from network.selectors import sos_ties
-
     member = alert.member
     now = timezone.now()
     ties = sos_ties(member, now)
@@ -283,6 +130,8 @@ def sos_alert_send(alert: SosAlert) -> list[Notification]:
     sent = []
     for tie in ties:
         supporter = tie.supporter
+        if supporter is None:  # an offline contact: Tie.objects.sos never yields one
+            continue
         not_before = None if supporter.pk in urgent else quiet_hours_end(supporter, now)
         notification, _ = notify(
             recipient=supporter,
@@ -294,11 +143,9 @@ def sos_alert_send(alert: SosAlert) -> list[Notification]:
             data={"words": alert.message, "tie_id": str(tie.pk), "sos_id": str(alert.pk)},
             not_before=not_before,
         )
-        sent.append(notification)
+        if notification is not None:  # always, as nobody can stop SOS alerts
+            sent.append(notification)
     if sent and alert.checkin_ref:
-        from checkins.models import CheckIn
-        from checkins.services import risk_event_claim
-
         checkin = CheckIn.objects.filter(pk=alert.checkin_ref, member=member).first()
         if checkin is not None:
             risk_event_claim(checkin=checkin, now=now)
@@ -311,8 +158,6 @@ def push_subscribe(*, user: User, endpoint: str, p256dh: str, auth: str) -> Push
     Without saved reminder choices push is on already (the default); with them, subscribing
     a device is the owner asking for push, so it turns a saved "off" back on.
     """
-    from checkins.services import reminder_push_enable
-
     subscription, _ = PushSubscription.objects.update_or_create(
         endpoint=endpoint, defaults={"user": user, "p256dh": p256dh, "auth": auth}
     )

@@ -15,10 +15,11 @@ from django.views.decorators.http import require_http_methods
 
 from checkins import services as checkin_services
 from checkins.forms import PauseForm, ReminderPreferenceForm
+from notifications.models import Mute, PushSubscription
 from recovery.jitter import default_time
 
 from .forms import NudgePreferenceForm
-from .models import Mute, NudgePreference, PushSubscription
+from .models import NudgePreference
 from .schedule import DEFAULT_PROMPT_TIME
 
 # Which form a POST is for: its submit button's ``action``. A POST without one is the

@@ -14,6 +14,10 @@ from collections.abc import Iterable
 
 from django.db.models.signals import post_delete, post_save
 
+from accounts.models import TherapistProfile, User
+from checkins.models import CheckIn, ReminderPreference
+from network.models import Tie
+
 from .models import Schedule
 
 # The user fields the schedule reads; a save touching none of them (a login) changes nothing.
@@ -61,10 +65,6 @@ def _checkin_saved(sender, instance, created, **kwargs) -> None:
 
 def connect() -> None:
     """Connect the handlers (from ``NudgesConfig.ready``)."""
-    from accounts.models import TherapistProfile, User
-    from checkins.models import CheckIn, ReminderPreference
-    from network.models import Tie
-
     from .models import NudgePreference
 
     post_save.connect(_user_saved, sender=User, dispatch_uid="nudges_schedule_user")

@@ -15,8 +15,17 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
+from network.models import Consent, Scope, Tie
+from network.services import (
+    NetworkError,
+    access_for_tie,
+    contact_log_by_supporter,
+    encouragement_send,
+    record_disclosures_for_tie,
+)
+from notifications.models import Kind, Notification
 
-from .models import Kind, Notification, SosAlert
+from .models import SosAlert
 
 REACHING_OUT = "reaching_out"
 KIND_WORDS = "kind_words"
@@ -58,8 +67,6 @@ def pinned_for(supporter: User, *, now: datetime.datetime | None = None) -> list
     Three queries however many (alerts, their ties with consents); each card that shows a
     phone number adds one append to that member's access log.
     """
-    from network.models import Consent, Tie
-
     now = now or timezone.now()
     alerts = list(
         Notification.objects.filter(
@@ -92,9 +99,6 @@ def pinned_for(supporter: User, *, now: datetime.datetime | None = None) -> list
 
 
 def _card(alert: Notification, tie, supporter: User, now: datetime.datetime) -> SosCard:
-    from network.models import Scope
-    from network.services import access_for_tie, record_disclosures_for_tie
-
     phone = ""
     if tie.member.phone and Scope.REACH in access_for_tie(tie, supporter, now=now).scopes:
         phone = tie.member.phone
@@ -112,8 +116,6 @@ def _card(alert: Notification, tie, supporter: User, now: datetime.datetime) -> 
 def card_for(notification: Notification) -> SosCard | None:
     """The answer card for one SOS notification, if its recipient may still answer it."""
     from django.db.models import Prefetch
-
-    from network.models import Consent, Tie
 
     if notification.kind != Kind.SOS or notification.subject_member_id is None:
         return None
@@ -134,8 +136,6 @@ def card_for(notification: Notification) -> SosCard | None:
 
 def _sos_tie(supporter: User, notification: Notification):
     """The SOS tie behind ``notification`` if ``supporter`` may still answer it; else raise."""
-    from network.models import Tie
-
     if (
         notification.recipient_id != supporter.pk
         or notification.kind != Kind.SOS
@@ -173,8 +173,6 @@ def sos_reaching_out(*, supporter: User, notification: Notification, method: str
 
     Returns False (and changes nothing) if this supporter already said they are reaching out.
     """
-    from network.services import NetworkError, contact_log_by_supporter
-
     tie = _sos_tie(supporter, notification)
     if notification.response == REACHING_OUT:
         return False
@@ -191,8 +189,6 @@ def sos_reaching_out(*, supporter: User, notification: Notification, method: str
 
 def sos_kind_words(*, supporter: User, notification: Notification, message: str) -> None:
     """Answer with kind words: they go to the member's inbox and show on their SOS page."""
-    from network.services import NetworkError, encouragement_send
-
     tie = _sos_tie(supporter, notification)
     try:
         encouragement_send(supporter=supporter, tie=tie, message=message)

@@ -34,8 +34,7 @@ from django.db import connection, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from .bulk import insert_deliveries, insert_notifications, save_schedules
-from .models import (
+from notifications.models import (
     DAILY_PROMPT_LIMIT,
     PROMPT_KINDS,
     Channel,
@@ -43,9 +42,10 @@ from .models import (
     DeliveryStatus,
     Notification,
     PushSubscription,
-    Schedule,
-    SweepState,
 )
+
+from .bulk import insert_deliveries, insert_notifications, save_schedules
+from .models import Schedule, SweepState
 from .rules import RULES, Batch, Candidate, Rule
 from .schedule import COLUMNS, Times, batch_size, refresh_stale
 from .selectors import schedule_inputs
@@ -185,7 +185,7 @@ def _evaluate(now: datetime.datetime, claimed: list[dict], result: SweepResult) 
     ids = [row["user_id"] for row in claimed]
     people = schedule_inputs(ids)
     times = {uid: Times.from_row(p) for uid, p in people.items()}
-    from .models import Mute
+    from notifications.models import Mute
 
     mutes = set(Mute.objects.filter(user_id__any=ids).values_list("user_id", "kind", "channel"))
     batch = Batch(now=now, people=people, times=times, mutes=mutes)
@@ -299,7 +299,7 @@ def dispatch_deliveries(
     dispatchers never take the same rows). If the broker is down, the rest go back to
     ``queued_at = NULL`` and the next sweep tries again.
     """
-    from .services import publish_deliveries
+    from notifications.services import publish_deliveries
 
     now = now or timezone.now()
     stale = now - datetime.timedelta(seconds=settings.NUDGES_REDRIVE_SECONDS)

@@ -33,7 +33,7 @@ def deliver(delivery_ids: list[int]) -> None:
     A temporary failure with a short back-off is re-published with that countdown (a few
     minutes at most); longer back-offs wait in the database for the sweep's dispatch.
     """
-    from .models import Delivery
+    from notifications.models import Delivery
 
     for delivery_id in delivery_ids:
         outcome = deliver_one(delivery_id)

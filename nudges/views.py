@@ -18,9 +18,17 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.models import User
+from accounts.types import AuthenticatedHttpRequest
+from checkins.selectors import member_checkin
+from network.selectors import sos_ties
+from notifications import links
+from notifications import services as notifications_services
+from notifications.models import Kind, Mute, Notification, PushSubscription
+from notifications.tokens import ACTIONS, read_action_token, read_unsubscribe_token
 from recovery.jsonbody import json_text_fields
 
-from . import links, selectors, services
+from . import selectors, services
 from . import sos as sos_module
 from .forms import (
     PushSubscriptionForm,
@@ -29,8 +37,7 @@ from .forms import (
     SosKindWordsForm,
     SosReachingOutForm,
 )
-from .models import Kind, Mute, Notification, PushSubscription, SosAlert
-from .tokens import ACTIONS, read_action_token, read_unsubscribe_token
+from .models import SosAlert
 
 INBOX_SIZE = 50
 ACTION_DONE = {
@@ -46,7 +53,7 @@ ACTION_PROMPT = {
 }
 
 
-def _get_notification_for_user(request: HttpRequest, pk) -> Notification:
+def _get_notification_for_user(request: AuthenticatedHttpRequest, pk) -> Notification:
     """The one access helper: a notification is only ever its recipient's."""
     notification = (
         selectors.with_access(Notification.objects.filter(pk=pk, recipient=request.user))
@@ -60,7 +67,7 @@ def _get_notification_for_user(request: HttpRequest, pk) -> Notification:
 
 @login_required
 @require_GET
-def inbox(request: HttpRequest) -> HttpResponse:
+def inbox(request: AuthenticatedHttpRequest) -> HttpResponse:
     notifications = list(
         selectors.with_access(Notification.objects.for_recipient(request.user)).select_related(
             "subject_member"
@@ -74,14 +81,14 @@ def inbox(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 @never_cache
-def unread_count(request: HttpRequest) -> HttpResponse:
+def unread_count(request: AuthenticatedHttpRequest) -> HttpResponse:
     count = Notification.objects.for_recipient(request.user).unread().count()
     return render(request, "nudges/_unread_count.html", {"unread": count})
 
 
 @login_required
 @require_POST
-def mark_read(request: HttpRequest, pk) -> HttpResponse:
+def mark_read(request: AuthenticatedHttpRequest, pk) -> HttpResponse:
     notification = _get_notification_for_user(request, pk)
     Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(
         read_at=timezone.now()
@@ -93,7 +100,7 @@ def mark_read(request: HttpRequest, pk) -> HttpResponse:
 
 @login_required
 @require_POST
-def mark_all_read(request: HttpRequest) -> HttpResponse:
+def mark_all_read(request: AuthenticatedHttpRequest) -> HttpResponse:
     Notification.objects.for_recipient(request.user).unread().update(read_at=timezone.now())
     messages.success(request, "All caught up.")
     return redirect("nudges:inbox")
@@ -101,7 +108,7 @@ def mark_all_read(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def detail(request: HttpRequest, pk) -> HttpResponse:
+def detail(request: AuthenticatedHttpRequest, pk) -> HttpResponse:
     notification = _get_notification_for_user(request, pk)
     if notification.read_at is None:
         Notification.objects.filter(pk=notification.pk).update(read_at=timezone.now())
@@ -116,7 +123,7 @@ def detail(request: HttpRequest, pk) -> HttpResponse:
 
 @login_required
 @require_POST
-def respond(request: HttpRequest, pk, action: str) -> HttpResponse:
+def respond(request: AuthenticatedHttpRequest, pk, action: str) -> HttpResponse:
     notification = _get_notification_for_user(request, pk)
     if action not in ACTIONS:
         raise Http404("Unknown action.")
@@ -164,14 +171,12 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
         return _link_problem(request, "This unsubscribe link isn't valid.")
     if kind not in Kind.values:
         return _link_problem(request, "This unsubscribe link isn't valid.")
-    from accounts.models import User
-
     user = User.objects.filter(pk=user_id).first()
     if user is None:
         return _link_problem(request, "This account no longer exists.")
     label = Kind(kind).label.lower()
     if request.method == "POST":
-        services.unsubscribe(user=user, kind=kind)
+        notifications_services.unsubscribe(user=user, kind=kind)
         return render(
             request,
             "nudges/act_done.html",
@@ -186,15 +191,12 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def sos(request: HttpRequest) -> HttpResponse:
+def sos(request: AuthenticatedHttpRequest) -> HttpResponse:
     """ "I need support": tell the member's SOS contacts right now.
 
     GET shows the form (optional words, who will be told, the crisis lines). POST from the
     standing button sends at once; POST with a check-in is the hard check-in's SOS button.
     """
-    from checkins.selectors import member_checkin
-    from network.selectors import sos_ties
-
     form = SosForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         checkin = None
@@ -226,7 +228,7 @@ def sos(request: HttpRequest) -> HttpResponse:
     return render(request, "nudges/sos.html", context, status=400 if form.errors else 200)
 
 
-def _member_alert(request: HttpRequest, pk) -> SosAlert:
+def _member_alert(request: AuthenticatedHttpRequest, pk) -> SosAlert:
     alert = SosAlert.objects.filter(pk=pk, member=request.user).first()
     if alert is None:
         raise Http404("No such SOS.")
@@ -243,7 +245,7 @@ def _status_context(alert: SosAlert) -> dict:
 
 @login_required
 @require_GET
-def sos_status(request: HttpRequest, pk) -> HttpResponse:
+def sos_status(request: AuthenticatedHttpRequest, pk) -> HttpResponse:
     """The member's SOS: who was told and who has answered (the answers refresh by themselves)."""
     return render(request, "nudges/sos_sent.html", _status_context(_member_alert(request, pk)))
 
@@ -251,7 +253,7 @@ def sos_status(request: HttpRequest, pk) -> HttpResponse:
 @login_required
 @require_GET
 @never_cache
-def sos_answers(request: HttpRequest, pk) -> HttpResponse:
+def sos_answers(request: AuthenticatedHttpRequest, pk) -> HttpResponse:
     """Just the answers, for the status page's polling (status 286 tells htmx to stop once
     the SOS is more than a day old)."""
     context = _status_context(_member_alert(request, pk))
@@ -261,7 +263,7 @@ def sos_answers(request: HttpRequest, pk) -> HttpResponse:
 
 @login_required
 @require_GET
-def sos_sent(request: HttpRequest) -> HttpResponse:
+def sos_sent(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The older address of the SOS page: the member's latest SOS, or their Today."""
     alert = sos_module.latest_active_alert(request.user)
     if alert is None:
@@ -269,7 +271,7 @@ def sos_sent(request: HttpRequest) -> HttpResponse:
     return redirect("nudges:sos_status", alert.pk)
 
 
-def _answer_target(request: HttpRequest, pk) -> Notification:
+def _answer_target(request: AuthenticatedHttpRequest, pk) -> Notification:
     notification = _get_notification_for_user(request, pk)
     if notification.kind != Kind.SOS:
         raise Http404("No such SOS.")
@@ -278,7 +280,7 @@ def _answer_target(request: HttpRequest, pk) -> Notification:
 
 @login_required
 @require_POST
-def sos_reaching_out(request: HttpRequest, pk) -> HttpResponse:
+def sos_reaching_out(request: AuthenticatedHttpRequest, pk) -> HttpResponse:
     notification = _answer_target(request, pk)
     form = SosReachingOutForm(request.POST)
     if not form.is_valid():
@@ -301,7 +303,7 @@ def sos_reaching_out(request: HttpRequest, pk) -> HttpResponse:
 
 @login_required
 @require_POST
-def sos_kind_words(request: HttpRequest, pk) -> HttpResponse:
+def sos_kind_words(request: AuthenticatedHttpRequest, pk) -> HttpResponse:
     notification = _answer_target(request, pk)
     form = SosKindWordsForm(request.POST)
     if not form.is_valid():
@@ -320,7 +322,7 @@ def sos_kind_words(request: HttpRequest, pk) -> HttpResponse:
 
 @login_required
 @require_POST
-def unmute(request: HttpRequest, kind: str, channel: str) -> HttpResponse:
+def unmute(request: AuthenticatedHttpRequest, kind: str, channel: str) -> HttpResponse:
     """Turn a stopped kind of message back on."""
     # Only names a mute can have reach the database (a NUL byte in the path would not).
     if kind not in Kind.values or channel not in dict(Mute._meta.get_field("channel").choices):
@@ -342,7 +344,7 @@ NOT_A_SUBSCRIPTION = "Not a push subscription."
 
 @login_required
 @require_POST
-def push_subscribe(request: HttpRequest) -> HttpResponse:
+def push_subscribe(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = PushSubscriptionForm(json_text_fields(request.body, PUSH_SUBSCRIPTION))
     if not form.is_valid():
         return JsonResponse({"error": NOT_A_SUBSCRIPTION}, status=400)
@@ -352,7 +354,7 @@ def push_subscribe(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def push_unsubscribe(request: HttpRequest) -> HttpResponse:
+def push_unsubscribe(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = PushUnsubscribeForm(json_text_fields(request.body, {"endpoint": ("endpoint",)}))
     if not form.is_valid():
         return JsonResponse({"error": NOT_A_SUBSCRIPTION}, status=400)

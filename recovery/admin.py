@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from django.contrib import admin
 from django.contrib.admin import widgets
 from django.contrib.admin.filters import FieldListFilter, ListFilter
 from django.contrib.admin.utils import get_fields_from_path
@@ -69,3 +70,25 @@ class DeclaredFiltersOnly:
             if (lookup, value) in widgets.url_params_from_lookup_dict(fk_lookup).items():
                 return True
         return False
+
+
+class ReadOnlyAdmin(DeclaredFiltersOnly, admin.ModelAdmin):
+    """Records staff may read but never add, change or delete, nor filter by what is hidden."""
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class ListOnlyAdmin(ReadOnlyAdmin):
+    """Rows staff may count and list by their metadata, with no page for a single row."""
+
+    list_display_links = None
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return obj is None and super().has_view_permission(request, obj)

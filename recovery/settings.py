@@ -72,10 +72,13 @@ INSTALLED_APPS = [
     "allauth.mfa",
     "django_htmx",
     "accounts",
+    "notifications",
     "network",
     "checkins",
     "nudges",
     "clinic",
+    # Top of the layers: seed_demo touches every app.
+    "demo",
 ]
 
 MIDDLEWARE = [

@@ -346,7 +346,8 @@ def fast_passwords(settings):
 @pytest.fixture
 def no_default_quiet_hours(monkeypatch):
     """People without reminder preferences have quiet hours 22:00–08:00 UTC by default, which
-    would defer email and push in tests that run at night; these tests are about delivery."""
+    would defer email and push in tests that run at night; these tests are about delivery.
+    Every quiet-hours check reads the one default, so this patch reaches all of them."""
     import datetime
 
-    monkeypatch.setattr("nudges.services.DEFAULT_QUIET", (datetime.time(0), datetime.time(0)))
+    monkeypatch.setattr("recovery.quiet_hours.DEFAULT", (datetime.time(0), datetime.time(0)))

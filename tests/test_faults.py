@@ -18,15 +18,8 @@ from django.utils import timezone
 from accounts.models import User
 from checkins.models import CheckIn
 from network.models import Role, Tie
-from nudges.models import (
-    Delivery,
-    DeliveryStatus,
-    Kind,
-    Notification,
-    NudgePreference,
-    SosAlert,
-    Status,
-)
+from notifications.models import Delivery, DeliveryStatus, Kind, Notification, Status
+from nudges.models import NudgePreference, SosAlert
 from nudges.services import notify
 from nudges.sweep import dispatch_deliveries
 

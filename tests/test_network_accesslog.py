@@ -16,11 +16,6 @@ from network.models import DisclosureEvent, Role, Scope, Tie
 from network.services import record_disclosure
 
 
-@pytest.fixture(autouse=True)
-def _fast_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def friend(make_user, member):
     user = make_user(display_name="Ana")

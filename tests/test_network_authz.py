@@ -25,11 +25,6 @@ MARKERS = {
 SAM_ONLY = ["Grandma", SECRET_NOTE]  # strings only Sam's own pages may contain
 
 
-@pytest.fixture(autouse=True)
-def _fast_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def cast(make_user):
     return build_cast(make_user)

@@ -15,14 +15,9 @@ from accounts.models import TherapistProfile
 from network.consents import CONSENT_TEXT_VERSION, consent_sign_part2, consents_expire
 from network.models import Consent, Role, Scope, Tie
 from network.services import shared_scopes, tie_add_offline
-from nudges.models import Notification
+from notifications.models import Notification
 
 from .network_cast import THERAPIST_TOTP_SECRET
-
-
-@pytest.fixture(autouse=True)
-def _fast_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture

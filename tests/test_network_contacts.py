@@ -13,12 +13,7 @@ from django.utils import timezone
 from network.models import Contact, ContactMethod, Role, Tie, TieStatus
 from network.selectors import network_health, ties_for_member
 from network.services import NetworkError, contact_log, contact_log_from_nudge
-from nudges.models import Notification
-
-
-@pytest.fixture(autouse=True)
-def _fast_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+from notifications.models import Notification
 
 
 @pytest.fixture

@@ -38,7 +38,7 @@ from network.services import (
     contacts_sync_from_checkin,
     tie_set_status,
 )
-from nudges.models import Notification
+from notifications.models import Notification
 
 from .network_cast import THERAPIST_TOTP_SECRET
 

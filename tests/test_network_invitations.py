@@ -22,12 +22,11 @@ from network.invitations import (
 )
 from network.models import Invitation, Role, Tie
 from network.services import NetworkError
-from nudges.models import Notification
+from notifications.models import Notification
 
 
 @pytest.fixture(autouse=True)
-def _fast_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def _site_url(settings):
     settings.SITE_URL = "https://ratpark.example"
 
 

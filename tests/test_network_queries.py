@@ -5,7 +5,6 @@ from __future__ import annotations
 import random
 from datetime import timedelta
 
-import pytest
 from allauth.mfa.totp.internal.auth import TOTP
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -23,11 +22,6 @@ from .network_cast import THERAPIST_TOTP_SECRET
 
 ROLES = [r.value for r in Role if r != Role.THERAPIST]
 MAX_QUERIES = 15
-
-
-@pytest.fixture(autouse=True)
-def _fast_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def build_network(member, make_user, *, ties: int, contacts: int, seed: int = 7):

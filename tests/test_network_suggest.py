@@ -5,19 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from datetime import timedelta
 
-import pytest
-
 from checkins.models import ReminderPreference
 from network.models import Contact, Ease, Role, Tie
 from network.services import suggest_reach_out
 
 # 15:00 UTC: afternoon in UTC and New York, 00:00 the next day in Tokyo.
 NOW = dt.datetime(2026, 11, 27, 15, 0, tzinfo=dt.UTC)
-
-
-@pytest.fixture(autouse=True)
-def _fast_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def _tie(member, name, role=Role.FRIEND, **extra):

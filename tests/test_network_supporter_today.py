@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from network.models import Contact, ContactMethod, DisclosureEvent, Role, Scope, Tie
 from network.selectors import supporter_cards
-from nudges.models import Kind, Notification
+from notifications.models import Kind, Notification
 
 from .network_cast import actors, build_cast
 

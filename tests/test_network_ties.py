@@ -16,11 +16,6 @@ from network.models import Consent, Contact, Role, Scope, Tie
 from network.services import NetworkError, tie_add_offline, tie_update
 
 
-@pytest.fixture(autouse=True)
-def _fast_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def _text(response) -> str:
     return html.unescape(response.content.decode())
 

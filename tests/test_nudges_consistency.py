@@ -19,8 +19,9 @@ from accounts.models import TherapistProfile
 from checkins.models import CheckIn, ReminderPreference
 from network.consents import REDISCLOSURE_PLAIN, consent_sign_part2
 from network.models import Role, Tie
+from notifications.models import Delivery, Kind, Mute, Notification
 from nudges.delivery import deliver_one
-from nudges.models import Delivery, Kind, Mute, Notification, NudgePreference, SweepState
+from nudges.models import NudgePreference, SweepState
 from nudges.selectors import caseload_summary
 from nudges.services import notification_respond, notify
 from nudges.sweep import run_sweep

@@ -13,18 +13,18 @@ from django.urls import reverse
 
 from checkins.models import ReminderPreference
 from network.models import Role, Tie
-from nudges import delivery, tasks
-from nudges.channels import TemporaryFailure
-from nudges.models import (
+from notifications.channels import TemporaryFailure
+from notifications.models import (
     Delivery,
     DeliveryStatus,
     Kind,
     Mute,
     Notification,
-    NudgePreference,
     PushSubscription,
     Status,
 )
+from nudges import delivery, tasks
+from nudges.models import NudgePreference
 from nudges.services import notify, quiet_hours_end, sos_send
 from recovery.celery import app
 
@@ -112,7 +112,7 @@ def test_temporary_failures_back_off_then_fail(member, settings):
     notification, _ = _notify(member)
     email = notification.deliveries.get(channel="email")
     with mock.patch(
-        "nudges.channels.email.EmailChannel.send", side_effect=TemporaryFailure("SMTP 451")
+        "notifications.channels.email.EmailChannel.send", side_effect=TemporaryFailure("SMTP 451")
     ):
         outcomes = []
         for _ in range(delivery.MAX_ATTEMPTS):
@@ -146,7 +146,7 @@ def test_a_long_backoff_waits_in_the_database_not_the_broker(member, settings):
     notification, _ = _notify(member)
     email = notification.deliveries.get(channel="email")
     failing = mock.patch(
-        "nudges.channels.email.EmailChannel.send", side_effect=TemporaryFailure("x")
+        "notifications.channels.email.EmailChannel.send", side_effect=TemporaryFailure("x")
     )
     with failing, mock.patch.object(tasks.deliver, "apply_async") as publish:
         tasks.deliver([email.pk])
@@ -166,7 +166,7 @@ def test_isolation_prompt_names_the_suggested_person(member):
     notification.refresh_from_db()
     assert notification.title == "Maria might enjoy hearing from you"
     assert notification.data["tie_id"] == str(maria.pk)
-    from nudges.links import actions_for
+    from notifications.links import actions_for
 
     labels = [a["label"] for a in actions_for(notification, absolute=True)]
     assert labels[:4] == ["Call Maria", "Text Maria", "I reached out", "Not now"]

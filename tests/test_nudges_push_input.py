@@ -9,7 +9,7 @@ from http import HTTPStatus
 import pytest
 from django.urls import reverse
 
-from nudges.models import PushSubscription
+from notifications.models import PushSubscription
 
 pytestmark = pytest.mark.django_db
 
@@ -89,7 +89,7 @@ def test_unsubscribe_removes_only_the_callers_own_device(client, subscribed, mak
     ],
 )
 def test_unmute_with_a_malformed_name_is_404_and_changes_nothing(client, member, path):
-    from nudges.models import Kind, Mute
+    from notifications.models import Kind, Mute
 
     Mute.objects.create(user=member, kind=Kind.SUPPORTER_NUDGE, channel=Mute.ALL)
     client.force_login(member)

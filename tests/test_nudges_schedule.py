@@ -18,7 +18,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from checkins.models import ReminderPreference
-from nudges.models import Kind, Notification, Schedule, SweepState
+from notifications.models import Kind, Notification
+from nudges.models import Schedule, SweepState
 from nudges.schedule import next_occurrence
 from nudges.sweep import run_sweep, sweep_due
 from recovery.jitter import default_time, jitter_minutes
@@ -163,7 +164,8 @@ from django.core.management import call_command
 call_command("migrate", verbosity=0)
 from accounts.models import User
 from checkins.models import ReminderPreference
-from nudges.models import Notification, SweepState
+from notifications.models import Notification
+from nudges.models import SweepState
 from nudges.sweep import run_sweep
 sam = User.objects.create_user(email="sam@example.org", password="x", time_zone="Europe/Berlin")
 ReminderPreference.objects.create(member=sam, reminder_time=datetime.time(19))

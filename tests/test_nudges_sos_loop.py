@@ -14,7 +14,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from network.models import Contact, DisclosureEvent, Role, Scope, Tie
-from nudges.models import Delivery, Kind, Notification, NudgePreference, SosAlert
+from notifications.models import Delivery, Kind, Notification
+from nudges.models import NudgePreference, SosAlert
 
 from .network_cast import actors, build_cast
 

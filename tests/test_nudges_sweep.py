@@ -9,8 +9,9 @@ import pytest
 
 from checkins.models import CheckIn, ReminderPreference
 from network.models import Contact
+from notifications.models import Delivery, Kind, Mute, Notification
 from nudges import rules
-from nudges.models import Delivery, Kind, Mute, Notification, NudgePreference
+from nudges.models import NudgePreference
 from nudges.sweep import run_sweep
 
 UTC = datetime.UTC

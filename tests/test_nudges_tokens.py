@@ -18,9 +18,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from network.models import Contact
-from nudges.models import Kind, Mute, Notification, NudgePreference
+from notifications.models import Kind, Mute, Notification
+from notifications.tokens import ACTION_MAX_AGE, action_token, unsubscribe_token
+from nudges.models import NudgePreference
 from nudges.services import notify
-from nudges.tokens import ACTION_MAX_AGE, action_token, unsubscribe_token
 
 pytestmark = pytest.mark.usefixtures("fast_passwords", "no_default_quiet_hours")
 

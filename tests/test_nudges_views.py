@@ -17,9 +17,10 @@ from accounts.models import TherapistProfile
 from checkins.models import CheckIn
 from network.consents import consent_sign_part2
 from network.models import Contact, DisclosureEvent, Role, Tie
-from nudges.models import Kind, Mute, Notification, NudgePreference, PushSubscription, SosAlert
+from notifications.models import Kind, Mute, Notification, PushSubscription
+from notifications.tokens import action_token, unsubscribe_token
+from nudges.models import NudgePreference, SosAlert
 from nudges.services import notify
-from nudges.tokens import action_token, unsubscribe_token
 
 from .network_cast import THERAPIST_TOTP_SECRET
 
@@ -410,9 +411,11 @@ def test_admin_shows_dwell_percentiles_and_failed_notifications(client, make_use
     failed = _note(member, "f")
     Notification.objects.filter(pk=failed.pk).update(status="failed")
     client.force_login(staff)
-    page = client.get(reverse("admin:nudges_notification_changelist")).content.decode()
+    page = client.get(reverse("admin:notifications_notification_changelist")).content.decode()
     assert "p50 30.0 s" in page and "over 5" in page
-    failed_page = client.get(reverse("admin:nudges_notification_changelist") + "?status=failed")
+    failed_page = client.get(
+        reverse("admin:notifications_notification_changelist") + "?status=failed"
+    )
     assert str(failed.pk) in failed_page.content.decode()
 
 

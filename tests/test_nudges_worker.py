@@ -11,15 +11,15 @@ from django.urls import reverse
 
 from checkins.models import CheckIn, ReminderPreference
 from network.models import Role, Tie
-from nudges.models import (
+from notifications.models import (
     Delivery,
     DeliveryStatus,
     Kind,
     Notification,
     PushSubscription,
     Status,
-    SweepState,
 )
+from nudges.models import SweepState
 from nudges.services import notify
 from nudges.sweep import dispatch_deliveries, run_sweep
 

@@ -16,7 +16,8 @@ from checkins.models import CheckIn, RiskEvent, SobrietyPeriod
 from network.consents import consent_record_sharing
 from network.invitations import invitation_create
 from network.models import Contact, ContactMethod, Invitation, Role, Scope, Tie, TieStatus
-from nudges.models import Kind, Mute, NudgePreference
+from notifications.models import Kind, Mute
+from nudges.models import NudgePreference
 from nudges.services import notify
 
 pytestmark = pytest.mark.django_db

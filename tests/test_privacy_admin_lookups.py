@@ -18,12 +18,12 @@ from django.urls import reverse
 
 from checkins.models import CheckIn, QuestionnaireResponse
 from network.models import Consent, DisclosureEvent
-from nudges.models import Kind, Notification
+from notifications.models import Kind, Notification
 from nudges.services import notify
 
 pytestmark = pytest.mark.django_db
 
-OUR_APPS = {"accounts", "checkins", "network", "nudges", "mfa"}
+OUR_APPS = {"accounts", "checkins", "network", "notifications", "nudges", "mfa"}
 
 
 @pytest.fixture

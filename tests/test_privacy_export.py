@@ -13,7 +13,8 @@ from checkins.models import CheckIn
 from network.consents import consent_record_sharing
 from network.models import Role, Scope, Tie, TieStatus
 from network.services import encouragement_send, tie_set_status
-from nudges.models import Kind, NudgePreference
+from notifications.models import Kind
+from nudges.models import NudgePreference
 from nudges.services import sos_send
 
 pytestmark = pytest.mark.django_db

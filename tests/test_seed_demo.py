@@ -69,7 +69,7 @@ def test_the_demo_shows_the_sos_loop_and_kind_words_at_once(client, capsys):
     sos_page = client.get(reverse("nudges:sos_sent"), follow=True).content.decode()
     assert "Jordan sent kind words" in sos_page and "Maria has been told" in sos_page
     call_command("seed_demo")  # re-running adds no second SOS wave
-    from nudges.models import Kind, Notification
+    from notifications.models import Kind, Notification
 
     assert (
         Notification.objects.filter(kind=Kind.SOS, recipient__email__startswith="maria").count()

@@ -10,7 +10,8 @@ import pytest
 from django.urls import reverse
 
 from checkins.models import ReminderPreference
-from nudges.models import Kind, Mute, NudgePreference, PushSubscription
+from notifications.models import Kind, Mute, PushSubscription
+from nudges.models import NudgePreference
 from tests.network_cast import actors, build_cast
 
 PAGE = "nudges:preferences"

@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from nudges.selectors import received_encouragements
+from notifications.selectors import received_encouragements
 
 from ..consents import consent_record_sharing, requires_formal_consent
 from ..forms import ContactEditForm, ContactForm, OfflineTieForm, SharingForm, TieEditForm

@@ -7,9 +7,8 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.module_loading import import_string
 from django.views.decorators.http import require_POST
-
-from checkins import selectors as checkins_selectors
 
 from ..accesslog import disclosures_append
 from ..consents import REDISCLOSURE_NOTICE, REDISCLOSURE_PLAIN, requires_formal_consent
@@ -27,6 +26,10 @@ from ..services import (
 from ._common import _csv_response, _supported_tie
 
 # --- The supporter's side -------------------------------------------------------------------------
+
+# The questionnaires a therapist may schedule belong to the check-in app, a layer above: named
+# here as a dotted path resolved when used (the registry mechanism of docs/architecture.md).
+SCHEDULE_OPTIONS = "checkins.selectors.schedule_options"
 
 
 @login_required
@@ -84,7 +87,7 @@ def supporting_member(request: HttpRequest, tie_id) -> HttpResponse:
         "Scope": Scope,
         "contact_methods": LOGGABLE_METHODS,
         # A verified therapist under a formal consent may suggest a questionnaire (checkins).
-        "schedule": checkins_selectors.schedule_options() if access.is_clinical else None,
+        "schedule": import_string(SCHEDULE_OPTIONS)() if access.is_clinical else None,
     }
     return render(request, "network/supporting_member.html", context)
 

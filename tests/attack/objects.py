@@ -20,13 +20,13 @@ from checkins.models import QuestionnaireResponse
 from checkins.services import questionnaire_submit
 from network.invitations import invitation_create
 from network.models import Contact, ContactMethod, Invitation, Role
-from nudges.models import Kind, Notification
+from notifications.models import Kind, Notification
 
 from ..network_cast import Cast, _therapist_tie, actors, build_cast
 
 # Every table a request could change; users are compared without their last login (logging in
 # is not a change an attacker makes to someone else).
-SNAPSHOT_APPS = ("accounts", "network", "checkins", "nudges", "mfa", "account")
+SNAPSHOT_APPS = ("accounts", "network", "checkins", "notifications", "nudges", "mfa", "account")
 _VOLATILE = {"last_login"}
 
 

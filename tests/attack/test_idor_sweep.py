@@ -20,7 +20,7 @@ from django.contrib import admin
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from nudges.tokens import ACTIONS, action_token, unsubscribe_token
+from notifications.tokens import ACTIONS, action_token, unsubscribe_token
 
 from ..network_cast import ALL_SCOPES
 from .objects import World, build_world, changed, snapshot

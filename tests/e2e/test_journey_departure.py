@@ -11,7 +11,7 @@ from accounts.models import User
 from checkins.services import checkin_record
 from network.consents import consent_record_sharing
 from network.models import Role, Scope, Tie
-from nudges.models import Notification
+from notifications.models import Notification
 
 from ..conftest import PASSWORD
 from .steps import log_in

@@ -13,7 +13,9 @@ from .tokens import action_token
 if TYPE_CHECKING:
     from .models import Notification
 
-STOP_LABELS = {
+# Keyed by the kinds' string values: a notification's ``kind`` is read back from the database
+# as a plain str, which equals its Kind member.
+STOP_LABELS: dict[str, str] = {
     Kind.CHECKIN_REMINDER: "Stop check-in reminders",
     Kind.ISOLATION_PROMPT: "Stop reach-out prompts",
     Kind.SUPPORTER_NUDGE: "Stop these suggestions",

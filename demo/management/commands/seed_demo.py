@@ -24,6 +24,10 @@ from clinic.demo import client_consent_plan, seed_clinic, shape_client
 from network.consents import consent_record_sharing, consent_revoke, consent_sign_part2
 from network.models import Consent, Contact, ContactMethod, Ease, ReachMethod, Role, Scope, Tie
 from network.stats import contact_stats_rebuild
+from notifications.models import Kind, Notification
+from nudges.models import SosAlert
+from nudges.services import notify, sos_alert_send
+from nudges.sos import sos_kind_words
 
 # The published demo login (README), never for real data.
 DEMO_PASSWORD = "ratpark-demo-2026"  # noqa: S105  # nosec B105
@@ -250,10 +254,6 @@ DEMO_SOS_WORDS = "Rough evening. Could someone call me?"
 def seed_inbox() -> None:
     """A first run that shows the product: example prompts and kind words in Sam's inbox,
     and an SOS of Sam's that Jordan answered and Maria has not yet (pinned on her Today)."""
-    from nudges.models import Kind, Notification, SosAlert
-    from nudges.services import notify, sos_alert_send
-    from nudges.sos import sos_kind_words
-
     sam = User.objects.get(email=f"sam@{DOMAIN}")
     june = Tie.objects.filter(member=sam, offline_name="Grandma June").first()
     notify(

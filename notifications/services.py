@@ -1,0 +1,178 @@
+"""Creating notifications: ``notify()``, the channels a person accepts, their quiet hours.
+
+This app knows no rule, and sits below the apps that call it, so it imports none of them. Two
+names of higher apps reach it as dotted paths (the registry mechanism of docs/architecture.md),
+resolved when used:
+
+- ``CONTACT_PREFERENCES``: a person's saved channels and quiet hours. They are still part of
+  ``checkins.ReminderPreference``; once they move to ``accounts`` this becomes an import.
+- ``DELIVERY_TASK``: the Celery task that delivers, which still lives in ``nudges.tasks``
+  (with the delivery ledger it drives, ``nudges.delivery``).
+"""
+
+from __future__ import annotations
+
+import datetime
+import functools
+import logging
+from collections.abc import Iterable
+from datetime import datetime as dt
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.module_loading import import_string
+
+from accounts.models import User
+from recovery import quiet_hours
+
+from .models import Channel, Delivery, Kind, Mute, Notification, PushSubscription
+
+logger = logging.getLogger(__name__)
+
+# A function taking a user and returning their saved contact preferences or None (defaults).
+CONTACT_PREFERENCES = "checkins.selectors.saved_reminder_preference"
+# The same for many people at once: {user id: (start, end)} for those who saved any.
+CONTACT_QUIET_HOURS = "checkins.selectors.quiet_hours_for"
+# The task that delivers a list of delivery ids (published after commit).
+DELIVERY_TASK = "nudges.tasks.deliver"
+
+# Kinds a person cannot stop: an SOS contact ends the role instead, and account, consent and
+# network notices carry changes to what is shared about them.
+UNSTOPPABLE_KINDS = frozenset({Kind.SOS, Kind.NETWORK, Kind.CONSENT})
+
+
+def stopped(recipient: User, kind: str) -> bool:
+    """Whether ``recipient`` stopped ``kind`` altogether (then no notification is made)."""
+    if kind in UNSTOPPABLE_KINDS:
+        return False
+    return Mute.objects.filter(user=recipient, kind=kind, channel=Mute.ALL).exists()
+
+
+def _reminder_preference(user: User):
+    return import_string(CONTACT_PREFERENCES)(user)
+
+
+def channels_for(recipient: User, kind: str) -> list[str]:
+    """The channels a new notification of ``kind`` goes out on for ``recipient``.
+
+    The inbox always; email and push as the recipient chose, minus kinds they muted there.
+    Push goes to anyone with a subscribed device unless they turned push off (a missing
+    preference row means the model default, on). A kind stopped on every channel makes no
+    notification at all (``notify`` checks ``stopped`` first).
+    """
+    pref = _reminder_preference(recipient)
+    muted = set(Mute.objects.filter(user=recipient, kind=kind).values_list("channel", flat=True))
+    channels = [Channel.INAPP]
+    if (pref is None or pref.channel_email) and Channel.EMAIL not in muted:
+        channels.append(Channel.EMAIL)
+    if (
+        (pref is None or pref.channel_push)
+        and Channel.PUSH not in muted
+        and PushSubscription.objects.filter(user=recipient).exists()
+    ):
+        channels.append(Channel.PUSH)
+    return channels
+
+
+def quiet_hours_of(user: User) -> tuple[datetime.time, datetime.time]:
+    """The user's quiet hours (start, end), the defaults if they never saved any."""
+    pref = _reminder_preference(user)
+    return (pref.quiet_start, pref.quiet_end) if pref else quiet_hours.DEFAULT
+
+
+def quiet_hours_for(user_ids: Iterable[int]) -> dict[int, tuple[datetime.time, datetime.time]]:
+    """The quiet hours these people saved, by id; people who never did are left out (callers
+    apply ``quiet_hours.DEFAULT``). One query."""
+    return import_string(CONTACT_QUIET_HOURS)(user_ids)
+
+
+def quiet_hours_end(recipient: User, now: dt) -> dt | None:
+    """When the recipient's quiet hours end, if ``now`` falls inside them; else None."""
+    return quiet_hours.end_after(now.astimezone(recipient.zone), *quiet_hours_of(recipient))
+
+
+def notify(
+    *,
+    recipient: User,
+    kind: Kind | str,
+    title: str,
+    body: str,
+    idempotency_key: str,
+    subject_member: User | None = None,
+    action_url: str = "",
+    data: dict[str, Any] | None = None,
+    due_at: dt | None = None,
+    not_before: dt | None = None,
+) -> tuple[Notification | None, bool]:
+    """Create a notification once per idempotency key; return it and whether it is new.
+
+    A recipient who stopped this kind gets nothing: ``(None, False)``. SOS, network and
+    consent notices cannot be stopped.
+
+    ``title`` and ``body`` must be safe on a lock screen: no health details. A new
+    notification gets one delivery per channel; their task is published after commit, and
+    if the broker is down they stay pending for the next sweep to publish. It shows in the
+    inbox at once; email and push wait for the end of the recipient's quiet hours unless
+    ``not_before`` says otherwise (SOS passes its own).
+    """
+    if stopped(recipient, kind):
+        return None, False
+    now = timezone.now()
+    if not_before is None and kind != Kind.SOS:
+        not_before = quiet_hours_end(recipient, now)
+    fields = {
+        "recipient": recipient,
+        "kind": kind,
+        "title": title,
+        "body": body,
+        "subject_member": subject_member,
+        "action_url": action_url,
+        "data": data or {},
+        "local_date": now.astimezone(recipient.zone).date(),
+    }
+    if due_at is not None:
+        fields["due_at"] = due_at
+    try:
+        with transaction.atomic():
+            notification = Notification.objects.create(idempotency_key=idempotency_key, **fields)
+            deliveries = Delivery.objects.bulk_create(
+                Delivery(
+                    notification=notification,
+                    channel=channel,
+                    not_before=(not_before or now) if channel != Channel.INAPP else now,
+                    queued_at=now,
+                    created_at=now,
+                )
+                for channel in channels_for(recipient, kind)
+            )
+    except IntegrityError:
+        return Notification.objects.get(idempotency_key=idempotency_key), False
+    ready = [d.pk for d in deliveries if d.not_before <= now]
+    later = [d.pk for d in deliveries if d.not_before > now]
+    if later:
+        # Deferred (quiet hours): the sweep publishes them when they are due.
+        Delivery.objects.filter(pk__in=later).update(queued_at=None)
+    if ready:
+        transaction.on_commit(functools.partial(publish_deliveries, ready))
+    return notification, True
+
+
+def publish_deliveries(delivery_ids: list[int]) -> bool:
+    """Publish one delivery task for these ids; on a broker failure leave them for the sweep.
+
+    Never raises: a web request must succeed even when Redis is down.
+    """
+    deliver = import_string(DELIVERY_TASK)
+    try:
+        deliver.apply_async((delivery_ids,))
+    except Exception:  # kombu and redis raise many kinds; all mean "not published"
+        logger.warning("broker unavailable; deliveries left pending", exc_info=True)
+        Delivery.objects.filter(pk__in=delivery_ids, status="pending").update(queued_at=None)
+        return False
+    return True
+
+
+def unsubscribe(*, user: User, kind: str, channel: str = Channel.EMAIL) -> None:
+    """Stop ``kind`` on one channel (the email footer's one-click link)."""
+    Mute.objects.get_or_create(user=user, kind=kind, channel=channel)
