@@ -13,7 +13,7 @@ from playwright.sync_api import sync_playwright
 
 BASE = sys.argv[1]
 OUT = sys.argv[2]
-PASSWORD = "ratpark-demo-2026"  # noqa: S105 (the published demo login)
+PASSWORD = "ratpark-demo-2026"  # noqa: S105  # nosec B105  # the published demo login
 
 
 def login(page, email):

@@ -12,7 +12,16 @@ import sys
 
 from ..settings_probe import ROOT, production_env, run
 
-SOURCE_DIRS = ["accounts", "checkins", "network", "nudges", "recovery", "scripts", "manage.py"]
+SOURCE_DIRS = [
+    "accounts",
+    "checkins",
+    "clinic",
+    "network",
+    "nudges",
+    "recovery",
+    "scripts",
+    "manage.py",
+]
 
 
 def test_check_deploy_finds_nothing_on_production_settings(tmp_path):

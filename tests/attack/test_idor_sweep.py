@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from http import HTTPStatus
 
 import pytest
-from cryptography.fernet import Fernet
 from django.contrib import admin
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
@@ -306,9 +305,7 @@ def test_every_url_pattern_is_in_the_sweep():
 
 
 @pytest.fixture
-def world(make_user, settings) -> World:
-    # Session notes are encrypted: a key, so the therapist's own note exists to be swept.
-    settings.CLINIC_NOTE_KEYS = [Fernet.generate_key().decode()]
+def world(make_user) -> World:
     return build_world(make_user)
 
 
