@@ -125,8 +125,8 @@ def confirm_its_you(page: Page, check, totp: pyotp.TOTP, used: set[str]) -> None
         ).first.click()
 
 
-def export(page: Page, link: str, check, totp: pyotp.TOTP, used: set[str]) -> Download:
-    """Click an export link on the client page and return the file, reauthenticating if asked."""
+def export(page: Page, link: str, check, totp: pyotp.TOTP, used: set[str]) -> tuple[Download, bool]:
+    """Click an export link on the client page; the file, and whether allauth asked first."""
     downloads: list[Download] = []
 
     def keep(download: Download) -> None:
@@ -135,14 +135,15 @@ def export(page: Page, link: str, check, totp: pyotp.TOTP, used: set[str]) -> Do
     page.on("download", keep)
     page.get_by_role("link", name=link).click()
     page.wait_for_load_state("load")
-    if "/reauthenticate/" in page.url:
+    asked = "/reauthenticate/" in page.url
+    if asked:
         confirm_its_you(page, check, totp, used)
     deadline = time.monotonic() + 30
     while not downloads and time.monotonic() < deadline:
         page.wait_for_timeout(100)
     page.remove_listener("download", keep)
     assert downloads, f"no {link} download from {page.url}"
-    return downloads[0]
+    return downloads[0], asked
 
 
 def test_therapist_mfa_consent_access_log_and_revocation(live, new_page, check, account):
@@ -206,16 +207,18 @@ def test_therapist_mfa_consent_access_log_and_revocation(live, new_page, check, 
     expect(therapist.get_by_role("heading", level=1)).to_have_text("Robin")
     expect(therapist.locator("main")).to_contain_text("Export this range")
 
-    # Each export is behind a fresh "confirm it's you" (allauth reauthentication).
+    # Each export is behind a fresh "confirm it's you" (allauth reauthentication): the first
+    # one asks for the authenticator code; the confirmation then holds for a few minutes.
     client_page = therapist.url
-    csv = export(therapist, "CSV", check, totp, used)
+    csv, asked = export(therapist, "CSV", check, totp, used)
+    assert asked, "the first export did not ask to confirm it's you"
     assert csv.suggested_filename.endswith(".csv")
     assert "mood" in csv.path().read_text(encoding="utf-8").lower()
     therapist.goto(client_page)
-    pdf = export(therapist, "PDF (A4 and Letter)", check, totp, used)
+    pdf, _ = export(therapist, "PDF (A4 and Letter)", check, totp, used)
     assert pdf.path().read_bytes().startswith(b"%PDF")
     therapist.goto(client_page)
-    fhir = export(therapist, "FHIR R4 Bundle (JSON)", check, totp, used)
+    fhir, _ = export(therapist, "FHIR R4 Bundle (JSON)", check, totp, used)
     bundle = json.loads(fhir.path().read_text(encoding="utf-8"))
     assert bundle["resourceType"] == "Bundle"
 
