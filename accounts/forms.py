@@ -4,6 +4,7 @@ import zoneinfo
 from typing import TYPE_CHECKING
 
 from django import forms
+from django.utils.html import format_html, format_html_join
 
 from .models import TherapistProfile, User
 
@@ -15,6 +16,66 @@ def time_zone_choices() -> list[tuple[str, str]]:
     return [(name, name.replace("_", " ")) for name in sorted(zoneinfo.available_timezones())]
 
 
+def find_time_zone(typed: str) -> str | None:
+    """The IANA zone a person typed: exact, or with spaces for underscores and any case
+    ("america/new york"), or a city alone when only one zone has it ("Lisbon"). None if none."""
+    wanted = typed.strip().replace(" ", "_").casefold()
+    if not wanted:
+        return None
+    zones = zoneinfo.available_timezones()
+    by_name = {name.casefold(): name for name in zones}
+    if wanted in by_name:
+        return by_name[wanted]
+    cities = [name for name in zones if name.rsplit("/", 1)[-1].casefold() == wanted]
+    return cities[0] if len(cities) == 1 else None
+
+
+class TimeZoneInput(forms.TextInput):
+    """A text box with a searchable list of every IANA zone (``<input list>`` and a
+    ``<datalist>``): it works without JavaScript; static/js/timezone.js proposes the browser's
+    zone into it."""
+
+    list_id = "time-zone-list"
+
+    def __init__(self, attrs: dict | None = None) -> None:
+        defaults = {
+            "list": self.list_id,
+            "autocomplete": "off",
+            "spellcheck": "false",
+            "autocapitalize": "none",
+            "data-detect-zone": "",
+        }
+        super().__init__({**defaults, **(attrs or {})})
+
+    def render(self, name, value, attrs=None, renderer=None):
+        box = super().render(name, value, attrs, renderer)
+        options = format_html_join(
+            "", '<option value="{}"></option>', ((zone,) for zone, _ in time_zone_choices())
+        )
+        return format_html('{}<datalist id="{}">{}</datalist>', box, self.list_id, options)
+
+
+class TimeZoneField(forms.CharField):
+    """A time zone typed or picked from the list, checked against the IANA database."""
+
+    widget = TimeZoneInput
+
+    def __init__(self, **kwargs) -> None:
+        kwargs.setdefault("max_length", 64)
+        super().__init__(**kwargs)
+
+    def clean(self, value):
+        value = super().clean(value)
+        zone = find_time_zone(value)
+        if zone is None:
+            raise forms.ValidationError(
+                "We don't know the time zone “%(value)s”. Start typing your city, for example "
+                "Chicago or Lisbon, and pick it from the list.",
+                params={"value": value},
+            )
+        return zone
+
+
 class SignupForm(forms.Form):
     """Extra fields on allauth's sign-up form."""
 
@@ -23,13 +84,12 @@ class SignupForm(forms.Form):
         label="What should we call you?",
         help_text="A first name or nickname is enough. People you invite will see it.",
     )
-    time_zone = forms.ChoiceField(
-        choices=time_zone_choices,
+    time_zone = TimeZoneField(
         initial="UTC",
         label="Time zone",
-        help_text="We suggest your device's time zone. Type a city's first letters to find yours.",
+        help_text="We suggest your device's time zone. Start typing your city to find yours "
+        "in the list, for example America/Chicago.",
         # static/js/timezone.js fills in the browser's zone (Intl) when this still says UTC.
-        widget=forms.Select(attrs={"data-detect-zone": ""}),
     )
 
     def signup(self, request: HttpRequest, user: User) -> None:

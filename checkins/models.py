@@ -94,6 +94,27 @@ class CheckIn(models.Model):
     def __str__(self) -> str:
         return f"Check-in {self.local_date}"
 
+    def validate_constraints(self, exclude: set[str] | None = None) -> None:
+        """Validate the constraints without a statement per check constraint.
+
+        The check constraints restate what the fields' choices and validators already check
+        in Python (``clean_fields``), except the notes bound, checked here. Asking the
+        database again cost a statement and a savepoint each on every check-in form. The
+        other constraints (one check-in a day) are still validated by Django as usual.
+        """
+        errors: dict = {}
+        if (exclude is None or "notes" not in exclude) and len(self.notes) > NOTES_MAX_LENGTH:
+            errors["notes"] = [f"Notes can be at most {NOTES_MAX_LENGTH} characters."]
+        for constraint in self._meta.constraints:
+            if isinstance(constraint, models.CheckConstraint):
+                continue
+            try:
+                constraint.validate(type(self), self, exclude=exclude)
+            except ValidationError as exc:
+                errors = exc.update_error_dict(errors)
+        if errors:
+            raise ValidationError(errors)
+
     @property
     def risk_signals(self) -> dict[str, bool]:
         """``RISK_SIGNALS`` evaluated on this row (same keys)."""

@@ -11,7 +11,8 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db.models import Count
+from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import User
@@ -88,17 +89,42 @@ class Counters:
     sobriety_days: int | None
 
 
+def week_start_for(today: datetime.date) -> datetime.date:
+    """The first day of "this week" ending ``today``.
+
+    "This week" everywhere (Today, history, network health) is the last 7 days: today and the
+    6 before, on the member's own calendar.
+    """
+    return today - datetime.timedelta(days=6)
+
+
 def counters(member: User, today: datetime.date | None = None) -> Counters:
-    """Return the member's counters: streaks, contacts this week, sobriety days (4 queries).
+    """Return the member's counters: streaks, contacts this week, sobriety days (one query).
 
     Streaks come from the kept figures (``checkins.stats``, ``network.stats``), so the cost
-    does not grow with history; only the week's contacts are counted (a bounded range). For
-    a ``today`` before the member's latest entries (a look back) they are recomputed from
-    history instead.
+    does not grow with history; only the week's contacts are counted (a bounded range). The
+    kept rows, the current sobriety period and that count come in one statement (a check-in
+    POST, the dashboard and history all ask). For a ``today`` before the member's latest
+    entries (a look back) they are recomputed from history instead.
     """
     today = today or local_today(member)
-    checkins = checkin_stats_for(member)
-    contacts = contact_stats_for(member)
+    week_start = week_start_for(today)  # the last 7 days, as in ``counters_from_history``
+    period = SobrietyPeriod.objects.current().filter(member=OuterRef("pk"))
+    week = network_selectors.confirmed_contacts_between_query(OuterRef("pk"), week_start, today)
+    row = (
+        User.objects.filter(pk=member.pk)
+        .select_related("checkin_stats", "contact_stats")
+        .annotate(
+            sober_since=Subquery(period.order_by("-started_on").values("started_on")[:1]),
+            week_contacts=Coalesce(
+                Subquery(week.order_by().values("member").annotate(n=Count("pk")).values("n")),
+                0,
+            ),
+        )
+        .first()
+    )
+    checkins = getattr(row, "checkin_stats", None) or checkin_stats_for(member)
+    contacts = getattr(row, "contact_stats", None) or contact_stats_for(member)
     if any(
         d is not None and d > today for d in (checkins.last_checkin_on, contacts.last_contact_on)
     ):
@@ -107,8 +133,7 @@ def counters(member: User, today: datetime.date | None = None) -> Counters:
     contact_state = RunState(
         contacts.last_contact_on, contacts.run_started_on, contacts.longest_streak
     )
-    week_start = today - datetime.timedelta(days=today.weekday())
-    period = SobrietyPeriod.objects.current().filter(member=member).first()
+    started = row.sober_since if row is not None else None
     return Counters(
         today=today,
         checked_in_today=checkins.last_checkin_on == today,
@@ -116,10 +141,10 @@ def counters(member: User, today: datetime.date | None = None) -> Counters:
         longest_checkin_streak=checkins.longest_streak,
         connection_streak=current_run(contact_state, today),
         longest_connection_streak=contacts.longest_streak,
-        contacts_this_week=network_selectors.confirmed_contacts_between(member, week_start, today),
+        contacts_this_week=row.week_contacts if row is not None else 0,
         connected_today=contacts.last_contact_on == today,
-        sobriety_started_on=period.started_on if period else None,
-        sobriety_days=period.days_on(today) if period and period.started_on <= today else None,
+        sobriety_started_on=started,
+        sobriety_days=max((today - started).days, 0) if started and started <= today else None,
     )
 
 
@@ -134,9 +159,7 @@ def counters_from_history(member: User, today: datetime.date) -> Counters:
     period = SobrietyPeriod.objects.current().filter(member=member).first()
     checkin_current, checkin_longest = streaks(checkin_dates, today)
     connection_current, connection_longest = streaks(contacts_per_day, today)
-    # "This week" everywhere (Today, history, network health) is the last 7 days: today and
-    # the 6 before, on the member's own calendar.
-    week_start = today - datetime.timedelta(days=6)
+    week_start = week_start_for(today)
     return Counters(
         today=today,
         checked_in_today=today in checkin_dates,

@@ -102,7 +102,8 @@ def checkin_record(
         checkin = CheckIn(member=member, local_date=local_date, time_zone=member.time_zone)
         for name, value in fields.items():
             setattr(checkin, name, value)
-        checkin.full_clean(validate_constraints=False)
+        # The member is the signed-in user: no query to check that the foreign key exists.
+        checkin.full_clean(exclude={"member"}, validate_constraints=False)
         try:
             with transaction.atomic():
                 checkin.save()
@@ -113,11 +114,11 @@ def checkin_record(
     if not created:
         for name, value in fields.items():
             setattr(checkin, name, value)
-        checkin.full_clean(validate_constraints=False)
+        checkin.full_clean(exclude={"member"}, validate_constraints=False)
         checkin.save(update_fields=[*fields, "updated_at"])
 
     log_contacts_from_checkin(checkin=checkin, connected_with=connected_with, now=now)
-    risk_event = _record_risk(checkin)
+    risk_event = _record_risk(checkin, created=created)
     milestones = _celebrate(member, checkin.local_date, window.today)
     logger.info(
         "checkin recorded",
@@ -150,10 +151,12 @@ def checkin_connected_with(checkin: CheckIn) -> list[str]:
     return [*tie_ids, MEETING] if meeting else tie_ids
 
 
-def _record_risk(checkin: CheckIn) -> RiskEvent | None:
+def _record_risk(checkin: CheckIn, *, created: bool = False) -> RiskEvent | None:
     if not checkin.is_high_risk:
         # The member corrected the check-in; an event nobody acted on yet goes away with it.
-        RiskEvent.objects.filter(checkin=checkin, handled_at__isnull=True).delete()
+        # A check-in just created has no event yet: nothing to ask the database.
+        if not created:
+            RiskEvent.objects.filter(checkin=checkin, handled_at__isnull=True).delete()
         return None
     event, _ = RiskEvent.objects.update_or_create(
         checkin=checkin,

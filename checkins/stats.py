@@ -58,7 +58,8 @@ def checkin_stats_added(member_id: int, day: datetime.date) -> None:
 
 
 def _saved(sender, instance: CheckIn, created: bool, update_fields=None, **kwargs) -> None:
-    with transaction.atomic():
+    # savepoint=False: inside the caller's transaction this adds no statements of its own.
+    with transaction.atomic(savepoint=False):
         if created:
             checkin_stats_added(instance.member_id, instance.local_date)
         elif update_fields is None or "local_date" in update_fields:

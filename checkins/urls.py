@@ -9,7 +9,6 @@ urlpatterns = [
     path("history/", views.history, name="history"),
     path("sobriety/", views.sobriety, name="sobriety"),
     path("sobriety/restart/", views.sobriety_restart, name="sobriety_restart"),
-    path("reminders/", views.reminders, name="reminders"),
     path("questionnaires/", views.questionnaires, name="questionnaires"),
     path("questionnaires/schedule/", views.questionnaire_schedule, name="questionnaire_schedule"),
     path(

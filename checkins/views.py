@@ -12,12 +12,10 @@ from django.views.decorators.http import require_POST
 
 from network import services as network_services
 
-from . import charts, selectors, services
+from . import charts, markup, selectors, services
 from .forms import (
     CheckInForm,
-    PauseForm,
     QuestionnaireForm,
-    ReminderPreferenceForm,
     ScheduleForm,
     SobrietyForm,
 )
@@ -25,6 +23,7 @@ from .instruments import INSTRUMENTS, LEFT_OUT
 from .models import CheckIn, QuestionnaireResponse, QuestionnaireSchedule
 
 CLOSURE_KEY = "checkins_closure"
+TREND_LINES = ("mood_chart", "craving_chart", "connected_chart")
 
 
 def _parse_day(value: str) -> datetime.date:
@@ -131,15 +130,24 @@ def history(request: HttpRequest) -> HttpResponse:
         days = 30
     today_ = selectors.local_today(member)
     h = selectors.history(member, today_, days)
+    trends = charts.history_charts(h)
+    scores = charts.score_charts(h)
+    for item in scores:
+        item["figure"] = markup.line_chart_html(item["chart"])
     context = {
         "days": days,
         "ranges": selectors.RANGES,
         "history": h,
         "summary": selectors.weekly_summary(h),
         "counters": selectors.counters(member, today_),
-        "calendar": charts.calendar_months(charts.calendar_weeks(h)),
-        "score_charts": charts.score_charts(h),
-        **charts.history_charts(h),
+        "calendar_rows": markup.calendar_rows_html(
+            charts.calendar_months(charts.calendar_weeks(h))
+        ),
+        "score_charts": scores,
+        "trend_figures": [
+            markup.bar_chart_html(trends["contacts_chart"]),
+            *(markup.line_chart_html(trends[k]) for k in TREND_LINES),
+        ],
     }
     return render(request, "checkins/history.html", context)
 
@@ -181,41 +189,6 @@ def sobriety_restart(request: HttpRequest) -> HttpResponse:
         "streak you built is still here.",
     )
     return redirect("checkins:today")
-
-
-@login_required
-def reminders(request: HttpRequest) -> HttpResponse:
-    preference = services.reminder_preference_for(request.user)
-    form = ReminderPreferenceForm(
-        request.POST if request.POST.get("action") == "save" else None, instance=preference
-    )
-    pause_form = PauseForm(request.POST if request.POST.get("action") == "pause" else None)
-    if request.method == "POST":
-        if form.is_bound and form.is_valid():
-            form.save()
-            messages.success(request, "Your reminder settings are saved.")
-            return redirect("checkins:reminders")
-        if pause_form.is_bound and pause_form.is_valid():
-            days = pause_form.cleaned_data["days"]
-            services.reminders_pause(preference=preference, days=days)
-            messages.success(
-                request,
-                f"Reminders are paused for {days} days." if days else "Reminders are back on.",
-            )
-            return redirect("checkins:reminders")
-        if not form.is_bound and not pause_form.is_bound:
-            messages.error(request, "Nothing was changed.")
-            return redirect("checkins:reminders")
-    return render(
-        request,
-        "checkins/reminders.html",
-        {
-            "form": form,
-            "pause_form": pause_form,
-            "preference": preference,
-            "paused": preference.is_paused(),
-        },
-    )
 
 
 @login_required

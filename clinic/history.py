@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from checkins.instruments import INSTRUMENTS
 from checkins.models import CheckIn, QuestionnaireResponse
 from checkins.selectors import week_start
-from network.models import Contact, ContactMethod, Role, Scope, Tie, TieStatus
+from network.models import Contact, Role, Scope, Tie, TieStatus, contact_method_label
 from network.selectors import contact_category
 from network.services import Access
 
@@ -108,7 +108,14 @@ def client_history(access: Access, start: datetime.date, end: datetime.date) -> 
             Contact.objects.confirmed()
             .filter(member_id=member_id, local_date__range=(week_start(start), end))
             .order_by("occurred_at")
-            .values("local_date", "method", "helped", "tie__role", "tie__relationship_label")
+            .values(
+                "local_date",
+                "method",
+                "meeting_way",
+                "helped",
+                "tie__role",
+                "tie__relationship_label",
+            )
         )
         for row in rows:
             role = contact_category(row["tie__role"], row["method"])
@@ -117,7 +124,7 @@ def client_history(access: Access, start: datetime.date, end: datetime.date) -> 
                 row["role_label"] = (
                     Role(row["tie__role"]).label if row["tie__role"] else "Someone outside the list"
                 )
-                row["method_label"] = ContactMethod(row["method"]).label
+                row["method_label"] = contact_method_label(row["method"], row["meeting_way"])
                 contacts.append(row)
     ties: list[dict] = []
     if Scope.NETWORK in scopes:

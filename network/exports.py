@@ -63,6 +63,7 @@ def export_user_data(user: User) -> dict[str, Any]:
                 "id": str(contact.id),
                 "tie_id": str(contact.tie_id) if contact.tie_id else None,
                 "method": contact.method,
+                "meeting_way": contact.meeting_way,
                 "occurred_at": contact.occurred_at.isoformat(),
                 "local_date": contact.local_date.isoformat(),
                 "duration_minutes": contact.duration_minutes,

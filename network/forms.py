@@ -13,6 +13,7 @@ from .models import (
     SHARING_SCOPE_CHOICES,
     ContactMethod,
     Ease,
+    MeetingWay,
     ReachMethod,
     Role,
     Scope,
@@ -256,7 +257,14 @@ class ContactEditForm(forms.Form):
         )
         super().__init__(*args, **kwargs)
         self.zone = contact.member.zone
-        if contact.method == ContactMethod.UNSPECIFIED:
+        if contact.tie_id is None and contact.method == ContactMethod.MEETING:
+            # A meeting stays a meeting: what can change is how it was attended.
+            self.fields["method"].choices = [
+                *((v, label.capitalize()) for v, label in MeetingWay.choices),
+                (ContactMethod.MEETING, "Not said"),
+            ]
+            self.initial["method"] = contact.meeting_way or ContactMethod.MEETING
+        elif contact.method == ContactMethod.UNSPECIFIED:
             # A check-in or reminder didn't say how; keeping that must stay possible.
             self.fields["method"].choices = [
                 *LOGGABLE_METHODS,

@@ -48,6 +48,21 @@ class ContactMethod(models.TextChoices):
 LOGGABLE_METHODS = [(v, label) for v, label in ContactMethod.choices if v != "unspecified"]
 
 
+class MeetingWay(models.TextChoices):
+    """How a meeting (method "meeting") was attended. Kept apart from the method so a meeting
+    stays a meeting (a group, in network health) while its way is saved as the member chose."""
+
+    IN_PERSON = "in_person", "in person"
+    VIDEO = "video", "by video"
+    CALL = "call", "by phone"
+
+
+def contact_method_label(method: str, meeting_way: str = "") -> str:
+    """How a contact reads: "Call", "Meeting", "Meeting, in person"."""
+    label = ContactMethod(method).label
+    return f"{label}, {MeetingWay(meeting_way).label}" if meeting_way else label
+
+
 class TieStatus(models.TextChoices):
     INVITED = "invited", "Invited"
     ACTIVE = "active", "Active"
@@ -249,6 +264,11 @@ class Contact(models.Model):
         Tie, null=True, blank=True, on_delete=models.CASCADE, related_name="contacts"
     )
     method = models.CharField(max_length=16, choices=ContactMethod.choices)
+    # Only for a meeting: in person, by video or by phone; blank when not said (a check-in asks
+    # only "who", and meetings logged before the way was asked).
+    meeting_way = models.CharField(
+        max_length=16, choices=MeetingWay.choices, blank=True, default=""
+    )
     occurred_at = models.DateTimeField(default=timezone.now)
     # The member's local calendar date when the contact happened (streaks, sweeps).
     local_date = models.DateField()
@@ -282,6 +302,10 @@ class Contact(models.Model):
                 condition=Q(duration_minutes__isnull=True) | Q(duration_minutes__lte=1440),
                 name="contact_duration_at_most_a_day",
             ),
+            models.CheckConstraint(
+                condition=Q(meeting_way="") | Q(method="meeting"),
+                name="contact_meeting_way_only_for_meetings",
+            ),
         ]
         indexes = [
             models.Index(fields=["member", "-occurred_at"]),
@@ -290,12 +314,16 @@ class Contact(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_method_display()} on {self.local_date}"
+        return f"{self.method_label} on {self.local_date}"
 
     def save(self, *args, **kwargs):
         if self.local_date is None:
             self.local_date = self.occurred_at.astimezone(self.member.zone).date()
         super().save(*args, **kwargs)
+
+    @property
+    def method_label(self) -> str:
+        return contact_method_label(self.method, self.meeting_way)
 
 
 # --- Invitations ----------------------------------------------------------------------------

@@ -17,24 +17,19 @@ from .models import (
     Contact,
     ContactMethod,
     DisclosureEvent,
+    MeetingWay,
     Role,
     Scope,
     Tie,
     TieStatus,
+    contact_method_label,
 )
 from .services import CONTACTABLE_STATUSES, access_for_tie
 
-# One colour per role, each at least 3:1 against the page background (WCAG non-text
-# contrast); the legend and the text list name each role, so colour is never the only cue.
-# The History chart uses the same colours (checkins/static/checkins/checkins.css, .role-*).
-ROLE_COLOURS = {
-    Role.THERAPIST: "#1D5C4B",
-    Role.SPONSOR: "#B3470B",
-    Role.FAMILY: "#3D5A98",
-    Role.FRIEND: "#7A4E9A",
-    Role.PEER: "#2F7D8C",
-    Role.GROUP: "#6B6B2A",
-}
+# Each role is drawn with a CSS class, ``role-<role>`` (static/css/site.css holds the colours
+# of both themes, each at least 3:1 against its background; the circle and the History chart
+# share them). The legend and the text list name each role, so colour is never the only cue.
+ROLES_DRAWN = [Role.THERAPIST, Role.SPONSOR, Role.FAMILY, Role.FRIEND, Role.PEER, Role.GROUP]
 ACCESS_LOG_YEARS = 3
 
 
@@ -85,10 +80,13 @@ def confirmed_contacts_per_day(member: User, until: date) -> dict[date, int]:
 
 def confirmed_contacts_between(member: User, start: date, end: date) -> int:
     """How many confirmed contacts the member had from ``start`` to ``end`` (local dates)."""
-    return (
-        Contact.objects.confirmed()
-        .filter(member=member, local_date__gte=start, local_date__lte=end)
-        .count()
+    return confirmed_contacts_between_query(member, start, end).count()
+
+
+def confirmed_contacts_between_query(member, start: date, end: date) -> QuerySet[Contact]:
+    """The confirmed contacts from ``start`` to ``end``; ``member`` may be an ``OuterRef``."""
+    return Contact.objects.confirmed().filter(
+        member=member, local_date__gte=start, local_date__lte=end
     )
 
 
@@ -192,7 +190,13 @@ def network_health(member: User, ties: list[Tie], now: datetime | None = None) -
         c30=Count("id", filter=in_30),
         in_person=Count(
             "id",
-            filter=in_30 & Q(method__in=[ContactMethod.IN_PERSON, ContactMethod.MEETING]),
+            # A meeting counts as in person unless the member said it was by video or phone
+            # (meetings logged before the way was asked, and check-ins, don't say).
+            filter=in_30
+            & (
+                Q(method=ContactMethod.IN_PERSON)
+                | Q(method=ContactMethod.MEETING, meeting_way__in=["", MeetingWay.IN_PERSON])
+            ),
         ),
         by_supporters=Count("id", filter=in_30 & Q(initiated_by=Contact.Initiator.SUPPORTER)),
     )
@@ -219,13 +223,14 @@ class EgoNode:
     label_x: float
     label_y: float
     anchor: str
-    colour: str
+    role_class: str
     stroke_width: float
     dashed: bool
 
 
 def ego_layout(ties: list[Tie], size: int = 400) -> list[EgoNode]:
-    """Place supporters evenly round the member; line weight grows with recent contacts."""
+    """Place supporters evenly round the member; line weight grows with recent contacts (1
+    for none, up to 8.2 from 12 contacts in 30 days)."""
     centre, radius = size / 2, size / 2 - 70
     shown = [t for t in ties if t.status in (TieStatus.ACTIVE, TieStatus.PAUSED)]
     nodes = []
@@ -244,7 +249,7 @@ def ego_layout(ties: list[Tie], size: int = 400) -> list[EgoNode]:
                 label_x=round(lx, 1),
                 label_y=round(ly + 4, 1),
                 anchor=anchor,
-                colour=ROLE_COLOURS.get(tie.role, "#4a4a55"),
+                role_class=f"role-{tie.role}" if tie.role in ROLES_DRAWN else "role-someone",
                 stroke_width=round(1 + min(recent, 12) * 0.6, 1),
                 dashed=tie.status == TieStatus.PAUSED,
             )
@@ -314,10 +319,11 @@ def shared_data(member: User, scopes: frozenset[str], now: datetime | None = Non
                 member=member, confirmed=True, occurred_at__gte=now - timedelta(SHARED_DAYS)
             )
             .order_by("-occurred_at")
-            .values("local_date", "method", "tie__role", "helped")[:50]
+            .values("local_date", "method", "meeting_way", "tie__role", "helped")[:50]
         )
         for contact in data.contacts:
-            contact["method_label"] = ContactMethod(contact["method"]).label
+            way = contact.pop("meeting_way")
+            contact["method_label"] = contact_method_label(contact["method"], way)
     return data
 
 
@@ -367,12 +373,13 @@ def supporter_cards(
     """A card per person ``supporter`` supports on an active tie, with exactly what is shared.
 
     "Checked in today" and "last contact" are on the member's own calendar (a contact at
-    19:00 yesterday their time is "Yesterday"). Reads are a fixed few queries; each card that
-    shows shared data adds one append to that member's access log.
+    19:00 yesterday their time is "Yesterday"). A fixed few queries however many cards: the
+    reads, and one batched append to the access log of every member whose card shows shared
+    data.
     """
     from checkins.models import CheckIn
 
-    from .services import record_disclosures_for_tie
+    from .services import Access, access_for_tie, record_disclosures_for_ties
 
     now = now or timezone.now()
     if supported is None:
@@ -392,6 +399,7 @@ def supporter_cards(
     contact_ids = [t.member_id for t, s in rows if Scope.CONTACTS in s]
     last = last_confirmed_contact_dates(contact_ids) if contact_ids else {}
     cards = []
+    disclosed = []
     for tie, scopes in rows:
         today = today_of[tie.member_id]
         card = SupporterCard(tie=tie, scopes=scopes)
@@ -406,6 +414,8 @@ def supporter_cards(
             card.phone = tie.member.phone
             shown.append(Scope.REACH)
         if shown:
-            record_disclosures_for_tie(tie=tie, scopes=shown)
+            consent = access_for_tie(tie, supporter, now=now).consent
+            disclosed.append(Access(tie, consent, frozenset(shown)))
         cards.append(card)
+    record_disclosures_for_ties(disclosed, viewer=supporter)
     return cards

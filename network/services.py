@@ -30,11 +30,12 @@ from .models import (
     Ease,
     Invitation,
     InvitationStatus,
+    MeetingWay,
     Role,
     Tie,
     TieStatus,
 )
-from .stats import contact_stats_added
+from .stats import contact_stats_added, contact_stats_added_many
 
 
 class NetworkError(Exception):
@@ -320,13 +321,17 @@ def contact_log(
     helped: int | None = None,
     source: str = Contact.Source.MANUAL,
 ) -> Contact:
-    """Log a contact the member made: with a tie of theirs, or with a meeting (no tie)."""
+    """Log a contact the member made: with a tie of theirs, or with a meeting (no tie).
+
+    For a meeting, ``method`` is how it was attended ("in_person", "video", "call") or
+    "meeting" when not said; it is saved as a meeting with that way, never changed."""
     if tie is not None and tie.member_id != member.pk:
         raise NetworkError("That person isn't in your network.")
     if tie is not None and tie.status not in CONTACTABLE_STATUSES:
         raise NetworkError(f"You can't log a contact with {tie.name} right now.")
-    if tie is None and method != ContactMethod.MEETING:
-        raise NetworkError("Choose who you were in touch with, or log it as a meeting.")
+    meeting_way = ""
+    if tie is None:
+        method, meeting_way = ContactMethod.MEETING, _meeting_way(method)
     occurred_at = occurred_at or timezone.now()
     if occurred_at > timezone.now() + timedelta(minutes=5):
         raise NetworkError("A contact can't be in the future.")
@@ -334,6 +339,7 @@ def contact_log(
         member=member,
         tie=tie,
         method=method,
+        meeting_way=meeting_way,
         occurred_at=occurred_at,
         local_date=occurred_at.astimezone(member.zone).date(),
         duration_minutes=duration_minutes,
@@ -359,20 +365,41 @@ def contact_update(
     if not contact.confirmed:
         raise NetworkError("Confirm or dismiss this contact first.")
     allowed = dict(LOGGABLE_METHODS)
-    if method not in allowed and method != contact.method:
+    meeting_way = ""
+    if contact.tie_id is None and contact.method == ContactMethod.MEETING:
+        # A meeting stays a meeting; what can change is how it was attended.
+        method, meeting_way = ContactMethod.MEETING, _meeting_way(method)
+    elif method not in allowed and method != contact.method:
         raise NetworkError("Choose how you were in touch.")
     if occurred_at > timezone.now() + timedelta(minutes=5):
         raise NetworkError("A contact can't be in the future.")
     contact.method = method
+    contact.meeting_way = meeting_way
     contact.occurred_at = occurred_at
     contact.local_date = occurred_at.astimezone(contact.member.zone).date()
     contact.duration_minutes = duration_minutes
     contact.helped = helped
     _validate(contact)
     contact.save(
-        update_fields=["method", "occurred_at", "local_date", "duration_minutes", "helped"]
+        update_fields=[
+            "method",
+            "meeting_way",
+            "occurred_at",
+            "local_date",
+            "duration_minutes",
+            "helped",
+        ]
     )
     return contact
+
+
+def _meeting_way(method: str) -> str:
+    """The way a meeting was attended, from the "how" a member chose for it."""
+    if method == ContactMethod.MEETING:
+        return ""
+    if method in MeetingWay.values:
+        return method
+    raise NetworkError("A meeting is in person, by video or by phone: choose one of those.")
 
 
 @transaction.atomic
@@ -426,7 +453,7 @@ def _checkin_method(tie: Tie) -> str:
     return ContactMethod.MEETING if tie.role == Role.GROUP else ContactMethod.UNSPECIFIED
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def contacts_sync_from_checkin(
     *,
     member: User,
@@ -491,10 +518,9 @@ def contacts_sync_from_checkin(
     if meeting and not any(is_meeting(c) for c in kept):
         new.append(new_contact(None, ContactMethod.MEETING))
     created = Contact.objects.bulk_create(new)
-    # bulk_create sends no signal: fold the new contacts into the kept figures here (the
-    # removed ones above were deleted one by one, with signals).
-    for contact in created:
-        contact_stats_added(contact)
+    # bulk_create sends no signal: fold the new contacts into the kept figures here, all at
+    # once (the removed ones above were deleted one by one, with signals).
+    contact_stats_added_many(created)
     return created
 
 
@@ -511,6 +537,18 @@ def _valid_uuids(values: Iterable[str]) -> list[uuid.UUID]:
 SUPPORTER_LOG_LIMIT = 10  # per tie per day: a supporter can't flood a member's inbox
 
 
+def _may_act_for(supporter: User, tie: Tie) -> bool:
+    """Whether ``supporter`` may reach out through ``tie`` now: the access predicate holds.
+
+    A therapist whose consent expired or was revoked, or whose verification is missing or was
+    withdrawn, can no longer send kind words or log reaching out, like any ended tie.
+    """
+    return (
+        tie.supporter_id == supporter.pk
+        and Tie.objects.receivable().filter(pk=tie.pk, supporter=supporter).exists()
+    )
+
+
 def contact_log_by_supporter(
     *,
     supporter: User,
@@ -524,7 +562,7 @@ def contact_log_by_supporter(
     ``announce=False`` leaves telling Sam to the caller (an SOS answer sends its own
     "Maria is reaching out" at once).
     """
-    if tie.supporter_id != supporter.pk or tie.status != TieStatus.ACTIVE:
+    if not _may_act_for(supporter, tie):
         raise NetworkError("You can't log a contact for this person.")
     if method not in dict(LOGGABLE_METHODS):
         raise NetworkError("Choose how you reached out.")
@@ -597,7 +635,7 @@ def encouragement_send(*, supporter: User, tie: Tie, message: str) -> None:
     The lock-screen text only says a message arrived; the words are shown inside the app.
     """
     message = message.strip()
-    if tie.supporter_id != supporter.pk or tie.status != TieStatus.ACTIVE:
+    if not _may_act_for(supporter, tie):
         raise NetworkError("You can't send encouragement to this person.")
     if not message:
         raise NetworkError("Write a short message or choose one.")

@@ -13,8 +13,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from django.db import transaction
-from django.db.models import Max, OuterRef, Subquery
-from django.db.models.functions import Greatest
+from django.db.models import Max, OuterRef, Subquery, Value
+from django.db.models.functions import Coalesce, Greatest
 from django.db.models.signals import post_delete, post_save
 
 from recovery.streaks import RunState, appended, run_state
@@ -63,31 +63,53 @@ def contact_stats_rebuild(member_id: int, *, create: bool = True) -> ContactStat
 
 def contact_stats_added(contact: Contact) -> None:
     """Fold one new confirmed contact into the kept figures (same transaction)."""
-    if not contact.confirmed:
-        return
-    stats = ContactStats.objects.select_for_update().filter(member_id=contact.member_id).first()
-    if stats is None:
-        contact_stats_rebuild(contact.member_id)
-        return
-    state = appended(_state(stats), contact.local_date)
-    if state is None:
-        contact_stats_rebuild(contact.member_id)
+    contact_stats_added_many([contact])
+
+
+def contact_stats_added_many(contacts: list[Contact]) -> None:
+    """Fold new contacts into their members' kept figures: per member one locked read, one
+    write, and one update per distinct time over their ties (one for a check-in's contacts,
+    which share a time), whatever the number of contacts. Same transaction as the writes."""
+    by_member: dict[int, list[Contact]] = {}
+    for contact in contacts:
+        if contact.confirmed:
+            by_member.setdefault(contact.member_id, []).append(contact)
+    for member_id, mine in by_member.items():
+        _fold(member_id, mine)
+
+
+def _fold(member_id: int, contacts: list[Contact]) -> None:
+    stats = ContactStats.objects.select_for_update().filter(member_id=member_id).first()
+    state = _state(stats) if stats is not None else None
+    for day in sorted({c.local_date for c in contacts}):
+        state = appended(state, day) if state is not None else None
+    if stats is None or state is None:
+        contact_stats_rebuild(member_id)
         return
     _store(stats, state)
-    if stats.last_contact_at is None or contact.occurred_at > stats.last_contact_at:
-        stats.last_contact_at = contact.occurred_at
+    latest = max(c.occurred_at for c in contacts)
+    if stats.last_contact_at is None or latest > stats.last_contact_at:
+        stats.last_contact_at = latest
     stats.save()
-    if contact.tie_id is not None:
-        Tie.objects.filter(pk=contact.tie_id, last_contact_at__isnull=True).update(
-            last_contact_at=contact.occurred_at
-        )
-        Tie.objects.filter(pk=contact.tie_id).update(
-            last_contact_at=Greatest("last_contact_at", contact.occurred_at)
+    tie_latest: dict = {}
+    for c in contacts:
+        if c.tie_id is not None and (
+            c.tie_id not in tie_latest or c.occurred_at > tie_latest[c.tie_id]
+        ):
+            tie_latest[c.tie_id] = c.occurred_at
+    by_time: dict = {}
+    for tie_id, at in tie_latest.items():
+        by_time.setdefault(at, []).append(tie_id)
+    for at, tie_ids in by_time.items():
+        # Coalesce first: GREATEST ignores NULL on PostgreSQL but not on SQLite.
+        Tie.objects.filter(pk__in=tie_ids).update(
+            last_contact_at=Greatest(Coalesce("last_contact_at", Value(at)), Value(at))
         )
 
 
 def _saved(sender, instance: Contact, created: bool, **kwargs) -> None:
-    with transaction.atomic():
+    # savepoint=False: inside the caller's transaction this adds no statements of its own.
+    with transaction.atomic(savepoint=False):
         if created:
             contact_stats_added(instance)
         else:

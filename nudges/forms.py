@@ -45,7 +45,7 @@ class NudgePreferenceForm(forms.ModelForm):
             raise forms.ValidationError(
                 f"{at:%H:%M} is inside your quiet hours ({start:%H:%M} to {end:%H:%M}), when "
                 "no prompts are sent. Choose a time outside them, or change your quiet hours "
-                "on the check-in reminders page."
+                "under Check-in reminders on this page."
             )
         return at
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import settings_views, views
 
 app_name = "nudges"
 urlpatterns = [
@@ -18,7 +18,7 @@ urlpatterns = [
     path("sos/<uuid:pk>/answers/", views.sos_answers, name="sos_answers"),
     path("<uuid:pk>/sos/reaching-out/", views.sos_reaching_out, name="sos_reaching_out"),
     path("<uuid:pk>/sos/kind-words/", views.sos_kind_words, name="sos_kind_words"),
-    path("preferences/", views.preferences, name="preferences"),
+    path("preferences/", settings_views.preferences, name="preferences"),
     path("preferences/unmute/<str:kind>/<str:channel>/", views.unmute, name="unmute"),
     path("push/subscribe/", views.push_subscribe, name="push_subscribe"),
     path("push/unsubscribe/", views.push_unsubscribe, name="push_unsubscribe"),

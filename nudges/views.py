@@ -18,21 +18,18 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from recovery.jitter import default_time
 from recovery.jsonbody import json_text_fields
 
 from . import links, selectors, services
 from . import sos as sos_module
 from .forms import (
-    NudgePreferenceForm,
     PushSubscriptionForm,
     PushUnsubscribeForm,
     SosForm,
     SosKindWordsForm,
     SosReachingOutForm,
 )
-from .models import Kind, Mute, Notification, NudgePreference, PushSubscription, SosAlert
-from .schedule import DEFAULT_PROMPT_TIME
+from .models import Kind, Mute, Notification, PushSubscription, SosAlert
 from .tokens import ACTIONS, read_action_token, read_unsubscribe_token
 
 INBOX_SIZE = 50
@@ -319,30 +316,6 @@ def sos_kind_words(request: HttpRequest, pk) -> HttpResponse:
     else:
         messages.success(request, f"Sent to {notification.subject_member.display_name}.")
     return redirect("dashboard")
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def preferences(request: HttpRequest) -> HttpResponse:
-    # Unsaved choices show the spread default prompt time: the time the prompt comes.
-    instance = NudgePreference.objects.filter(member=request.user).first() or NudgePreference(
-        member=request.user, prompt_time=default_time(DEFAULT_PROMPT_TIME, request.user.pk)
-    )
-    form = NudgePreferenceForm(request.POST or None, instance=instance)
-    if request.method == "POST" and form.is_valid():
-        form.save()
-        messages.success(request, "Your reminder choices are saved.")
-        return redirect("nudges:preferences")
-    return render(
-        request,
-        "nudges/preferences.html",
-        {
-            "form": form,
-            "vapid_public_key": settings.VAPID_PUBLIC_KEY,
-            "devices": PushSubscription.objects.filter(user=request.user).count(),
-            "mutes": Mute.objects.filter(user=request.user).order_by("kind", "channel"),
-        },
-    )
 
 
 @login_required

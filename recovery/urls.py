@@ -16,6 +16,8 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("", include("accounts.urls")),
     path("network/", include("network.urls")),
+    # The check-in reminders page became part of the one reminders and messages page.
+    path("checkins/reminders/", views.moved, {"to": "nudges:preferences"}),
     path("checkins/", include("checkins.urls")),
     path("nudges/", include("nudges.urls")),
     path("clinic/", include("clinic.urls")),

@@ -1,5 +1,6 @@
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_safe
 
@@ -32,3 +33,16 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 def crisis(request):
     return render(request, "crisis.html")
+
+
+def moved(request: HttpRequest, to: str) -> HttpResponseRedirect:
+    """An address that moved (old emails still link to it): a GET goes to the new page; a
+    POST from a page opened before the move is sent on with its body (307), so nothing the
+    person entered is lost."""
+    target = reverse(to)
+    if request.method == "POST":
+        response = HttpResponseRedirect(target)
+        response.status_code = 307
+        return response
+    query = request.META.get("QUERY_STRING", "")
+    return HttpResponseRedirect(f"{target}?{query}" if query else target)

@@ -18,9 +18,7 @@ import pwd
 import shutil
 import signal
 import socket
-
-# The launcher's job is running local PostgreSQL and Redis programs for a test run.
-import subprocess  # nosec B404
+import subprocess  # nosec B404  # starts throwaway PostgreSQL/Redis servers for tests
 import sys
 import tempfile
 import time
@@ -87,8 +85,7 @@ def throwaway_postgres(database: str) -> Iterator[str]:
     port = free_port()
     data, log = folder / "data", folder / "server.log"
     quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.STDOUT}
-    # Programs found by shutil.which, arguments built here: no shell, no outside input.
-    init = subprocess.run(  # nosec B603
+    init = subprocess.run(  # nosec B603  # a fixed argument list of a local program, no shell
         [*as_user, initdb, "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8"],
         **quiet,
     )
@@ -96,15 +93,13 @@ def throwaway_postgres(database: str) -> Iterator[str]:
         raise Missing(f"initdb failed in {folder}")
     options = f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off"
     start = [*as_user, pg_ctl, "-D", str(data), "-l", str(log), "-o", options, "-w", "start"]
-    # pg_ctl found by shutil.which, arguments built here: no shell, no outside input.
-    if subprocess.run(start, **quiet).returncode:  # nosec B603
+    if subprocess.run(start, **quiet).returncode:  # nosec B603  # a fixed argument list of a local program, no shell
         raise Missing(f"PostgreSQL did not start (see {log})")
     try:
         _wait(lambda: reachable(f"postgres://127.0.0.1:{port}", port), "PostgreSQL")
         yield f"postgres://postgres@127.0.0.1:{port}/{database or 'ratpark'}"
     finally:
-        # pg_ctl found by shutil.which, arguments built here: no shell, no outside input.
-        subprocess.run([*as_user, pg_ctl, "-D", str(data), "-m", "fast", "-w", "stop"], **quiet)  # nosec B603
+        subprocess.run([*as_user, pg_ctl, "-D", str(data), "-m", "fast", "-w", "stop"], **quiet)  # nosec B603  # a fixed argument list of a local program, no shell
         shutil.rmtree(folder, ignore_errors=True)
 
 
@@ -116,8 +111,7 @@ def throwaway_redis(database: str) -> Iterator[str]:
     RUNTIME.mkdir(parents=True, exist_ok=True)
     folder = Path(tempfile.mkdtemp(prefix="redis-", dir=RUNTIME))
     port = free_port()
-    # redis-server found by shutil.which, arguments built here: no shell, no outside input.
-    process = subprocess.Popen(  # nosec B603
+    process = subprocess.Popen(  # nosec B603  # a fixed argument list of a local program, no shell
         [server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
         + ["--dir", str(folder)],
         stdout=subprocess.DEVNULL,
@@ -170,8 +164,7 @@ def main(argv: list[str]) -> int:
                 return 1
             print(f"Started a throwaway {name} for this run at {urls[name]}", file=sys.stderr)
         env = dict(os.environ, DATABASE_URL=urls["PostgreSQL"], REDIS_URL=urls["Redis"])
-        # The developer's own command line, run as they typed it (no shell).
-        process = subprocess.Popen(command, env=env)  # nosec B603
+        process = subprocess.Popen(command, env=env)  # nosec B603  # a fixed argument list of a local program, no shell
         try:
             return process.wait()
         except KeyboardInterrupt:

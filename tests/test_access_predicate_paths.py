@@ -34,6 +34,7 @@ from nudges.models import (
     Kind,
     Notification,
     NudgePreference,
+    SosAlert,
     SweepState,
 )
 from nudges.services import notify
@@ -147,7 +148,8 @@ def test_sos_reaches_the_friend_and_the_valid_therapist_only(client, clinic):
     clinic.lose_access(timezone.now())
     client.force_login(clinic.sam)
     response = client.post(reverse("nudges:sos"), {"checkin": _hard_checkin(clinic.sam).pk})
-    assert response.url == reverse("nudges:sos_sent")
+    alert = SosAlert.objects.get(member=clinic.sam)
+    assert response.url == reverse("nudges:sos_status", args=[alert.pk])
     assert _recipients(Kind.SOS, subject_member=clinic.sam) == {clinic.friend, clinic.valid}
     # The member is told whom Rat Park alerted: the therapist who may not hear is not listed.
     page = client.get(response.url).content.decode()
@@ -437,3 +439,24 @@ def test_reach_out_reasons_state_facts_and_quote_no_one(client, make_user):
     page = client.get(reverse("checkins:today")).content.decode()
     assert "your sponsor; one of your SOS contacts" in page
     assert "said they are there for you" not in page
+
+
+# --- Reaching out needs the predicate too ---------------------------------------------------------
+
+
+def test_a_therapist_without_access_can_no_longer_send_kind_words_or_log_reaching_out(clinic):
+    from network.models import Contact, ContactMethod
+    from network.services import NetworkError, contact_log_by_supporter, encouragement_send
+
+    clinic.lose_access(timezone.now())
+    invalid, valid = clinic.ties["invalid"], clinic.ties["valid"]
+    with pytest.raises(NetworkError):
+        encouragement_send(supporter=clinic.invalid, tie=invalid, message="Thinking of you")
+    with pytest.raises(NetworkError):
+        contact_log_by_supporter(supporter=clinic.invalid, tie=invalid, method=ContactMethod.CALL)
+    assert not Notification.objects.filter(recipient=clinic.sam).exists()
+    assert not Contact.objects.filter(tie=invalid).exists()
+    # The therapist who may still see the member can.
+    encouragement_send(supporter=clinic.valid, tie=valid, message="Thinking of you")
+    contact_log_by_supporter(supporter=clinic.valid, tie=valid, method=ContactMethod.CALL)
+    assert Contact.objects.filter(tie=valid).count() == 1

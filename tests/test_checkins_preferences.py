@@ -31,7 +31,7 @@ def _push_configured(settings):
 
 def test_reminder_settings_are_saved_as_a_weekday_mask(client, member):
     client.force_login(member)
-    response = client.post(reverse("checkins:reminders"), VALID)
+    response = client.post(reverse("nudges:preferences"), VALID)
     assert response.status_code == HTTPStatus.FOUND
     preference = ReminderPreference.objects.get(member=member)
     assert preference.reminder_time == datetime.time(8, 30)
@@ -39,7 +39,7 @@ def test_reminder_settings_are_saved_as_a_weekday_mask(client, member):
     assert preference.reminds_on(datetime.date(2026, 3, 9))  # a Monday
     assert not preference.reminds_on(datetime.date(2026, 3, 10))
     assert preference.channel_push and not preference.channel_email
-    page = client.get(reverse("checkins:reminders")).content.decode()
+    page = client.get(reverse("nudges:preferences")).content.decode()
     assert 'value="2" id="id_reminder_days_2" checked' in page
 
 
@@ -59,7 +59,7 @@ def test_reminder_settings_are_saved_as_a_weekday_mask(client, member):
 def test_bad_reminder_settings_are_explained_and_change_nothing(client, member, change, message):
     client.force_login(member)
     data = {k: v for k, v in {**VALID, **change}.items() if v != ""}
-    response = client.post(reverse("checkins:reminders"), data)
+    response = client.post(reverse("nudges:preferences"), data)
     assert response.status_code == HTTPStatus.OK
     assert message in response.content.decode()
     assert ReminderPreference.objects.get(member=member).reminder_time == datetime.time(19, 0)
@@ -67,13 +67,13 @@ def test_bad_reminder_settings_are_explained_and_change_nothing(client, member, 
 
 def test_pausing_and_resuming_all_reminders(client, member):
     client.force_login(member)
-    client.post(reverse("checkins:reminders"), {"action": "pause", "days": "5"})
+    client.post(reverse("nudges:preferences"), {"action": "pause", "days": "5"})
     preference = ReminderPreference.objects.get(member=member)
     assert preference.is_paused()
     assert not preference.is_paused(timezone.now() + datetime.timedelta(days=5, minutes=1))
-    response = client.post(reverse("checkins:reminders"), {"action": "pause", "days": "365"})
+    response = client.post(reverse("nudges:preferences"), {"action": "pause", "days": "365"})
     assert response.status_code == HTTPStatus.OK
-    client.post(reverse("checkins:reminders"), {"action": "pause", "days": "0"})
+    client.post(reverse("nudges:preferences"), {"action": "pause", "days": "0"})
     assert not ReminderPreference.objects.get(member=member).is_paused()
 
 
@@ -110,12 +110,12 @@ def test_restart_needs_post(client, member):
 
 def test_the_inbox_is_always_on_so_the_page_offers_no_inbox_switch(client, member):
     client.force_login(member)
-    page = client.get(reverse("checkins:reminders")).content.decode()
+    page = client.get(reverse("nudges:preferences")).content.decode()
     assert "Everything also appears in your inbox" in page
     assert 'name="channel_in_app"' not in page
     # Email and push off: reminders still reach the inbox, so that is a valid choice.
     data = {k: v for k, v in VALID.items() if k != "channel_push"}
-    assert client.post(reverse("checkins:reminders"), data).status_code == HTTPStatus.FOUND
+    assert client.post(reverse("nudges:preferences"), data).status_code == HTTPStatus.FOUND
     preference = ReminderPreference.objects.get(member=member)
     assert not preference.channel_email and not preference.channel_push
 
@@ -123,12 +123,12 @@ def test_the_inbox_is_always_on_so_the_page_offers_no_inbox_switch(client, membe
 def test_a_reminder_time_outside_quiet_hours_is_accepted(client, member):
     client.force_login(member)
     data = {**VALID, "reminder_time": "07:00", "quiet_start": "22:00", "quiet_end": "07:00"}
-    assert client.post(reverse("checkins:reminders"), data).status_code == HTTPStatus.FOUND
+    assert client.post(reverse("nudges:preferences"), data).status_code == HTTPStatus.FOUND
     assert ReminderPreference.objects.get(member=member).reminder_time == datetime.time(7)
     # With reminders off, the time does not matter.
     data = {**VALID, "reminder_time": "23:00"}
     del data["checkin_reminder_enabled"]
-    assert client.post(reverse("checkins:reminders"), data).status_code == HTTPStatus.FOUND
+    assert client.post(reverse("nudges:preferences"), data).status_code == HTTPStatus.FOUND
 
 
 def test_a_pause_shows_its_end_in_the_members_own_time(client, make_user):
@@ -137,7 +137,7 @@ def test_a_pause_shows_its_end_in_the_members_own_time(client, make_user):
     ReminderPreference.objects.create(
         member=tokyo, paused_until=datetime.datetime(2030, 1, 2, 15, 30, tzinfo=datetime.UTC)
     )
-    page = client.get(reverse("checkins:reminders")).content.decode()
+    page = client.get(reverse("nudges:preferences")).content.decode()
     # 15:30 UTC is 00:30 the next day in Tokyo.
     assert "paused until Jan 3, 2030 00:30 (your time, Asia/Tokyo)" in page
     assert "(UTC)" not in page
@@ -145,9 +145,9 @@ def test_a_pause_shows_its_end_in_the_members_own_time(client, make_user):
 
 def test_push_is_offered_only_when_the_server_has_web_push(client, member, settings):
     client.force_login(member)
-    assert 'name="channel_push"' in client.get(reverse("checkins:reminders")).content.decode()
+    assert 'name="channel_push"' in client.get(reverse("nudges:preferences")).content.decode()
     settings.VAPID_PUBLIC_KEY = ""
-    page = client.get(reverse("checkins:reminders")).content.decode()
+    page = client.get(reverse("nudges:preferences")).content.decode()
     assert 'name="channel_push"' not in page
     assert 'value="22:00"' in page  # times without seconds
 

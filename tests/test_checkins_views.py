@@ -14,7 +14,9 @@ from django.urls import reverse
 
 from checkins import selectors, services
 from checkins.models import CheckIn, QuestionnaireResponse, RiskEvent
+from checkins.stats import checkin_stats_rebuild
 from network.models import Contact, ContactMethod, Role, Tie, TieStatus
+from network.stats import contact_stats_rebuild
 
 CALM = {"mood": "4", "craving": "2", "used": "no", "connectedness": "4"}
 
@@ -35,7 +37,6 @@ MEMBER_PAGES = [
     ("checkins:today", {}),
     ("checkins:history", {}),
     ("checkins:sobriety", {}),
-    ("checkins:reminders", {}),
     ("checkins:questionnaires", {}),
     ("checkins:questionnaire_take", {"instrument": "ucla3"}),
 ]
@@ -503,3 +504,61 @@ def test_charts_fit_a_phone_mood_words_on_the_axis_and_edge_labels_hang_inwards(
     )
     assert len(chart.paths) == 2  # a day without data is a gap, not a line across it
     assert chart.word_ticks and chart.y_ticks[0].label == "Really struggling"
+
+
+def _post_queries(client, member, ties, *, bound):
+    client.force_login(member)
+    client.get(reverse("checkins:today"))  # the form first, as a member does
+    chosen = [str(t.pk) for t in ties] + ["meeting"]
+    with bound as ctx:
+        response = client.post(reverse("checkins:today"), {**CALM, "connected_with": chosen})
+    assert response.status_code == HTTPStatus.FOUND
+    return [q["sql"] for q in ctx.captured_queries]
+
+
+def test_the_checkin_post_is_constant_query_in_ties_and_history(
+    client, member, make_user, django_assert_max_num_queries
+):
+    """A check-in naming three people and a meeting was 58 statements (a constraint check
+    with its savepoint per field, the kept figures read and written once per contact); it
+    now costs a fixed number, the same for six people and three years of history."""
+    ties = [
+        Tie.objects.create(member=member, supporter=make_user(), role=Role.FRIEND) for _ in range(6)
+    ]
+    # 23 counts the test's savepoints: the outer transaction and the session's save are
+    # savepoints here (BEGIN/COMMIT in production), 17 statements otherwise.
+    few = _post_queries(client, member, ties[:3], bound=django_assert_max_num_queries(23))
+    statements = [q for q in few if not q.startswith(("SAVEPOINT", "RELEASE"))]
+    assert len(statements) <= 17
+    other = make_user()
+    ties_b = [
+        Tie.objects.create(member=other, supporter=make_user(), role=Role.FRIEND) for _ in range(6)
+    ]
+    _fill_history(other, ties_b[0], 3 * 365, start=1)
+    checkin_stats_rebuild(other.pk)  # bulk_create sends no signals
+    contact_stats_rebuild(other.pk)
+    many = _post_queries(client, other, ties_b, bound=django_assert_max_num_queries(len(few)))
+    assert Contact.objects.filter(member=other, source=Contact.Source.CHECKIN).count() >= 7
+    assert len(many) == len(few)
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("mood", 0), ("mood", 6), ("craving", 11), ("connectedness", 0), ("sleep_quality", 6)],
+)
+def test_each_check_constraint_is_also_checked_in_python(member, field, value):
+    """The form no longer asks the database per check constraint (CheckIn.validate_constraints):
+    every one must still be refused with a message before the database sees it."""
+    from django.core.exceptions import ValidationError
+
+    checkin = CheckIn(member=member, local_date=datetime.date(2026, 3, 1), mood=3, craving=2)
+    checkin.connectedness = 3
+    setattr(checkin, field, value)
+    with pytest.raises(ValidationError) as exc:
+        checkin.full_clean()
+    assert field in exc.value.message_dict
+    checkin = CheckIn(member=member, local_date=datetime.date(2026, 3, 1), mood=3, craving=2)
+    checkin.connectedness, checkin.notes = 3, "x" * 2001
+    with pytest.raises(ValidationError) as exc:
+        checkin.validate_constraints()
+    assert "notes" in exc.value.message_dict

@@ -20,7 +20,7 @@ from django.utils import timezone
 from accounts.models import TherapistProfile
 from checkins.models import CheckIn
 from network.consents import consent_record_sharing, consent_sign_part2
-from network.models import Role, Scope, Tie
+from network.models import SHARING_SCOPE_CHOICES, Role, Scope, Tie
 from recovery.csv import FORMULA_TRIGGERS
 
 pytestmark = pytest.mark.django_db
@@ -62,7 +62,10 @@ def people(make_user):
 
     friend_tie = Tie.objects.create(member=member, supporter=friend, role=Role.FRIEND)
     consent_record_sharing(
-        tie=friend_tie, scopes=[s.value for s in Scope], may_nudge=True, is_sos_contact=True
+        tie=friend_tie,
+        scopes=[value for value, _ in SHARING_SCOPE_CHOICES],
+        may_nudge=True,
+        is_sos_contact=True,
     )
     therapist_tie = Tie.objects.create(member=member, supporter=therapist, role=Role.THERAPIST)
     consent_sign_part2(

@@ -22,7 +22,7 @@ from accounts.models import TherapistProfile
 from checkins.models import CheckIn
 from network.consents import consent_record_sharing, consent_sign_part2
 from network.invitations import invitation_create
-from network.models import Role, Scope, Tie
+from network.models import SHARING_SCOPE_CHOICES, Role, Scope, Tie
 from network.services import encouragement_send
 from nudges.delivery import deliver_one
 from nudges.models import Delivery, DeliveryStatus, NudgePreference
@@ -78,7 +78,10 @@ def world(make_user, settings, django_capture_on_commit_callbacks):
         relationship_label=payload("TIELABEL"),
     )
     consent_record_sharing(
-        tie=friend_tie, scopes=[s.value for s in Scope], may_nudge=True, is_sos_contact=True
+        tie=friend_tie,
+        scopes=[value for value, _ in SHARING_SCOPE_CHOICES],
+        may_nudge=True,
+        is_sos_contact=True,
     )
     therapist_tie = Tie.objects.create(member=member, supporter=therapist, role=Role.THERAPIST)
     consent_sign_part2(

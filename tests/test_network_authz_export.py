@@ -25,6 +25,7 @@ ITEMS = {
     Scope.USE: {"used"},
     Scope.NOTES: {"notes", "gratitude"},
     Scope.CONTACTS: {"contact"},
+    Scope.REACH: {"phone"},
 }
 PREFACE_LINES = 2  # the redisclosure notice, in full and in plain words
 

@@ -203,10 +203,16 @@ def test_network_page_draws_the_circle_with_a_text_alternative(client, member, m
     )
     client.force_login(member)
     body = client.get(reverse("network:home")).content.decode()
-    assert 'role="img"' in body and "<desc" in body
+    assert 'role="group" aria-labelledby="ego-title ego-desc"' in body and "<desc" in body
     assert body.count("<line ") == 2
-    assert 'stroke="#B3470B"' in body and 'stroke="#3D5A98"' in body  # sponsor, family
-    assert 'stroke-width="1.6"' in body and 'stroke-width="1.0"' in body  # weight by contact
+    assert 'class="ego-line role-sponsor"' in body and 'class="ego-line role-family"' in body
+    assert 'class="ego-line role-sponsor" stroke-width="1.6"' in body  # weight by contact
+    assert 'class="ego-line role-family" stroke-width="1.0"' in body
+    grandma = Tie.objects.get(offline_name="Grandma")
+    # Each person is a link to their card in the list, named in words.
+    assert f'<a href="#tie-{grandma.pk}" class="ego-person" aria-label="Grandma, family: 0' in body
+    assert f'<li id="tie-{grandma.pk}">' in body
+    assert 'fill="#' not in body and 'stroke="#' not in body  # colours come from the theme
     assert "Maria" in body and "Grandma" in body and "Active ties</dt><dd>2" in body
     assert "style=" not in body and "<script>" not in body
 

@@ -104,14 +104,14 @@ def test_todays_cards_are_constant_query(client, make_user):
 
     add(share_contacts=True)
     add()
+    count()  # the first view builds maria's kept figures (checkins.stats, network.stats)
     one = count()
     for _ in range(3):
         add()
-    # More people add no reads; a card showing shared data adds only its access-log append.
+    # More people add no reads, and the cards that show shared data share one batched append.
     assert count() == one
     add(share_checkin_status=True)
     first = count()
     add(share_checkin_status=True)
-    second = count()
     add(share_checkin_status=True)
-    assert count() - second == second - first  # the append, the same for every card
+    assert count() == first

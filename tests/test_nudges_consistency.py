@@ -126,13 +126,13 @@ def test_push_follows_one_rule_in_notify(client, member):
     # A device, no saved choices: push.
     assert "push" in channels(_notify(member, Kind.NETWORK, "a")[0])
     # Opening the reminders page saves the defaults: still push.
-    assert client.get(reverse("checkins:reminders")).status_code == HTTPStatus.OK
+    assert client.get(reverse("nudges:preferences")).status_code == HTTPStatus.OK
     assert "push" in channels(_notify(member, Kind.NETWORK, "b")[0])
     # Saved with push on: push.
-    client.post(reverse("checkins:reminders"), {**REMINDERS, "channel_push": "on"})
+    client.post(reverse("nudges:preferences"), {**REMINDERS, "channel_push": "on"})
     assert "push" in channels(_notify(member, Kind.NETWORK, "c")[0])
     # Turned off: no push.
-    client.post(reverse("checkins:reminders"), REMINDERS)
+    client.post(reverse("nudges:preferences"), REMINDERS)
     assert channels(_notify(member, Kind.NETWORK, "d")[0]) == ["email", "inapp"]
     # Subscribing another device is asking for push again.
     _subscribe(client, member, 2)
@@ -147,9 +147,9 @@ def test_push_follows_one_rule_in_the_sweep(client, make_user):
     for user in (never_saved, opened_page, turned_off):
         _subscribe(client, user)
     client.force_login(opened_page)
-    client.get(reverse("checkins:reminders"))
+    client.get(reverse("nudges:preferences"))
     client.force_login(turned_off)
-    client.post(reverse("checkins:reminders"), REMINDERS)
+    client.post(reverse("nudges:preferences"), REMINDERS)
     assert sweep(EVENING)["checkin_reminder"] == 3
     got = {
         n.recipient_id: channels(n) for n in Notification.objects.filter(kind="checkin_reminder")

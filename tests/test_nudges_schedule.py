@@ -94,7 +94,7 @@ def test_default_times_are_spread_per_person_and_kept_once_shown(settings, clien
     own = default_time(datetime.time(19), sam.pk)
     # The reminders page shows the spread default as Sam's time and saves it as theirs.
     client.force_login(sam)
-    page = client.get(reverse("checkins:reminders"))
+    page = client.get(reverse("nudges:preferences"))
     assert page.status_code == HTTPStatus.OK
     assert own.strftime("%H:%M") in page.content.decode()
     assert ReminderPreference.objects.get(member=sam).reminder_time == own

@@ -14,7 +14,7 @@ from nudges.selectors import received_encouragements
 from ..consents import consent_record_sharing, requires_formal_consent
 from ..forms import ContactEditForm, ContactForm, OfflineTieForm, SharingForm, TieEditForm
 from ..models import LOGGABLE_METHODS, Contact, ContactMethod, Role, Tie, TieStatus
-from ..selectors import ROLE_COLOURS, ego_layout, network_health, ties_for_member
+from ..selectors import ROLES_DRAWN, ego_layout, network_health, ties_for_member
 from ..services import (
     NetworkError,
     contact_confirm,
@@ -44,7 +44,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "ended_ties": [t for t in ties if t.status == TieStatus.ENDED],
         "health": health,
         "nodes": ego_layout(ties),
-        "legend": [(Role(r).label, c) for r, c in ROLE_COLOURS.items()],
+        "legend": [(Role(r).label, f"role-{r}") for r in ROLES_DRAWN],
         "suggestions": suggest_reach_out(request.user, now=now),
         "to_confirm": Contact.objects.filter(member=request.user, confirmed=False).count(),
     }
@@ -137,12 +137,11 @@ def contacts(request: HttpRequest) -> HttpResponse:
         tie = None
         if data["tie"] != ContactForm.MEETING:
             tie = next(t for t in ties if str(t.pk) == data["tie"])
-        method = ContactMethod.MEETING if tie is None else data["method"]
         try:
             contact_log(
                 member=request.user,
                 tie=tie,
-                method=method,
+                method=data["method"],
                 occurred_at=form.occurred_at(request.user, timezone.now()),
                 duration_minutes=data["duration_minutes"],
                 helped=data["helped"],

@@ -103,6 +103,9 @@ def supporting_export(request: HttpRequest, tie_id) -> HttpResponse:
         rows.append([today.isoformat(), "checked_in_today", data.checked_in_today])
     for contact in data.contacts:
         rows.append([contact["local_date"].isoformat(), "contact", contact["method"]])
+    if Scope.REACH in access.scopes and tie.member.phone:
+        # The phone number the member shares with this person ("how to reach me").
+        rows.append(["", "phone", tie.member.phone])
     return _csv_response(
         "rat-park-shared-data.csv",
         ["date", "item", "value"],

@@ -45,8 +45,10 @@ def test_new_member_sets_up_and_checks_in(live, page, check):
     robin.refresh_from_db()
     assert robin.time_zone == "America/Chicago"
 
+    # The old address (older emails link to it) opens the one reminders and messages page.
     page.goto("/checkins/reminders/")
-    check(page, "reminders")
+    assert page.url.endswith("/nudges/preferences/")
+    check(page, "reminders and messages")
     page.fill("[name=reminder_time]", "08:30")
     page.get_by_role("button", name="Save reminder settings").click()
     page.wait_for_load_state("load")
@@ -61,6 +63,27 @@ def test_new_member_sets_up_and_checks_in(live, page, check):
     page.wait_for_load_state("load")
     expect(page.get_by_text("Grandma Jo").first).to_be_visible()
     assert Tie.objects.get(member=robin, offline_name="Grandma Jo").supporter is None
+
+    # The circle: each person a link to their entry in the list.
+    page.goto("/network/")
+    check(page, "network")
+    page.emulate_media(color_scheme="dark")  # the role colours in the dark theme too
+    check(page, "network (dark)")
+    page.emulate_media(color_scheme="light")
+    grandma = Tie.objects.get(member=robin, offline_name="Grandma Jo")
+    page.locator(f"a.ego-person[href='#tie-{grandma.pk}']").focus()
+    page.keyboard.press("Enter")
+    assert page.url.endswith(f"#tie-{grandma.pk}")
+
+    # A meeting, in person: saved as chosen.
+    page.goto("/network/contacts/")
+    check(page, "contacts")
+    page.select_option("[name=tie]", "meeting")
+    page.select_option("[name=method]", "in_person")
+    page.get_by_role("button", name="Log it").click()
+    page.wait_for_load_state("load")
+    expect(page.get_by_text("Meeting, in person").first).to_be_visible()
+    check(page, "contact logged")
 
     invite(page, check, "casey@example.org", "Casey", Role.FRIEND, "You've got my back.")
     invite(page, check, "dr.lee@example.org", "Dr Lee", Role.THERAPIST)

@@ -2,7 +2,16 @@
 (function () {
   const button = document.getElementById("push-enable");
   const status = document.getElementById("push-status");
-  if (!button || !("serviceWorker" in navigator) || !("PushManager" in window)) { return; }
+  // Progressive enhancement: without JavaScript the push choice shows (the server offers it
+  // only when it can send push); a browser that can't receive push never sees it.
+  const supported = "serviceWorker" in navigator && "PushManager" in window;
+  if (!supported) {
+    document.querySelectorAll("[data-needs-push]").forEach((el) => { el.hidden = true; });
+    const note = document.getElementById("push-unsupported");
+    if (note) { note.hidden = false; }
+    return;
+  }
+  if (!button) { return; }
   button.hidden = false;
 
   function keyToBytes(base64) {
