@@ -1,8 +1,11 @@
 """The network cast plus one of every object a URL can name, and a snapshot of the database.
 
 ``build_world`` gives the attack suites a member (Sam) who owns one of each kind of object
-(tie, invitation, consent, contacts, questionnaire result, notification, passkey) and everyone
-around them, including a therapist whose verification staff withdrew.
+(tie, invitation, consent, contacts, questionnaire result, notification, passkey, SOS alert)
+and everyone around them, including a therapist whose verification staff withdrew. Every
+therapist has a TOTP authenticator, so the clinic's second-factor gate lets them through and
+only the access check itself stands between them and someone else's client. The active
+therapist has a session note, a discussed mark and administers an organisation.
 """
 
 from __future__ import annotations
@@ -18,15 +21,30 @@ from django.utils import timezone
 from accounts.models import TherapistProfile, User
 from checkins.models import QuestionnaireResponse
 from checkins.services import questionnaire_submit
+from clinic.models import DiscussedMark, Membership, Organisation, SessionNote
+from clinic.services import session_note_add
+from network.consents import consent_record_sharing
 from network.invitations import invitation_create
 from network.models import Contact, ContactMethod, Invitation, Role
 from notifications.models import Kind, Notification
+from nudges.models import SosAlert
+from nudges.services import sos_alert_open, sos_alert_send
 
+from ..clinic_support import enrol_mfa
 from ..network_cast import Cast, _therapist_tie, actors, build_cast
 
 # Every table a request could change; users are compared without their last login (logging in
 # is not a change an attacker makes to someone else).
-SNAPSHOT_APPS = ("accounts", "network", "checkins", "notifications", "nudges", "mfa", "account")
+SNAPSHOT_APPS = (
+    "accounts",
+    "network",
+    "checkins",
+    "notifications",
+    "nudges",
+    "clinic",
+    "mfa",
+    "account",
+)
 _VOLATILE = {"last_login"}
 
 
@@ -41,6 +59,10 @@ class World:
     result: QuestionnaireResponse
     notification: Notification
     passkey: Authenticator
+    sos_alert: SosAlert
+    sos_notification: Notification  # the alert as the SOS contact (supporter_none) got it
+    session_note: SessionNote
+    organisation: Organisation
     extra: dict[str, object] = field(default_factory=dict)
 
 
@@ -84,6 +106,23 @@ def build_world(make_user) -> World:
     passkey = Authenticator.objects.create(
         user=member, type=Authenticator.Type.WEBAUTHN, data={"name": "Sam's key"}
     )
+    for name, user in people.items():
+        if name.startswith("therapist_") and user is not None:
+            enrol_mfa(user)
+    therapist = cast.therapist_active
+    session_note = session_note_add(
+        author=therapist, member=member, session_on=today, text="Only the author reads this."
+    )
+    DiscussedMark.objects.create(author=therapist, member=member, day=today)
+    organisation = Organisation.objects.create(name="Sweep Clinic")
+    Membership.objects.create(organisation=organisation, user=therapist, is_admin=True)
+    # Sam asks for support; the friend without scopes is Sam's SOS contact.
+    consent_record_sharing(
+        tie=cast.ties["supporter_none"], scopes=[], may_nudge=True, is_sos_contact=True
+    )
+    sos_alert = sos_alert_open(member=member, message="Please call me")
+    sos_alert_send(sos_alert)
+    sos_notification = Notification.objects.get(recipient=cast.supporter_none, kind=Kind.SOS)
     return World(
         cast=cast,
         people=people,
@@ -94,6 +133,10 @@ def build_world(make_user) -> World:
         result=result,
         notification=notification,
         passkey=passkey,
+        sos_alert=sos_alert,
+        sos_notification=sos_notification,
+        session_note=session_note,
+        organisation=organisation,
     )
 
 

@@ -37,6 +37,10 @@ class Target:
     statuses: frozenset[int] = frozenset()
     # Text a 200 among ``statuses`` must not contain (the victim's name, email …).
     must_not_show: tuple[str, ...] = ()
+    # What the owner control test demands beyond "not 403/404": the status of the owner's GET,
+    # and for a POST-only view the redirect (by path prefix) the owner's POST must get.
+    owner_get: int = 0
+    owner_post: str = ""
 
 
 Build = Callable[[World], list[Target]]
@@ -83,6 +87,31 @@ def _therapist_ties(w: World) -> list[Target]:
             frozenset({n}) if n == "therapist_active" else frozenset(),
         )
         for n in names
+    ]
+
+
+def _clinic_ties(w: World, *, owner_get: int = 0, owner_post: str = "", **extra) -> list[Target]:
+    """A client's pages: only their therapist under consent in force (who has MFA and, in
+    these clients, has just confirmed it's them) gets them; everyone else a 403/404."""
+    tie = w.cast.ties["therapist_active"]
+    client_page = reverse("clinic:client", kwargs={"tie_id": tie.pk})
+    return [
+        Target(
+            t.label,
+            {**t.kwargs, **extra},
+            t.owners,
+            owner_get=owner_get,
+            owner_post=client_page if owner_post else "",
+        )
+        for t in _therapist_ties(w)
+    ] + [Target("olive's", {"tie_id": w.cast.other_tie.pk, **extra})]
+
+
+def _sos_answer(w: World) -> list[Target]:
+    # The SOS as Sam's SOS contact got it; Sam's ordinary notification is no SOS for anyone.
+    return [
+        Target("sos", {"pk": w.sos_notification.pk}, frozenset({"supporter_none"}), owner_post="/"),
+        Target("not an sos", {"pk": w.notification.pk}),
     ]
 
 
@@ -164,6 +193,12 @@ SWEEP: dict[str, Build | str] = {
     "nudges:detail": _notification,
     "nudges:mark_read": _notification,
     "nudges:respond": lambda w: _notification(w, action=ACTIONS[0]),
+    "nudges:sos_status": lambda w: [
+        Target("sam's", {"pk": w.sos_alert.pk}, MEMBER, owner_get=HTTPStatus.OK)
+    ],
+    "nudges:sos_answers": lambda w: [
+        Target("sam's", {"pk": w.sos_alert.pk}, MEMBER, owner_get=HTTPStatus.OK)
+    ],
     "mfa_remove_webauthn": lambda w: [Target("sam's passkey", {"pk": w.passkey.pk}, MEMBER)],
     "mfa_edit_webauthn": lambda w: [Target("sam's passkey", {"pk": w.passkey.pk}, MEMBER)],
     # --- ties seen by the supporter -------------------------------------------------------------
@@ -177,6 +212,26 @@ SWEEP: dict[str, Build | str] = {
         Target(t.label, t.kwargs, redirect_to="/network/supporting/") for t in _supported_ties(w)
     ],
     "checkins:therapist_schedule": _therapist_ties,
+    "nudges:sos_reaching_out": _sos_answer,
+    "nudges:sos_kind_words": _sos_answer,
+    # --- the clinic: a therapist's client under consent, and the therapist's own records -------
+    "clinic:client": lambda w: _clinic_ties(w, owner_get=HTTPStatus.OK),
+    "clinic:export_csv": lambda w: _clinic_ties(w, owner_get=HTTPStatus.OK),
+    "clinic:export_pdf": lambda w: _clinic_ties(w, owner_get=HTTPStatus.OK),
+    "clinic:export_fhir": lambda w: _clinic_ties(w, owner_get=HTTPStatus.OK),
+    "clinic:note_add": lambda w: _clinic_ties(w, owner_post="client"),
+    "clinic:discussed": lambda w: _clinic_ties(w, owner_post="client"),
+    # The note is the active therapist's; through any other tie it names nothing.
+    "clinic:note_delete": lambda w: _clinic_ties(w, owner_post="client", note_id=w.session_note.pk),
+    # Only an organisation's admin sees its roster (counts, never clients).
+    "clinic:organisation": lambda w: [
+        Target(
+            "sweep clinic",
+            {"org_id": w.organisation.pk},
+            frozenset({"therapist_active"}),
+            owner_get=HTTPStatus.OK,
+        )
+    ],
     # --- tokens: a bearer link is its holder's by design; forged ones must open nothing ---------
     # GET answers 410 Gone; POST re-renders the same "not valid" page (200) naming no one.
     "network:invitation_respond": lambda w: [
@@ -307,6 +362,9 @@ POST_BODY = {
     "helped": "4",
     "instrument": "ucla3",
     "post": "yes",
+    "text": "sweep",
+    "session_on": "2026-01-01",
+    "day": "2026-01-01",
 }
 
 
@@ -366,8 +424,22 @@ def test_the_owners_really_can_open_their_objects(world, clients):
         if isinstance(build, str):
             continue
         for target in build(world):
+            url = reverse(name, kwargs=target.kwargs)
             for owner in target.owners:
-                response = clients[owner].get(reverse(name, kwargs=target.kwargs))
-                if response.status_code in (HTTPStatus.NOT_FOUND, HTTPStatus.FORBIDDEN):
-                    missing.append(f"{name} ({target.label}) as {owner}: {response.status_code}")
+                response = clients[owner].get(url)
+                status = response.status_code
+                if status in (HTTPStatus.NOT_FOUND, HTTPStatus.FORBIDDEN) or (
+                    target.owner_get and status != target.owner_get
+                ):
+                    missing.append(f"GET {name} ({target.label}) as {owner}: {status}")
+                if target.owner_post:
+                    response = clients[owner].post(url, POST_BODY)
+                    location = response.get("Location", "")
+                    if response.status_code != HTTPStatus.FOUND or not location.startswith(
+                        target.owner_post
+                    ):
+                        missing.append(
+                            f"POST {name} ({target.label}) as {owner}: "
+                            f"{response.status_code} {location}"
+                        )
     assert missing == [], "\n".join(missing)

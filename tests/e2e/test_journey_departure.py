@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import datetime
 import json
 
 from django.utils import timezone
 from playwright.sync_api import expect
 
 from accounts.models import User
+from checkins.models import ReminderPreference
 from checkins.services import checkin_record
 from network.consents import consent_record_sharing
 from network.models import Role, Scope, Tie
 from notifications.models import Notification
 
 from ..conftest import PASSWORD
+from .stack import text_of
 from .steps import log_in
 
 
@@ -23,6 +26,9 @@ def test_member_exports_deletes_and_cannot_log_in(live, new_page, check, account
     tie = Tie.objects.create(member=robin, supporter=casey, role=Role.FRIEND)
     consent_record_sharing(
         tie=tie, scopes=[Scope.CHECKIN_STATUS], may_nudge=True, is_sos_contact=False
+    )
+    ReminderPreference.objects.create(
+        member=casey, quiet_start=datetime.time(0, 0), quiet_end=datetime.time(0, 0)
     )
     checkin_record(
         member=robin,
@@ -58,9 +64,14 @@ def test_member_exports_deletes_and_cannot_log_in(live, new_page, check, account
     expect(page.get_by_role("button", name="Log out")).to_have_count(0)
     expect(page.locator("main")).to_contain_text("not correct")
 
-    # TODO(departure notice): a neutral "someone left your network" for the supporter is being
-    # built; until it lands this part is skipped. Once it exists, it must not name Robin.
-    told = Notification.objects.filter(recipient=casey)
-    if told.exists():
-        for notification in told:
-            assert "Robin" not in notification.title + notification.body
+    # Casey, who may still be told about Robin, gets one plain notice: in the inbox and by
+    # email (Casey has no quiet hours, so it goes at once). Nothing of Robin's data is in it.
+    notice = "Robin has closed their Rat Park account"
+    (told,) = Notification.objects.filter(recipient=casey)
+    assert told.title == notice
+    mail = live.mailbox.wait_for(casey.email, text=notice, timeout=60)
+    assert "A calm day" not in text_of(mail)
+    log_in(page, casey.email)
+    page.goto("/nudges/")
+    check(page, "supporter's inbox after the departure")
+    expect(page.locator("main")).to_contain_text(notice)
