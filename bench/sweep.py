@@ -169,10 +169,10 @@ def build(n: int) -> None:
         (
             "users",
             f"""INSERT INTO accounts_user (id, password, is_superuser, email, display_name,
-                time_zone, language, is_staff, is_active, date_joined)
+                time_zone, language, is_staff, is_active, date_joined, phone)
             SELECT i, '!', false, 'bench' || i || '@example.org', 'Person ' || i,
                    ({zones})[1 + (i * 7919) %% {len(buckets)}], 'en', false, true,
-                   now() - interval '90 days'
+                   now() - interval '90 days', ''
             FROM generate_series(1::bigint, %(n)s::bigint) i""",
         ),
         (
@@ -198,11 +198,11 @@ def build(n: int) -> None:
             """INSERT INTO network_tie (id, offline_name, phone, contact_email, role,
                 relationship_label, ease, reach_methods, status, share_checkin_status,
                 share_mood_craving, share_use, share_contacts, share_notes, may_nudge,
-                is_sos_contact, created_at, status_changed_at, member_id, supporter_id)
+                is_sos_contact, created_at, status_changed_at, member_id, supporter_id, share_reach)
             SELECT gen_random_uuid(), CASE WHEN k = 0 THEN '' ELSE 'Offline ' || i END, '', '',
                    CASE WHEN k = 0 THEN 'friend' ELSE 'family' END, '', 'easy', '[]', 'active',
                    true, false, false, false, false, true, k = 0, now(), now(), i,
-                   CASE WHEN k = 0 THEN 1 + (i * 7919) %% %(n)s END
+                   CASE WHEN k = 0 THEN 1 + (i * 7919) %% %(n)s END, false
             FROM generate_series(1::bigint, %(n)s::bigint) i, generate_series(0, 1) k
             WHERE k = 1 OR 1 + (i * 7919) %% %(n)s <> i""",
         ),
@@ -218,9 +218,9 @@ def build(n: int) -> None:
         (
             "contacts (30 days)",
             """INSERT INTO network_contact (id, method, occurred_at, local_date, initiated_by,
-                source, confirmed, created_at, member_id, tie_id)
+                source, confirmed, created_at, member_id, tie_id, meeting_way)
             SELECT gen_random_uuid(), 'call', (current_date - d) + TIME '12:00',
-                   current_date - d, 'member', 'manual', true, now(), i, NULL
+                   current_date - d, 'member', 'manual', true, now(), i, NULL, ''
             FROM generate_series(1::bigint, %(n)s::bigint) i, generate_series(1, 30) d
             WHERE (i * 13 + d * 7) %% 10 < 3""",
         ),
