@@ -159,19 +159,29 @@ def _lock_member_chains(member_refs: list[int]) -> None:
 
 
 def _chain_heads(member_refs: list[int]) -> dict[int, tuple[int, str]]:
-    """Each member's (seq, hash) at the head of their chain, in one query."""
+    """Each member's (seq, hash) at the head of their chain, in one query.
+
+    On PostgreSQL one index probe per member (the head is the top of the unique
+    (member_ref, seq) index), so the cost follows the members on the page, not the length of
+    their logs.
+    """
+    if connection.vendor == "postgresql":
+        table = connection.ops.quote_name(DisclosureEvent._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT m, e.seq, e.hash FROM unnest(%s::bigint[]) AS m "  # noqa: S608
+                f"CROSS JOIN LATERAL (SELECT seq, hash FROM {table} "
+                "WHERE member_ref = m ORDER BY seq DESC LIMIT 1) AS e",
+                [member_refs],
+            )
+            return {member_ref: (seq, digest) for member_ref, seq, digest in cursor.fetchall()}
     heads: dict[int, tuple[int, str]] = {}
     rows = (
         DisclosureEvent.objects.filter(member_ref__in=member_refs)
         .order_by("member_ref", "-seq")
         .values_list("member_ref", "seq", "hash")
     )
-    if connection.vendor == "postgresql":
-        rows = rows.distinct("member_ref")
-        for member_ref, seq, digest in rows:
-            heads[member_ref] = (seq, digest)
-        return heads
-    for member_ref, seq, digest in rows:  # SQLite has no DISTINCT ON; first row per member wins
+    for member_ref, seq, digest in rows:  # SQLite: the first row per member is its head
         heads.setdefault(member_ref, (seq, digest))
     return heads
 
