@@ -103,3 +103,15 @@ def test_rotating_keys_re_encrypts_under_the_newest(settings, pair):
     settings.CLINIC_NOTE_KEYS = [new_key]  # the old key can go now
     note.refresh_from_db()
     assert decrypt(note.ciphertext) == NOTE
+
+
+def test_the_notes_section_is_drawn_once_in_the_page_body(client, pair):
+    therapist, _colleague, tie, _other = pair
+    client.force_login(therapist)
+    session_note_add(
+        author=therapist, member=tie.member, session_on=timezone.now().date(), text=NOTE
+    )
+    page = client.get(reverse("clinic:client", args=[tie.pk])).content.decode()
+    head, body = page.split("</head>", 1)
+    assert NOTE not in head and "notes-heading" not in head  # not in <title> or <head>
+    assert body.count('id="notes-heading"') == 1 and body.count(NOTE) == 1
