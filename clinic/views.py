@@ -98,12 +98,7 @@ def client(request: HttpRequest, tie_id) -> HttpResponse:
     try:
         start, end = _range(request, access)
     except history.RangeError as exc:
-        return render(
-            request,
-            "clinic/bad_range.html",
-            {"message": str(exc), "tie": access.tie},
-            status=400,
-        )
+        return _bad_range(request, access, exc)
     h = history.client_history(access, start, end)
     record_disclosures_for_tie(tie=access.tie, scopes=sorted(access.scopes))
     return render(
@@ -198,6 +193,13 @@ def _uuid_or_none(value):
         return None
 
 
+def _bad_range(request: HttpRequest, access, exc: history.RangeError) -> HttpResponse:
+    """A range that ends before it starts, or is too long: say so, change nothing."""
+    return render(
+        request, "clinic/bad_range.html", {"message": str(exc), "tie": access.tie}, status=400
+    )
+
+
 def _export(request: HttpRequest, tie_id, fmt: str) -> HttpResponse:
     # The client is checked before the fresh sign-in is asked for, so a stranger's link
     # doesn't even prompt for one.
@@ -207,12 +209,7 @@ def _export(request: HttpRequest, tie_id, fmt: str) -> HttpResponse:
     try:
         start, end = _range(request, access)
     except history.RangeError as exc:
-        return render(
-            request,
-            "clinic/bad_range.html",
-            {"message": str(exc), "tie": access.tie},
-            status=400,
-        )
+        return _bad_range(request, access, exc)
     return _build_export(request, access, start, end, fmt)
 
 
