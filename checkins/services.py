@@ -415,15 +415,18 @@ def reminders_pause(
 @dataclass(frozen=True)
 class DashboardSummary:
     counters: selectors.Counters
-    today_checkin: CheckIn | None
     due: list[QuestionnaireSchedule]
+
+    @property
+    def checked_in_today(self) -> bool:
+        return self.counters.checked_in_today
 
 
 def dashboard_summary(member: User, now: datetime.datetime | None = None) -> DashboardSummary:
-    """Return what the dashboard shows about check-ins: counters, today's check-in, what's due."""
+    """Return what the dashboard shows about check-ins: counters (whether they checked in today
+    among them: the kept figures say, no query for the check-in itself), what's due."""
     today = selectors.local_today(member, now)
     return DashboardSummary(
         counters=selectors.counters(member, today),
-        today_checkin=CheckIn.objects.filter(member=member, local_date=today).first(),
         due=selectors.due_questionnaires(member, today),
     )
