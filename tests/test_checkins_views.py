@@ -170,6 +170,24 @@ def test_the_dashboard_shows_the_checkin_section(client, member):
     )
     page = client.get(reverse("dashboard")).content.decode()
     assert "in a row connecting with someone" in page
+    assert "You've checked in today." in page  # the kept figures say so: no check-in read
+
+
+def test_the_dashboard_is_constant_query_in_history(
+    client, member, tie, django_assert_max_num_queries
+):
+    client.force_login(member)
+    _fill_history(member, tie, 2)
+    checkin_stats_rebuild(member.pk)
+    contact_stats_rebuild(member.pk)
+    with django_assert_max_num_queries(12) as few:
+        assert client.get(reverse("dashboard")).status_code == HTTPStatus.OK
+    baseline = len(few)
+    _fill_history(member, tie, 3 * 365, start=2)
+    checkin_stats_rebuild(member.pk)
+    contact_stats_rebuild(member.pk)
+    with django_assert_max_num_queries(baseline):
+        assert client.get(reverse("dashboard")).status_code == HTTPStatus.OK
 
 
 # --- What a supporter sees: one page, network:supporting_member ---------------------------
