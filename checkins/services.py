@@ -93,36 +93,31 @@ def checkin_record(
     inserted without reading it first; if another submission made it meanwhile, the insert
     fails and the whole record runs again as an edit.
     """
-    kwargs = {
-        "member": member,
-        "local_date": local_date,
-        "values": values,
-        "connected_with": tuple(connected_with),
-        "now": now or timezone.now(),
-    }
+    now = now or timezone.now()
+    chosen = tuple(connected_with)
     if known_new:
         try:
-            return _checkin_record(**kwargs, known_new=True)
+            return _checkin_record(member, local_date, values, chosen, now, known_new=True)
         except IntegrityError:
             pass  # rolled back whole: nothing of the first attempt is left
-    return _checkin_record(**kwargs, known_new=False)
+    return _checkin_record(member, local_date, values, chosen, now, known_new=False)
 
 
 @transaction.atomic
 def _checkin_record(
-    *,
     member: User,
     local_date: datetime.date,
     values: dict[str, Any],
     connected_with: Iterable[str],
     now: datetime.datetime,
+    *,
     known_new: bool,
 ) -> CheckinResult:
     window = selectors.checkin_window(member, now)
-    checkin = None
+    checkin: CheckIn | None = None
     if not known_new:
-        checkin = CheckIn.objects.select_for_update().filter(member=member, local_date=local_date)
-        checkin = checkin.first()
+        mine = CheckIn.objects.select_for_update().filter(member=member, local_date=local_date)
+        checkin = mine.first()
     error = _date_error(window, local_date, exists=checkin is not None)
     if error:
         raise ValidationError(error)

@@ -77,15 +77,15 @@ def checkin_stats_added(
                 stats = CheckinStats(member_id=member_id)
                 stats.last_checkin_on, stats.run_started_on, stats.longest_streak = state
                 return stats
-    stats = CheckinStats.objects.select_for_update().filter(member_id=member_id).first()
-    state = appended(checkin_stats_state(stats), day) if stats is not None else None
-    if stats is None or stats.last_checkin_on is None:
+    locked = CheckinStats.objects.select_for_update().filter(member_id=member_id).first()
+    state = appended(checkin_stats_state(locked), day) if locked is not None else None
+    if locked is None or locked.last_checkin_on is None:
         first_checkin.send(sender=CheckIn, member_id=member_id)
-    if state is None:
+    if locked is None or state is None:
         return checkin_stats_rebuild(member_id)
-    stats.last_checkin_on, stats.run_started_on, stats.longest_streak = state
-    stats.save()
-    return stats
+    locked.last_checkin_on, locked.run_started_on, locked.longest_streak = state
+    locked.save()
+    return locked
 
 
 # On a check-in being created: before the save, the member's figures as the saver read them

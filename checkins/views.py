@@ -3,6 +3,7 @@ from __future__ import annotations
 import datetime
 import json
 import uuid
+from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
@@ -77,7 +78,7 @@ def day(request: HttpRequest, date: str) -> HttpResponse:
             else:
                 # The page after saving shows a closure card, not the form again; milestones
                 # ride in it (never above a hard day's panel), so no flash messages here.
-                response = redirect("checkins:day", date=local_date.isoformat())
+                response: HttpResponse = redirect("checkins:day", date=local_date.isoformat())
                 _closure_set(response, member, local_date, created=result.created)
                 return response
     elif request.method == "POST":
@@ -94,7 +95,12 @@ def day(request: HttpRequest, date: str) -> HttpResponse:
             form.initial["connected_with"] = services.checkin_connected_with(checkin)
 
     closure = _closure_pop(request, member, local_date) if request.method == "GET" else None
-    context = {
+    counters = selectors.counters(member, window.today)
+    if closure is not None:
+        # The same milestones the save celebrated (``services._celebrate``): same counters.
+        reached = selectors.milestones_reached(counters, local_date)
+        closure["milestones"] = [m.message for m in reached]
+    context: dict[str, Any] = {
         "form": form,
         "checkin": checkin,
         "closure": closure if checkin is not None and request.GET.get("edit") is None else None,
@@ -102,14 +108,10 @@ def day(request: HttpRequest, date: str) -> HttpResponse:
         "is_today": local_date == window.today,
         "editable": editable,
         "window": window,
-        "counters": selectors.counters(member, window.today),
+        "counters": counters,
         "core_fields": ("mood", "craving", "used", "connectedness", "connected_with"),
     }
     context.update(_risk_context(request, checkin))
-    if context["closure"]:
-        # The same milestones the save celebrated (``services._celebrate``): same counters.
-        reached = selectors.milestones_reached(context["counters"], local_date)
-        context["closure"]["milestones"] = [m.message for m in reached]
     if context["closure"] and not context.get("risk"):
         # One person to reach out to, one tap to call, text or log it.
         suggestions = network_services.suggest_reach_out(member, limit=1)
