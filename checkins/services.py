@@ -317,16 +317,6 @@ def reminder_preference_for(member: User) -> ReminderPreference:
     return preference
 
 
-def reminder_push_enable(*, member: User) -> None:
-    """Turn push on in the member's saved reminder choices: they just subscribed a device.
-
-    For the nudges app. Someone without saved choices gets no row: a row would make them a
-    member the sweep reminds to check in (a supporter subscribes too), and without one push
-    is on by default (the model default, which the nudges app reads for a missing row).
-    """
-    ReminderPreference.objects.filter(member=member).update(channel_push=True)
-
-
 def reminders_pause(
     *, preference: ReminderPreference, days: int, now: datetime.datetime | None = None
 ) -> ReminderPreference:

@@ -15,8 +15,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.selectors import quiet_hours_for
 from notifications.models import Kind
-from notifications.services import notify, quiet_hours_for
+from notifications.services import notify
 from recovery import quiet_hours
 
 from .accesslog import disclosures_append, disclosures_append_batch

@@ -14,8 +14,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.services import contact_push_enable
 from checkins.models import CheckIn
-from checkins.services import reminder_push_enable, risk_event_claim
+from checkins.services import risk_event_claim
 from network.selectors import sos_ties
 from network.services import contact_log_from_nudge
 from notifications.models import Kind, Mute, Notification, PushSubscription
@@ -155,11 +156,11 @@ def sos_alert_send(alert: SosAlert) -> list[Notification]:
 def push_subscribe(*, user: User, endpoint: str, p256dh: str, auth: str) -> PushSubscription:
     """Remember a device for web push and turn push on for its owner.
 
-    Without saved reminder choices push is on already (the default); with them, subscribing
+    Without saved contact preferences push is on already (the default); with them, subscribing
     a device is the owner asking for push, so it turns a saved "off" back on.
     """
     subscription, _ = PushSubscription.objects.update_or_create(
         endpoint=endpoint, defaults={"user": user, "p256dh": p256dh, "auth": auth}
     )
-    reminder_push_enable(member=user)
+    contact_push_enable(user=user)
     return subscription

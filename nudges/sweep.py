@@ -269,11 +269,11 @@ def _insert(batch: Batch, made: list[tuple[Rule, list[Candidate]]], result: Swee
         c = ids[pk]
         result.notifications[_rule_name(c.kind)] += 1
         person = batch.people[c.recipient_id]
-        saved = person["rp_member"] is not None
+        saved = person["cp_user"] is not None
         wanted = {
             Channel.INAPP: True,
-            Channel.EMAIL: not saved or person["rp_channel_email"],
-            Channel.PUSH: (not saved or person["rp_channel_push"]) and c.recipient_id in with_push,
+            Channel.EMAIL: not saved or person["cp_channel_email"],
+            Channel.PUSH: (not saved or person["cp_channel_push"]) and c.recipient_id in with_push,
         }
         for channel, on in wanted.items():
             if not on or (

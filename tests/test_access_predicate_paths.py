@@ -21,9 +21,9 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import TherapistProfile, User
+from accounts.models import ContactPreferences, TherapistProfile, User
 from accounts.services import export_user_data
-from checkins.models import CheckIn, ReminderPreference
+from checkins.models import CheckIn
 from network.consents import consent_record_sharing, consent_sign_part2
 from network.models import Consent, DisclosureEvent, Role, Scope, Tie, TieStatus
 from network.services import access_for_tie, suggest_reach_out
@@ -404,8 +404,8 @@ def test_reach_out_reasons_state_facts_and_quote_no_one(client, make_user):
     sam = make_user(display_name="Sam")
     maria = make_user(display_name="Maria Okafor")
     # No quiet hours for Maria, so the facts don't depend on when the test runs.
-    ReminderPreference.objects.create(
-        member=maria, quiet_start=datetime.time(0), quiet_end=datetime.time(0)
+    ContactPreferences.objects.create(
+        user=maria, quiet_start=datetime.time(0), quiet_end=datetime.time(0)
     )
     night = make_user(display_name="Nox", time_zone="Pacific/Kiritimati")
     tie = Tie.objects.create(member=sam, supporter=maria, role=Role.SPONSOR, is_sos_contact=True)
