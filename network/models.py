@@ -146,6 +146,13 @@ class TieQuerySet(models.QuerySet):
             self.active().filter(supporter__isnull=False).filter(~Q(role=Role.THERAPIST) | clinical)
         )
 
+    def with_open_consents(self):
+        """With what ``access_for_tie`` reads loaded: the member, the supporter's therapist
+        profile and the tie's consents not yet ended (newest first). One prefetch query."""
+        return self.select_related("member", "supporter__therapist_profile").prefetch_related(
+            models.Prefetch("consents", queryset=Consent.objects.filter(ended_at__isnull=True))
+        )
+
     def nudgeable(self, now=None):
         """Receivable ties whose supporter agreed to be nudged about the member."""
         return self.receivable(now).filter(may_nudge=True)

@@ -6,11 +6,12 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Avg, F, OuterRef, Prefetch, Subquery
+from django.db.models import Avg, F, OuterRef, Subquery
 from django.urls import reverse
 from django.utils import timezone
 
@@ -91,12 +92,7 @@ def shared_scopes(viewer: User, member: User) -> frozenset[str]:
     """The scopes of ``member``'s data that ``viewer`` may see right now."""
     if viewer.pk == member.pk:
         raise ValueError("A member's own data is not a disclosure.")
-    tie = (
-        Tie.objects.active()
-        .filter(member=member, supporter=viewer)
-        .prefetch_related("consents")
-        .first()
-    )
+    tie = Tie.objects.active().filter(member=member, supporter=viewer).with_open_consents().first()
     return access_for_tie(tie, viewer).scopes if tie else frozenset()
 
 
@@ -106,14 +102,7 @@ def supporter_access(viewer: User, tie_id: uuid.UUID | str) -> Access | None:
     For other apps acting on the supporter's side (a therapist scheduling a questionnaire):
     the tie in any status, so a paused or ended tie gives empty scopes rather than None.
     """
-    tie = (
-        Tie.objects.filter(pk=tie_id, supporter=viewer)
-        .select_related("member", "supporter__therapist_profile")
-        .prefetch_related(
-            Prefetch("consents", queryset=Consent.objects.filter(ended_at__isnull=True))
-        )
-        .first()
-    )
+    tie = Tie.objects.filter(pk=tie_id, supporter=viewer).with_open_consents().first()
     return access_for_tie(tie, viewer) if tie else None
 
 
@@ -123,12 +112,7 @@ def record_disclosure(*, viewer: User, member: User, scope: str, action: str = "
     The entry names the consent in force between them, if any. Callers must have checked
     ``shared_scopes`` first: this records, it does not authorise.
     """
-    tie = (
-        Tie.objects.active()
-        .filter(member=member, supporter=viewer)
-        .prefetch_related("consents")
-        .first()
-    )
+    tie = Tie.objects.active().filter(member=member, supporter=viewer).with_open_consents().first()
     consent = access_for_tie(tie, viewer).consent if tie else None
     disclosures_append(viewer=viewer, member=member, scopes=[scope], action=action, consent=consent)
 
@@ -159,6 +143,39 @@ def record_disclosures_for_ties(
         [(viewer, a.tie.member, sorted(a.scopes), a.consent) for a in accesses if a.scopes],
         action=action,
     )
+
+
+def shared_data_disclose(*, viewer: User, tie: Tie, action: str) -> tuple[Access, Any]:
+    """Read what ``viewer`` may see of the tie's member now and record it as a disclosure.
+
+    The one service for a supporter's page or export of a member's data: the read and the
+    access-log entry (one per scope, naming the consent in force) happen together. Returns
+    the access and the ``selectors.SharedData``.
+    """
+    from .selectors import shared_data  # the selectors import this module
+
+    access = access_for_tie(tie, viewer)
+    data = shared_data(tie.member, access.scopes)
+    disclosures_append(
+        viewer=viewer,
+        member=tie.member,
+        scopes=sorted(access.scopes),
+        action=action,
+        consent=access.consent,
+    )
+    return access, data
+
+
+def supporter_cards_show(
+    supporter: User, *, supported: list | None = None, now: datetime | None = None
+) -> list[Any]:
+    """The supporter's Today cards (``selectors.supporter_cards``), every member whose card
+    shows shared data recorded in their access log: one batched append for all cards."""
+    from .selectors import supporter_cards  # the selectors import this module
+
+    cards = supporter_cards(supporter, now, supported=supported)
+    record_disclosures_for_ties([c.disclosed for c in cards if c.disclosed], viewer=supporter)
+    return cards
 
 
 # --- Ties ------------------------------------------------------------------------------------

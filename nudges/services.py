@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime
 import logging
 from datetime import datetime as dt
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -18,10 +18,11 @@ from accounts.services import contact_push_enable
 from checkins.models import CheckIn
 from checkins.services import risk_event_claim
 from network.selectors import sos_ties
-from network.services import contact_log_from_nudge
+from network.services import contact_log_from_nudge, record_disclosures_for_ties
 from notifications.models import Kind, Mute, Notification, PushSubscription
 from notifications.services import UNSTOPPABLE_KINDS, notify, quiet_hours_end
 
+from . import selectors
 from .models import NudgePreference, SosAlert
 
 if TYPE_CHECKING:
@@ -69,6 +70,26 @@ def _log_reach_out(notification: Notification, now: dt) -> None:
 
 
 SOS_REPEAT_MINUTES = 15  # a second press within this reuses the alert: no second wave
+
+
+def notification_details(notification: Notification) -> dict[str, Any]:
+    """What the notification's page shows beyond its title and text.
+
+    Every part of a member's shared data it shows (a nudge's facts, the digest's caseload, an
+    SOS card's phone number) is recorded in that member's access log: one batched append.
+    ``notification`` must come from ``selectors.with_access``.
+    """
+    details, shown = selectors.details_for(notification)
+    record_disclosures_for_ties(shown, viewer=notification.recipient)
+    return details
+
+
+def caseload_summary(therapist: User, *, now: dt | None = None) -> list[dict[str, Any]]:
+    """The therapist's consenting caseload (``selectors.caseload_rows``), each member's
+    columns shown recorded in their access log: one batched append for the whole caseload."""
+    rows, shown = selectors.caseload_rows(therapist, now=now)
+    record_disclosures_for_ties(shown, viewer=therapist)
+    return rows
 
 
 def sos_send(

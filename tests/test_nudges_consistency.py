@@ -22,8 +22,7 @@ from network.models import Role, Tie
 from notifications.models import Delivery, Kind, Mute, Notification
 from nudges.delivery import deliver_one
 from nudges.models import NudgePreference, SweepState
-from nudges.selectors import caseload_summary
-from nudges.services import notification_respond, notify
+from nudges.services import caseload_summary, notification_respond, notify
 from nudges.sweep import run_sweep
 
 from .network_cast import THERAPIST_TOTP_SECRET

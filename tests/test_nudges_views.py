@@ -297,7 +297,7 @@ def test_therapist_digest_risk_signals_follow_the_checkins_within_scopes(client,
             connectedness=3,
             **values,
         )
-    from nudges.selectors import caseload_summary
+    from nudges.services import caseload_summary
 
     (row,) = caseload_summary(therapist)
     assert row == {"name": "Alex", "checkins": 4, "hard_days": 2}  # use isn't shared
@@ -310,7 +310,7 @@ def test_therapist_digest_risk_signals_follow_the_checkins_within_scopes(client,
 def test_the_digest_reads_the_caseload_in_a_fixed_few_queries(
     make_user, size, django_assert_max_num_queries
 ):
-    from nudges.selectors import caseload_summary
+    from nudges.services import caseload_summary
 
     therapist = make_user(display_name="Dr K")
     TherapistProfile.objects.create(user=therapist, credential="LCSW", verified_at=timezone.now())
