@@ -34,7 +34,7 @@ EXPORTERS: dict[str, str] = {
 # before it is deleted: each takes the departing user and returns nothing.
 DELETION_HANDLERS: list[str] = [
     # Supporters and therapists are told once; ties where the user supports someone end.
-    "network.services.end_ties_of_departing_user",
+    "network.services.departure.end_ties_of_departing_user",
 ]
 
 
@@ -135,7 +135,7 @@ def delete_account(user: User) -> None:
 
     Each supporter and therapist of theirs is told once that they closed their account, and
     ties where the user supports someone end, with a neutral notification to each member
-    (network.services.end_ties_of_departing_user, in DELETION_HANDLERS). The delete then
+    (network.services.departure.end_ties_of_departing_user, in DELETION_HANDLERS). The delete then
     cascades to their check-ins, contacts, ties as a member, notifications, email addresses
     and authenticators.
     """

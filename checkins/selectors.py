@@ -390,8 +390,8 @@ def shared_checkins(
     """The member's check-ins of the last ``days`` days up to ``today``, newest first, as plain
     dicts holding only the fields ``scopes`` allow (always ``local_date``).
 
-    Authorising is the caller's job (``network.services.access_for_tie``); this only limits the
-    columns read. One query, none when no check-in scope is given.
+    Authorising is the caller's job (``network.services.access.access_for_tie``); this only
+    limits the columns read. One query, none when no check-in scope is given.
     """
     scopes = set(scopes)
     if not scopes & CHECKIN_SCOPES:

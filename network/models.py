@@ -118,7 +118,7 @@ class TieQuerySet(models.QuerySet):
 
         This is the access predicate for sets of ties: every reader that selects recipients
         (SOS, nudges, digests, the clinic, the API) starts here, and
-        ``network.services.access_for_tie`` applies the same rule to one tie already loaded.
+        ``network.services.access.access_for_tie`` applies the same rule to one tie already loaded.
         The tie is active and links a Rat Park user; a therapist tie also needs a formal
         (Part 2) consent in force by its own expiry time, whether or not the daily expiry job
         has run, and a therapist whose credentials staff verified and have not withdrawn, who

@@ -25,7 +25,8 @@ from .models import (
     TieStatus,
     contact_method_label,
 )
-from .services import CONTACTABLE_STATUSES, Access, access_for_tie
+from .services.access import Access, access_for_tie
+from .services.ties import CONTACTABLE_STATUSES
 
 # Each role is drawn with a CSS class, ``role-<role>`` (static/css/site.css holds the colours
 # of both themes, each at least 3:1 against its background; the circle and the History chart

@@ -14,7 +14,7 @@ from django.db.models.functions import Now
 from django.utils import timezone
 
 from network.selectors import may_receive
-from network.services import suggest_reach_out
+from network.services.suggestion import suggest_reach_out
 from notifications.channels import PermanentFailure, TemporaryFailure, get_channel
 from notifications.models import Delivery, DeliveryStatus, Kind, Notification, Status
 

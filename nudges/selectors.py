@@ -17,7 +17,7 @@ from checkins.selectors import RiskSummary, checked_in_on, risk_summaries
 from network.consents import REDISCLOSURE_NOTICE, REDISCLOSURE_PLAIN
 from network.models import Role, Scope, Tie, TieStatus
 from network.selectors import is_sos_contact, last_confirmed_contact_dates, supported_ties
-from network.services import Access, access_for_tie
+from network.services.access import Access, access_for_tie
 from notifications.models import Kind, Notification
 
 # Kinds that tell their recipient about another member (``subject_member``). Such a message

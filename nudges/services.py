@@ -18,7 +18,8 @@ from accounts.services import contact_push_enable
 from checkins.models import CheckIn
 from checkins.services import risk_event_claim
 from network.selectors import sos_ties
-from network.services import contact_log_from_nudge, record_disclosures_for_ties
+from network.services.contacts import contact_log_from_nudge
+from network.services.disclosure import record_disclosures_for_ties
 from notifications.models import Kind, Mute, Notification, PushSubscription
 from notifications.services import UNSTOPPABLE_KINDS, notify, quiet_hours_end
 

@@ -16,14 +16,11 @@ from django.utils import timezone
 
 from accounts.models import User
 from network.models import Scope, Tie
-from network.services import (
-    Access,
-    NetworkError,
-    access_for_tie,
-    contact_log_by_supporter,
-    encouragement_send,
-    record_disclosures_for_ties,
-)
+from network.services.access import Access, access_for_tie
+from network.services.contacts import contact_log_by_supporter
+from network.services.disclosure import record_disclosures_for_ties
+from network.services.encouragement import encouragement_send
+from network.services.errors import NetworkError
 from notifications.models import Kind, Notification
 
 from .models import SosAlert

@@ -26,7 +26,8 @@ from accounts.services import export_user_data
 from checkins.models import CheckIn
 from network.consents import consent_record_sharing, consent_sign_part2
 from network.models import Consent, DisclosureEvent, Role, Scope, Tie, TieStatus
-from network.services import access_for_tie, suggest_reach_out
+from network.services.access import access_for_tie
+from network.services.suggestion import suggest_reach_out
 from notifications.models import Channel, Delivery, DeliveryStatus, Kind, Notification
 from nudges.delivery import deliver_one
 from nudges.models import NudgePreference, SosAlert, SweepState
@@ -442,7 +443,9 @@ def test_reach_out_reasons_state_facts_and_quote_no_one(client, make_user):
 
 def test_a_therapist_without_access_can_no_longer_send_kind_words_or_log_reaching_out(clinic):
     from network.models import Contact, ContactMethod
-    from network.services import NetworkError, contact_log_by_supporter, encouragement_send
+    from network.services.contacts import contact_log_by_supporter
+    from network.services.encouragement import encouragement_send
+    from network.services.errors import NetworkError
 
     clinic.lose_access(timezone.now())
     invalid, valid = clinic.ties["invalid"], clinic.ties["valid"]

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from accounts.models import ContactPreferences
 from network.models import Contact, Ease, Role, Tie
-from network.services import suggest_reach_out
+from network.services.suggestion import suggest_reach_out
 
 # 15:00 UTC: afternoon in UTC and New York, 00:00 the next day in Tokyo.
 NOW = dt.datetime(2026, 11, 27, 15, 0, tzinfo=dt.UTC)

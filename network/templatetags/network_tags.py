@@ -3,7 +3,8 @@ from django import template
 from accounts.models import User
 
 from ..selectors import supported_ties
-from ..services import suggest_reach_out, supporter_cards_show
+from ..services.disclosure import supporter_cards_show
+from ..services.suggestion import suggest_reach_out
 
 register = template.Library()
 

@@ -14,14 +14,11 @@ from ..consents import REDISCLOSURE_NOTICE, REDISCLOSURE_PLAIN, requires_formal_
 from ..forms import EncouragementForm, SupporterContactForm
 from ..models import LOGGABLE_METHODS, DisclosureAction, Scope, Tie
 from ..selectors import supported_ties, supporter_tie
-from ..services import (
-    CONTACTABLE_STATUSES,
-    NetworkError,
-    contact_log_by_supporter,
-    encouragement_send,
-    shared_data_disclose,
-    tie_leave,
-)
+from ..services.contacts import contact_log_by_supporter
+from ..services.disclosure import shared_data_disclose
+from ..services.encouragement import encouragement_send
+from ..services.errors import NetworkError
+from ..services.ties import CONTACTABLE_STATUSES, tie_leave
 from ._common import _csv_response, _supported_tie
 
 # --- The supporter's side -------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from playwright.sync_api import expect
 from accounts.models import ContactPreferences
 from checkins.models import ReminderPreference
 from network.models import Contact, ContactMethod, Role, Tie
-from network.services import contact_log
+from network.services.contacts import contact_log
 from nudges.models import NudgePreference
 from nudges.rules import ISOLATION_PROMPT, due
 
