@@ -18,6 +18,8 @@ from network.services.suggestion import suggest_reach_out
 from notifications.channels import PermanentFailure, TemporaryFailure, get_channel
 from notifications.models import Delivery, DeliveryStatus, Kind, Notification, Status
 
+from .selectors import ABOUT_A_MEMBER
+
 logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 5
@@ -148,12 +150,8 @@ def _may_still_tell(notification: Notification) -> bool:
     An email or push can wait hours for quiet hours to end; by then a consent may have
     expired or a verification been withdrawn. The access predicate decides at sending time.
     """
-    from .selectors import ABOUT_A_MEMBER
-
     if notification.kind not in ABOUT_A_MEMBER or notification.subject_member_id is None:
         return True
-    # Imported here: the network app imports this app's models, so a module-level import
-    # of its selectors would be circular.
     return may_receive(notification.subject_member, notification.recipient)
 
 

@@ -40,9 +40,11 @@ from notifications.models import (
     Channel,
     Delivery,
     DeliveryStatus,
+    Mute,
     Notification,
     PushSubscription,
 )
+from notifications.services import publish_deliveries
 
 from .bulk import insert_deliveries, insert_notifications, save_schedules
 from .models import Schedule, SweepState
@@ -185,8 +187,6 @@ def _evaluate(now: datetime.datetime, claimed: list[dict], result: SweepResult) 
     ids = [row["user_id"] for row in claimed]
     people = schedule_inputs(ids)
     times = {uid: Times.from_row(p) for uid, p in people.items()}
-    from notifications.models import Mute
-
     mutes = set(Mute.objects.filter(user_id__any=ids).values_list("user_id", "kind", "channel"))
     batch = Batch(now=now, people=people, times=times, mutes=mutes)
     made: list[tuple[Rule, list[Candidate]]] = []
@@ -299,8 +299,6 @@ def dispatch_deliveries(
     dispatchers never take the same rows). If the broker is down, the rest go back to
     ``queued_at = NULL`` and the next sweep tries again.
     """
-    from notifications.services import publish_deliveries
-
     now = now or timezone.now()
     stale = now - datetime.timedelta(seconds=settings.NUDGES_REDRIVE_SECONDS)
     due_rows = (

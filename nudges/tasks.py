@@ -6,6 +6,8 @@ import datetime
 
 from celery import shared_task
 
+from notifications.models import Delivery
+
 from .delivery import deliver_one
 from .sweep import run_sweep, sweep_due
 
@@ -33,8 +35,6 @@ def deliver(delivery_ids: list[int]) -> None:
     A temporary failure with a short back-off is re-published with that countdown (a few
     minutes at most); longer back-offs wait in the database for the sweep's dispatch.
     """
-    from notifications.models import Delivery
-
     for delivery_id in delivery_ids:
         outcome = deliver_one(delivery_id)
         if outcome.status == "retry" and outcome.countdown is not None:
