@@ -20,7 +20,9 @@ from django.utils.module_loading import import_string
 
 from .models import ContactPreferences, TherapistProfile, User
 
-EXPORT_FORMAT_VERSION = 1
+# 2: quiet hours and channels moved from checkins.reminder_preference to
+# account.contact_preferences.
+EXPORT_FORMAT_VERSION = 2
 
 # Every app that stores a person's data adds its exporter here: a function taking the user
 # and returning a JSON-serialisable dict of what they own, and nothing of anyone else's.
