@@ -30,7 +30,7 @@ from .models import Channel, Delivery, Kind, Mute, Notification, PushSubscriptio
 logger = logging.getLogger(__name__)
 
 # The task that delivers a list of delivery ids (published after commit).
-DELIVERY_TASK = "nudges.tasks.deliver"
+DELIVERY_TASK = "notifications.tasks.deliver"
 
 # Kinds a person cannot stop: an SOS contact ends the role instead, and account, consent and
 # network notices carry changes to what is shared about them.

@@ -28,8 +28,8 @@ from network.consents import consent_record_sharing, consent_sign_part2
 from network.models import Consent, DisclosureEvent, Role, Scope, Tie, TieStatus
 from network.services.access import access_for_tie
 from network.services.suggestion import suggest_reach_out
+from notifications.delivery import deliver_one
 from notifications.models import Channel, Delivery, DeliveryStatus, Kind, Notification
-from nudges.delivery import deliver_one
 from nudges.models import NudgePreference, SosAlert, SweepState
 from nudges.services import notify
 from nudges.sweep import run_sweep

@@ -19,8 +19,8 @@ from accounts.models import ContactPreferences, TherapistProfile
 from checkins.models import CheckIn, ReminderPreference
 from network.consents import REDISCLOSURE_PLAIN, consent_sign_part2
 from network.models import Role, Tie
+from notifications.delivery import deliver_one
 from notifications.models import Delivery, Kind, Mute, Notification
-from nudges.delivery import deliver_one
 from nudges.models import NudgePreference, SweepState
 from nudges.services import caseload_summary, notification_respond, notify
 from nudges.sweep import run_sweep

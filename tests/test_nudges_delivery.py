@@ -13,6 +13,7 @@ from django.urls import reverse
 
 from accounts.models import ContactPreferences
 from network.models import Role, Tie
+from notifications import delivery, tasks
 from notifications.channels import TemporaryFailure
 from notifications.models import (
     Delivery,
@@ -23,7 +24,6 @@ from notifications.models import (
     PushSubscription,
     Status,
 )
-from nudges import delivery, tasks
 from nudges.models import NudgePreference
 from nudges.services import notify, quiet_hours_end, sos_send
 from recovery.celery import app

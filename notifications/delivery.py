@@ -17,8 +17,7 @@ from network.selectors import may_receive
 from network.services.suggestion import suggest_reach_out
 from notifications.channels import PermanentFailure, TemporaryFailure, get_channel
 from notifications.models import Delivery, DeliveryStatus, Kind, Notification, Status
-
-from .selectors import ABOUT_A_MEMBER
+from nudges.selectors import ABOUT_A_MEMBER
 
 logger = logging.getLogger(__name__)
 
