@@ -2,12 +2,8 @@
 
 This app knows no rule, and sits below the apps that call it, so it imports none of them.
 The channels and quiet hours a person accepts are their contact preferences
-(``accounts.ContactPreferences``), read through ``accounts.selectors``. One name of a higher
-app reaches it as a dotted path (the registry mechanism of docs/architecture.md), resolved
-when used:
-
-- ``DELIVERY_TASK``: the Celery task that delivers, which still lives in ``nudges.tasks``
-  (with the delivery ledger it drives, ``nudges.delivery``).
+(``accounts.ContactPreferences``), read through ``accounts.selectors``. The deliveries made
+here are sent by this app's ``tasks.deliver`` (``delivery.deliver_one``).
 """
 
 from __future__ import annotations
@@ -19,18 +15,16 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django.utils.module_loading import import_string
 
 from accounts.models import User
 from accounts.selectors import contact_preferences_of, quiet_hours_of
 from recovery import quiet_hours
 
 from .models import Channel, Delivery, Kind, Mute, Notification, PushSubscription
+from .tasks import deliver
 
 logger = logging.getLogger(__name__)
 
-# The task that delivers a list of delivery ids (published after commit).
-DELIVERY_TASK = "notifications.tasks.deliver"
 
 # Kinds a person cannot stop: an SOS contact ends the role instead, and account, consent and
 # network notices carry changes to what is shared about them.
@@ -142,7 +136,6 @@ def publish_deliveries(delivery_ids: list[int]) -> bool:
 
     Never raises: a web request must succeed even when Redis is down.
     """
-    deliver = import_string(DELIVERY_TASK)
     try:
         deliver.apply_async((delivery_ids,))
     except Exception:  # kombu and redis raise many kinds; all mean "not published"

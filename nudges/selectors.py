@@ -18,13 +18,8 @@ from network.consents import REDISCLOSURE_NOTICE, REDISCLOSURE_PLAIN
 from network.models import Role, Scope, Tie, TieStatus
 from network.selectors import is_sos_contact, last_confirmed_contact_dates, supported_ties
 from network.services.access import Access, access_for_tie
-from notifications.models import Kind, Notification
+from notifications.models import ABOUT_A_MEMBER, Kind, Notification
 
-# Kinds that tell their recipient about another member (``subject_member``). Such a message
-# is shown (inbox, its page, a delivery still waiting) only while the recipient may receive
-# anything about that member: the network app's access predicate, checked again at reading
-# time, so an expired consent or a withdrawn verification also hides what was already sent.
-ABOUT_A_MEMBER = (Kind.SOS, Kind.SUPPORTER_NUDGE)
 WITHHELD_TITLE = "A message about someone you support"
 WITHHELD_BODY = (
     "This message is no longer shown: what they share with you, or your role, has changed."

@@ -220,6 +220,8 @@ def test_celery_configuration_invariants():
     assert conf.worker_max_memory_per_child
     assert conf.task_acks_late and tasks.deliver.acks_late
     assert app.amqp.router.route({}, "nudges.tasks.deliver")["queue"].name == "delivery"
+    # Moved to the notifications app under its old name: tasks queued before still run.
+    assert app.tasks["nudges.tasks.deliver"].run.__module__ == "notifications.tasks"
     beat = {e["task"]: e for e in django_settings.CELERY_BEAT_SCHEDULE.values()}
     assert beat["nudges.tasks.sweep"]["schedule"] == datetime.timedelta(seconds=60)
     # Short countdowns only: long due times belong in PostgreSQL.
