@@ -165,7 +165,8 @@ class ReminderPreferenceForm(forms.ModelForm):
         return sum(1 << day for day in set(self.cleaned_data["reminder_days"]))
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if data.get("checkin_reminder_enabled") and not data.get("reminder_days"):
             self.add_error("reminder_days", "Choose at least one day, or turn reminders off.")
         contact = self.contact_form
@@ -177,7 +178,9 @@ class ReminderPreferenceForm(forms.ModelForm):
         # The sweep skips reminders due in quiet hours, so such a time would never fire.
         if (
             data.get("checkin_reminder_enabled")
-            and None not in (at, start, end)
+            and at is not None
+            and start is not None
+            and end is not None
             and quiet_hours.inside(at, start, end)
         ):
             self.add_error(

@@ -161,7 +161,7 @@ def caseload_rows(
             last = contacts.get(tie.member_id)
             row["isolating"] = last is None or (today - last).days >= 2
         shown = frozenset(s for s in DIGEST_SCOPES if s in scopes)
-        shown_of.append(Access(tie, access_for_tie(tie, tie.supporter).consent, shown))
+        shown_of.append(Access(tie, access_for_tie(tie, therapist).consent, shown))
         rows.append(row)
     return rows, shown_of
 

@@ -10,12 +10,13 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from accounts.forms import ContactPreferencesForm
 from accounts.models import ContactPreferences
+from accounts.types import AuthenticatedHttpRequest
 from checkins import services as checkin_services
 from checkins.forms import PauseForm, ReminderPreferenceForm
 from notifications.models import Mute, PushSubscription
@@ -32,7 +33,7 @@ REMINDERS, PAUSE, PROMPTS = "save", "pause", "prompts"
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def preferences(request: HttpRequest) -> HttpResponse:
+def preferences(request: AuthenticatedHttpRequest) -> HttpResponse:
     member = request.user
     action = request.POST.get("action", PROMPTS) if request.method == "POST" else None
     reminder_pref = checkin_services.reminder_preference_for(member)
