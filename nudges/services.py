@@ -34,7 +34,8 @@ logger = logging.getLogger(__name__)
 
 @transaction.atomic
 def notification_respond(*, notification: Notification, action: str) -> bool:
-    """Record the recipient's one-tap answer; return False if it was already answered.
+    """Record the recipient's one-tap answer; return False if it was already answered
+    (``notifications.views.RESPOND``).
 
     "reached_out" logs a contact (so tomorrow brings no reach-out prompt), "snooze" pauses
     prompts for a day, "stop" stops this kind altogether (no new ones, on any channel, the
@@ -73,8 +74,13 @@ def _log_reach_out(notification: Notification, now: dt) -> None:
 SOS_REPEAT_MINUTES = 15  # a second press within this reuses the alert: no second wave
 
 
+# Draws a shown message and its details on its page (``notifications.views.DETAILS``).
+DETAILS_TEMPLATE = "nudges/_notification_details.html"
+
+
 def notification_details(notification: Notification) -> dict[str, Any]:
-    """What the notification's page shows beyond its title and text.
+    """What the notification's page shows beyond its title and text
+    (``notifications.views.DETAILS``), and the template that draws it.
 
     Every part of a member's shared data it shows (a nudge's facts, the digest's caseload, an
     SOS card's phone number) is recorded in that member's access log: one batched append.
@@ -82,7 +88,7 @@ def notification_details(notification: Notification) -> dict[str, Any]:
     """
     details, shown = selectors.details_for(notification)
     record_disclosures_for_ties(shown, viewer=notification.recipient)
-    return details
+    return {**details, "details_template": DETAILS_TEMPLATE}
 
 
 def caseload_summary(therapist: User, *, now: dt | None = None) -> list[dict[str, Any]]:

@@ -215,7 +215,7 @@ def test_sos_pages_use_the_deployments_crisis_lines_and_emergency_number(client,
     assert "911" not in html and "988" not in html
     client.force_login(contact)
     alert = Notification.objects.get(recipient=contact, kind=Kind.SOS)
-    html = client.get(reverse("nudges:detail", args=[alert.pk])).content.decode()
+    html = client.get(reverse("notifications:detail", args=[alert.pk])).content.decode()
     assert "call 999" in html and "116 123" in html
     assert "911" not in html and "988" not in html
 
@@ -249,7 +249,7 @@ def test_supporter_nudge_and_digest_details_carry_the_redisclosure_notice(client
         body="b",
     )
     client.force_login(supporter)
-    html = client.get(reverse("nudges:detail", args=[nudge.pk])).content.decode()
+    html = client.get(reverse("notifications:detail", args=[nudge.pk])).content.decode()
     assert "Checked in today" in html and NOTICE in html
     assert 'aria-label="Redisclosure notice"' in html
 
@@ -260,10 +260,10 @@ def test_supporter_nudge_and_digest_details_carry_the_redisclosure_notice(client
         recipient=therapist, kind=Kind.THERAPIST_DIGEST, idempotency_key="d", title="t", body="b"
     )
     client.force_login(therapist)
-    html = client.get(reverse("nudges:detail", args=[digest.pk])).content.decode()
+    html = client.get(reverse("notifications:detail", args=[digest.pk])).content.decode()
     assert "No one in your caseload" in html and NOTICE not in html  # nothing shared
     _consent(member, therapist, ["checkin_status"])
-    html = client.get(reverse("nudges:detail", args=[digest.pk])).content.decode()
+    html = client.get(reverse("notifications:detail", args=[digest.pk])).content.decode()
     assert "Sam" in html and NOTICE in html
 
 

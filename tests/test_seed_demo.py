@@ -64,7 +64,7 @@ def test_the_demo_shows_the_sos_loop_and_kind_words_at_once(client, capsys):
     today = client.get(reverse("dashboard")).content.decode()
     assert "Sam asked for support" in today and 'href="tel:+1-555-0199"' in today
     assert client.login(email="sam@demo.ratpark.local", password="ratpark-demo-2026")
-    inbox = client.get(reverse("nudges:inbox")).content.decode()
+    inbox = client.get(reverse("notifications:inbox")).content.decode()
     assert "A message from Alex" in inbox and "Who could you reach out to today?" in inbox
     sos_page = client.get(reverse("nudges:sos_sent"), follow=True).content.decode()
     assert "Jordan sent kind words" in sos_page and "Maria has been told" in sos_page
