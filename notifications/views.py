@@ -1,6 +1,6 @@
 """The inbox, a message's page, and the one-tap answers (logged in, or by a signed link).
 
-Three names of higher apps reach these views as dotted paths (the registry mechanism of
+Two names of higher apps reach these views as dotted paths (the registry mechanism of
 docs/architecture.md), resolved when used:
 
 - ``WITH_ACCESS``: annotates ``may_show`` on a queryset of notifications, whether each may
@@ -8,8 +8,8 @@ docs/architecture.md), resolved when used:
   longer receives it: the network app's access predicate, asked by the nudges app).
 - ``DETAILS``: what a message's page shows beyond its title and text, by kind, recorded in
   the member's access log; its ``details_template`` draws it.
-- ``RESPOND``: records a one-tap answer and does what it means ("I reached out" logs a
-  contact in the network app, "snooze" pauses prompts).
+
+What a one-tap answer does beyond being recorded is ``services.ANSWER_HANDLERS``.
 """
 
 from __future__ import annotations
@@ -41,8 +41,6 @@ from .tokens import ACTIONS, read_action_token, read_unsubscribe_token
 WITH_ACCESS = "nudges.selectors.with_access"
 # (notification from WITH_ACCESS) -> extra context for ``detail.html``.
 DETAILS = "nudges.services.notification_details"
-# (*, notification, action) -> bool: False if it was already answered.
-RESPOND = "nudges.services.notification_respond"
 
 # A page of the inbox: the same cost with 30 messages kept or 3,000 (older ones page on).
 INBOX_SIZE = 20
@@ -62,10 +60,6 @@ WITHHELD = {"title": selectors.WITHHELD_TITLE, "body": selectors.WITHHELD_BODY}
 
 def with_access(notifications: QuerySet[Notification]) -> QuerySet[Notification]:
     return import_string(WITH_ACCESS)(notifications)
-
-
-def respond_to(notification: Notification, action: str) -> bool:
-    return import_string(RESPOND)(notification=notification, action=action)
 
 
 def get_notification_for_user(request: AuthenticatedHttpRequest, pk) -> Notification:
@@ -154,7 +148,7 @@ def respond(request: AuthenticatedHttpRequest, pk, action: str) -> HttpResponse:
     notification = get_notification_for_user(request, pk)
     if action not in ACTIONS:
         raise Http404("Unknown action.")
-    respond_to(notification, action)
+    services.notification_respond(notification=notification, action=action)
     messages.success(request, ACTION_DONE[action])
     return redirect("notifications:inbox")
 
@@ -176,7 +170,7 @@ def act(request: HttpRequest, token: str) -> HttpResponse:
     if notification is None:
         return _link_problem(request, "This message no longer exists.")
     if request.method == "POST":
-        respond_to(notification, action)
+        services.notification_respond(notification=notification, action=action)
         return render(request, "notifications/act_done.html", {"message": ACTION_DONE[action]})
     return render(
         request,

@@ -21,8 +21,9 @@ from network.consents import REDISCLOSURE_PLAIN, consent_sign_part2
 from network.models import Role, Tie
 from notifications.delivery import deliver_one
 from notifications.models import Delivery, Kind, Mute, Notification
+from notifications.services import notification_respond
 from nudges.models import NudgePreference, SweepState
-from nudges.services import caseload_summary, notification_respond, notify
+from nudges.services import caseload_summary, notify
 from nudges.sweep import run_sweep
 
 from .network_cast import THERAPIST_TOTP_SECRET
