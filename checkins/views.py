@@ -6,10 +6,11 @@ import uuid
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from accounts.types import AuthenticatedHttpRequest
 from network import services as network_services
 
 from . import charts, markup, selectors, services
@@ -33,7 +34,7 @@ def _parse_day(value: str) -> datetime.date:
         raise Http404("No such date.") from None
 
 
-def _risk_context(request: HttpRequest, checkin: CheckIn | None) -> dict:
+def _risk_context(request: AuthenticatedHttpRequest, checkin: CheckIn | None) -> dict:
     if checkin is None or not checkin.is_high_risk:
         return {}
     suggestions = network_services.suggest_reach_out(request.user, crisis=True, limit=1)
@@ -41,12 +42,12 @@ def _risk_context(request: HttpRequest, checkin: CheckIn | None) -> dict:
 
 
 @login_required
-def today(request: HttpRequest) -> HttpResponse:
+def today(request: AuthenticatedHttpRequest) -> HttpResponse:
     return day(request, selectors.local_today(request.user).isoformat())
 
 
 @login_required
-def day(request: HttpRequest, date: str) -> HttpResponse:
+def day(request: AuthenticatedHttpRequest, date: str) -> HttpResponse:
     """Show, create or edit the member's own check-in for one local date."""
     member = request.user
     local_date = _parse_day(date)
@@ -119,7 +120,7 @@ def day(request: HttpRequest, date: str) -> HttpResponse:
 
 
 @login_required
-def history(request: HttpRequest) -> HttpResponse:
+def history(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The member's own history: calendar, charts, weekly summary, counters, score trends."""
     member = request.user
     try:
@@ -153,7 +154,7 @@ def history(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def sobriety(request: HttpRequest) -> HttpResponse:
+def sobriety(request: AuthenticatedHttpRequest) -> HttpResponse:
     member = request.user
     today_ = selectors.local_today(member)
     form = SobrietyForm(request.POST or None, today=today_)
@@ -181,7 +182,7 @@ def sobriety(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def sobriety_restart(request: HttpRequest) -> HttpResponse:
+def sobriety_restart(request: AuthenticatedHttpRequest) -> HttpResponse:
     services.sobriety_restart(member=request.user, today=selectors.local_today(request.user))
     messages.success(
         request,
@@ -192,7 +193,7 @@ def sobriety_restart(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def questionnaires(request: HttpRequest) -> HttpResponse:
+def questionnaires(request: AuthenticatedHttpRequest) -> HttpResponse:
     member = request.user
     today_ = selectors.local_today(member)
     schedules = {
@@ -224,7 +225,7 @@ def questionnaires(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def questionnaire_take(request: HttpRequest, instrument: str) -> HttpResponse:
+def questionnaire_take(request: AuthenticatedHttpRequest, instrument: str) -> HttpResponse:
     definition = INSTRUMENTS.get(instrument)
     if definition is None:
         raise Http404("No such questionnaire.")
@@ -243,13 +244,15 @@ def questionnaire_take(request: HttpRequest, instrument: str) -> HttpResponse:
     )
 
 
-def _get_response_for_user(request: HttpRequest, pk: uuid.UUID) -> QuestionnaireResponse:
+def _get_response_for_user(
+    request: AuthenticatedHttpRequest, pk: uuid.UUID
+) -> QuestionnaireResponse:
     # Scores are shown to the member first and only: nobody else reaches this page.
     return get_object_or_404(QuestionnaireResponse, pk=pk, member=request.user)
 
 
 @login_required
-def questionnaire_result(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
+def questionnaire_result(request: AuthenticatedHttpRequest, pk: uuid.UUID) -> HttpResponse:
     response = _get_response_for_user(request, pk)
     definition = INSTRUMENTS[response.instrument]
     scores = definition.score(response.answers)
@@ -281,7 +284,7 @@ def questionnaire_result(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
 
 @login_required
 @require_POST
-def questionnaire_schedule(request: HttpRequest) -> HttpResponse:
+def questionnaire_schedule(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = ScheduleForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Please choose a questionnaire and how often.")
@@ -310,14 +313,14 @@ def questionnaire_schedule(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def shared(request: HttpRequest, tie_id: uuid.UUID) -> HttpResponse:
+def shared(request: AuthenticatedHttpRequest, tie_id: uuid.UUID) -> HttpResponse:
     """The old address of the supporter's page: one page now shows everything shared."""
     return redirect("network:supporting_member", tie_id=tie_id)
 
 
 @login_required
 @require_POST
-def therapist_schedule(request: HttpRequest, tie_id: uuid.UUID) -> HttpResponse:
+def therapist_schedule(request: AuthenticatedHttpRequest, tie_id: uuid.UUID) -> HttpResponse:
     """A verified therapist, under a formal consent in force, schedules a questionnaire.
 
     The member sees the schedule and answers when ready; the scores stay the member's.

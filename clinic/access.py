@@ -6,8 +6,10 @@ from collections.abc import Callable
 from functools import wraps
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
+
+from accounts.types import AuthenticatedHttpRequest
 
 from .middleware import mark_clinical
 
@@ -22,7 +24,7 @@ def therapist_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpR
 
     @login_required
     @wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+    def wrapper(request: AuthenticatedHttpRequest, *args, **kwargs) -> HttpResponse:
         if not request.user.is_verified_therapist:
             return render(request, "clinic/not_verified.html", status=403)
         mark_clinical(request)

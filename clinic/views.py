@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from accounts.types import AuthenticatedHttpRequest
 from network.consents import REDISCLOSURE_NOTICE, REDISCLOSURE_PLAIN
 from network.models import DisclosureAction, Scope
 from network.services import record_disclosures_for_tie, record_disclosures_for_ties
@@ -27,7 +28,7 @@ from .models import Organisation
 
 
 @therapist_required
-def caseload(request: HttpRequest) -> HttpResponse:
+def caseload(request: AuthenticatedHttpRequest) -> HttpResponse:
     data = selectors.caseload(request.user)
     sort = request.GET.get("sort", "flag")
     only = request.GET.get("only", "all")
@@ -75,7 +76,7 @@ def caseload(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _client(request: HttpRequest, tie_id) -> selectors.Access | None:
+def _client(request: AuthenticatedHttpRequest, tie_id) -> selectors.Access | None:
     return selectors.client_access(request.user, tie_id)
 
 
@@ -91,7 +92,7 @@ def _range(request: HttpRequest, access):
 
 
 @therapist_required
-def client(request: HttpRequest, tie_id) -> HttpResponse:
+def client(request: AuthenticatedHttpRequest, tie_id) -> HttpResponse:
     access = _client(request, tie_id)
     if access is None:
         return _not_found(request)
@@ -125,7 +126,7 @@ def client(request: HttpRequest, tie_id) -> HttpResponse:
     )
 
 
-def _own_notes(request: HttpRequest, access) -> list | None:
+def _own_notes(request: AuthenticatedHttpRequest, access) -> list | None:
     try:
         return selectors.own_notes(request.user, access.tie.member_id)
     except NotesUnavailable:
@@ -134,7 +135,7 @@ def _own_notes(request: HttpRequest, access) -> list | None:
 
 @therapist_required
 @require_POST
-def note_add(request: HttpRequest, tie_id) -> HttpResponse:
+def note_add(request: AuthenticatedHttpRequest, tie_id) -> HttpResponse:
     access = _client(request, tie_id)
     if access is None:
         return _not_found(request)
@@ -160,7 +161,7 @@ def note_add(request: HttpRequest, tie_id) -> HttpResponse:
 
 @therapist_required
 @require_POST
-def note_delete(request: HttpRequest, tie_id, note_id) -> HttpResponse:
+def note_delete(request: AuthenticatedHttpRequest, tie_id, note_id) -> HttpResponse:
     access = _client(request, tie_id)
     if access is None:
         return _not_found(request)
@@ -173,7 +174,7 @@ def note_delete(request: HttpRequest, tie_id, note_id) -> HttpResponse:
 
 @therapist_required
 @require_POST
-def discussed(request: HttpRequest, tie_id) -> HttpResponse:
+def discussed(request: AuthenticatedHttpRequest, tie_id) -> HttpResponse:
     access = _client(request, tie_id)
     if access is None:
         return _not_found(request)
@@ -225,22 +226,22 @@ def _build_export(request: HttpRequest, access, start, end, fmt: str) -> HttpRes
 
 
 @therapist_required
-def export_csv(request: HttpRequest, tie_id) -> HttpResponse:
+def export_csv(request: AuthenticatedHttpRequest, tie_id) -> HttpResponse:
     return _export(request, tie_id, "csv")
 
 
 @therapist_required
-def export_pdf(request: HttpRequest, tie_id) -> HttpResponse:
+def export_pdf(request: AuthenticatedHttpRequest, tie_id) -> HttpResponse:
     return _export(request, tie_id, "pdf")
 
 
 @therapist_required
-def export_fhir(request: HttpRequest, tie_id) -> HttpResponse:
+def export_fhir(request: AuthenticatedHttpRequest, tie_id) -> HttpResponse:
     return _export(request, tie_id, "fhir")
 
 
 @login_required
-def organisation(request: HttpRequest, org_id) -> HttpResponse:
+def organisation(request: AuthenticatedHttpRequest, org_id) -> HttpResponse:
     org = selectors.administered_organisation(request.user, org_id)
     if org is None:
         return render(request, "clinic/no_organisation.html", status=404)
@@ -249,5 +250,5 @@ def organisation(request: HttpRequest, org_id) -> HttpResponse:
 
 
 @login_required
-def mfa_required(request: HttpRequest) -> HttpResponse:
+def mfa_required(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(request, "clinic/mfa_required.html")

@@ -9,10 +9,11 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
+from accounts.types import AuthenticatedHttpRequest
 from checkins import services as checkin_services
 from checkins.forms import PauseForm, ReminderPreferenceForm
 from notifications.models import Mute, PushSubscription
@@ -29,7 +30,7 @@ REMINDERS, PAUSE, PROMPTS = "save", "pause", "prompts"
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def preferences(request: HttpRequest) -> HttpResponse:
+def preferences(request: AuthenticatedHttpRequest) -> HttpResponse:
     member = request.user
     action = request.POST.get("action", PROMPTS) if request.method == "POST" else None
     reminder_pref = checkin_services.reminder_preference_for(member)

@@ -10,6 +10,8 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.views.decorators.http import require_POST
 
+from accounts.types import AuthenticatedHttpRequest
+
 from ..accesslog import disclosures_append
 from ..consents import REDISCLOSURE_NOTICE, REDISCLOSURE_PLAIN, requires_formal_consent
 from ..forms import EncouragementForm, SupporterContactForm
@@ -33,7 +35,7 @@ SCHEDULE_OPTIONS = "checkins.selectors.schedule_options"
 
 
 @login_required
-def supporting(request: HttpRequest) -> HttpResponse:
+def supporting(request: AuthenticatedHttpRequest) -> HttpResponse:
     entries = [
         {"tie": tie, "scopes": [Scope(s).label for s in sorted(scopes)]}
         for tie, scopes in supported_ties(request.user)
@@ -58,7 +60,7 @@ def _back(request: HttpRequest, tie: Tie) -> HttpResponse:
     return redirect("network:supporting")
 
 
-def _disclose(request: HttpRequest, tie: Tie, action: str):
+def _disclose(request: AuthenticatedHttpRequest, tie: Tie, action: str):
     access = access_for_tie(tie, request.user)
     data = shared_data(tie.member, access.scopes)
     disclosures_append(
@@ -72,7 +74,7 @@ def _disclose(request: HttpRequest, tie: Tie, action: str):
 
 
 @login_required
-def supporting_member(request: HttpRequest, tie_id) -> HttpResponse:
+def supporting_member(request: AuthenticatedHttpRequest, tie_id) -> HttpResponse:
     tie = _supported_tie(request, tie_id)
     access, data = _disclose(request, tie, DisclosureAction.VIEW)
     context = {
@@ -93,7 +95,7 @@ def supporting_member(request: HttpRequest, tie_id) -> HttpResponse:
 
 
 @login_required
-def supporting_export(request: HttpRequest, tie_id) -> HttpResponse:
+def supporting_export(request: AuthenticatedHttpRequest, tie_id) -> HttpResponse:
     tie = _supported_tie(request, tie_id)
     access, data = _disclose(request, tie, DisclosureAction.EXPORT)
     rows = []
@@ -119,7 +121,7 @@ def supporting_export(request: HttpRequest, tie_id) -> HttpResponse:
 
 @login_required
 @require_POST
-def encourage(request: HttpRequest, tie_id) -> HttpResponse:
+def encourage(request: AuthenticatedHttpRequest, tie_id) -> HttpResponse:
     tie = _supported_tie(request, tie_id)
     form = EncouragementForm(request.POST)
     if not form.is_valid():
@@ -137,7 +139,7 @@ def encourage(request: HttpRequest, tie_id) -> HttpResponse:
 
 @login_required
 @require_POST
-def supporter_log_contact(request: HttpRequest, tie_id) -> HttpResponse:
+def supporter_log_contact(request: AuthenticatedHttpRequest, tie_id) -> HttpResponse:
     tie = _supported_tie(request, tie_id)
     form = SupporterContactForm(request.POST)
     if not form.is_valid():
@@ -156,7 +158,7 @@ def supporter_log_contact(request: HttpRequest, tie_id) -> HttpResponse:
 
 
 @login_required
-def supporting_leave(request: HttpRequest, tie_id) -> HttpResponse:
+def supporting_leave(request: AuthenticatedHttpRequest, tie_id) -> HttpResponse:
     """Leave a member's network, after a confirmation page. Active or paused ties only."""
     tie = supporter_tie(request.user, tie_id)
     if tie is None or tie.status not in CONTACTABLE_STATUSES:
