@@ -90,8 +90,9 @@ def checkin_record(
     """
     now = now or timezone.now()
     window = selectors.checkin_window(member, now)
-    checkin = CheckIn.objects.select_for_update().filter(member=member, local_date=local_date)
-    checkin = checkin.first()
+    checkin = (
+        CheckIn.objects.select_for_update().filter(member=member, local_date=local_date).first()
+    )
     error = _date_error(window, local_date, exists=checkin is not None)
     if error:
         raise ValidationError(error)
