@@ -50,7 +50,7 @@ def checkin_stats_added(member_id: int, day: datetime.date) -> None:
     """Fold a new check-in on ``day`` into the kept figures (call inside its transaction)."""
     stats = CheckinStats.objects.select_for_update().filter(member_id=member_id).first()
     state = appended(checkin_stats_state(stats), day) if stats is not None else None
-    if state is None:
+    if stats is None or state is None:
         checkin_stats_rebuild(member_id)
         return
     stats.last_checkin_on, stats.run_started_on, stats.longest_streak = state
