@@ -186,8 +186,14 @@ def _circle(ties: list[dict], moment: datetime.datetime) -> list[EgoNode]:
         status = _status_on(row, moment)
         if status is None:
             continue
-        tie = Tie(role=row["role"], relationship_label=row["relationship_label"], status=status)
-        tie.clinic_label = _role_label(row)
+        # An unsaved stand-in named by its role and label alone: ``Tie.name`` of a tie with no
+        # account is its ``offline_name``.
+        tie = Tie(
+            role=row["role"],
+            relationship_label=row["relationship_label"],
+            status=status,
+            offline_name=_role_label(row),
+        )
         shown.append(tie)
     return ego_layout(shown)
 

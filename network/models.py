@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -11,6 +12,9 @@ from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
 from accounts.models import SECOND_FACTOR_TYPES
+
+if TYPE_CHECKING:
+    import datetime
 
 
 class Role(models.TextChoices):
@@ -206,6 +210,11 @@ class Tie(models.Model):
     # aggregate its whole history.
     last_contact_at = models.DateTimeField(null=True, blank=True, editable=False)
 
+    # Not columns: on rows from ``selectors.ties_for_member`` (an annotation) and
+    # ``selectors.network_health`` (days since it, for the network page).
+    last_contact: datetime.datetime | None
+    days_since: int | None
+
     objects = TieQuerySet.as_manager()
 
     class Meta:
@@ -234,8 +243,9 @@ class Tie(models.Model):
     def name(self) -> str:
         """How the member sees this person. After an invitation is accepted the member keeps
         the name they gave; if it differs from the supporter's own, both show: "Mum (Maria)"."""
-        if self.supporter_id is not None:
-            own = self.supporter.display_name
+        supporter = self.supporter  # None, without a query, for an offline contact
+        if supporter is not None:
+            own = supporter.display_name
             given = self.offline_name.strip()
             if given and given.casefold() != own.casefold():
                 return f"{given} ({own})"
@@ -406,6 +416,10 @@ class Invitation(models.Model):
         on_delete=models.SET_NULL,
         related_name="invitations_accepted",
     )
+
+    # Not a column: set once ``invitations`` tried to email the link (None: not emailed,
+    # False: the mail server refused), for the page that follows.
+    email_sent: bool | None
 
     objects = InvitationQuerySet.as_manager()
 

@@ -139,9 +139,12 @@ def record_disclosures_for_tie(*, tie: Tie, scopes: Iterable[str], action: str =
     the consent in force is read from them, so this is three queries however many scopes.
     Callers must have checked the scopes against ``access_for_tie`` first.
     """
-    consent = access_for_tie(tie, tie.supporter).consent
+    supporter = tie.supporter
+    if supporter is None:
+        raise ValueError("An offline contact has no account: nothing is disclosed to it.")
+    consent = access_for_tie(tie, supporter).consent
     disclosures_append(
-        viewer=tie.supporter, member=tie.member, scopes=list(scopes), action=action, consent=consent
+        viewer=supporter, member=tie.member, scopes=list(scopes), action=action, consent=consent
     )
 
 
@@ -253,7 +256,8 @@ def tie_update(*, tie: Tie, **changes) -> Tie:
 CONTACTABLE_STATUSES = (TieStatus.ACTIVE, TieStatus.PAUSED)
 
 
-_TRANSITIONS = {
+# Keyed by the plain str a caller passes (a TieStatus equals its value).
+_TRANSITIONS: dict[str, set[str]] = {
     TieStatus.PAUSED: {TieStatus.ACTIVE},
     TieStatus.ACTIVE: {TieStatus.PAUSED},
     TieStatus.ENDED: {TieStatus.ACTIVE, TieStatus.PAUSED, TieStatus.INVITED},
@@ -683,7 +687,7 @@ class Suggestion:
     score: float
 
 
-ROLE_NOUNS = {
+ROLE_NOUNS: dict[str, str] = {
     Role.THERAPIST: "your therapist",
     Role.SPONSOR: "your sponsor",
     Role.FAMILY: "a family member",
