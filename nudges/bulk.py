@@ -12,9 +12,11 @@ from __future__ import annotations
 import datetime
 import json
 import uuid
-from typing import TYPE_CHECKING
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from django.db import connection
+from django.db.models import Field, Model
 
 from notifications.models import Delivery, Notification
 
@@ -30,8 +32,16 @@ def q(name: str) -> str:
     return connection.ops.quote_name(name)
 
 
-def _columns(model, names: list[str]) -> list[str]:
-    return [q(model._meta.get_field(name).column) for name in names]
+def _field(model: type[Model], name: str) -> Field:
+    """A column of ``model`` (``get_field`` also answers with relations' reverse sides)."""
+    field = model._meta.get_field(name)
+    if not isinstance(field, Field):
+        raise TypeError(f"{model.__name__}.{name} is not a column.")
+    return field
+
+
+def _columns(model: type[Model], names: list[str]) -> list[str]:
+    return [q(_field(model, name).column) for name in names]
 
 
 def insert_notifications(
@@ -48,7 +58,7 @@ def insert_notifications(
         return _insert_notifications_values(now, rows)
     meta = Notification._meta
     cs = list(rows.values())
-    arrays = {
+    arrays: dict[str, tuple[str, list[Any]]] = {
         "id": ("uuid", list(rows)),
         "recipient": ("bigint", [c.recipient_id for c in cs]),
         "subject_member": ("bigint", [c.subject_member_id for c in cs]),
@@ -72,7 +82,7 @@ def insert_notifications(
     sql = (
         f"INSERT INTO {q(meta.db_table)} ({', '.join(columns)}) "  # noqa: S608
         f"SELECT {', '.join(selects)}, %s, 'pending', '' FROM unnest({unnest}) AS t({aliases}) "
-        f"ON CONFLICT ({q(meta.get_field('idempotency_key').column)}) DO NOTHING "
+        f"ON CONFLICT ({q(_field(Notification, 'idempotency_key').column)}) DO NOTHING "
         f"RETURNING {q(meta.pk.column)}"
     )
     with connection.cursor() as cursor:
@@ -81,7 +91,7 @@ def insert_notifications(
 
 
 def insert_deliveries(
-    now: datetime.datetime, rows: list[tuple[uuid.UUID, str, datetime.datetime]]
+    now: datetime.datetime, rows: Sequence[tuple[uuid.UUID, str, datetime.datetime]]
 ) -> None:
     """Insert pending deliveries (notification id, channel, not before)."""
     if not rows:
@@ -118,7 +128,7 @@ def save_schedules(rows: list[Schedule], fields: list[str]) -> None:
         Schedule.objects.bulk_update(rows, fields)
         return
     meta = Schedule._meta
-    columns = [meta.get_field(f) for f in fields]
+    columns = [_field(Schedule, f) for f in fields]
     sets = ", ".join(f"{q(c.column)} = t.a{i}" for i, c in enumerate(columns))
     unnest = ", ".join(f"%s::{c.db_type(connection)}[]" for c in columns)
     aliases = ", ".join(f"a{i}" for i in range(len(columns)))
@@ -127,7 +137,7 @@ def save_schedules(rows: list[Schedule], fields: list[str]) -> None:
         f"FROM unnest(%s::bigint[], {unnest}) AS t(pk, {aliases}) "
         f"WHERE s.{q(meta.pk.column)} = t.pk"
     )
-    params = [[row.pk for row in rows]]
+    params: list[list[Any]] = [[row.pk for row in rows]]
     params.extend([getattr(row, c.attname) for row in rows] for c in columns)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -158,16 +168,16 @@ def _insert_notifications_values(now: datetime.datetime, rows: dict[uuid.UUID, C
     writer's key pre-empted, and keeps ``created_at`` at the sweep's clock.
     """
     meta = Notification._meta
-    fields = [meta.get_field(name) for name in _NOTIFICATION_FIELDS]
+    fields = [_field(Notification, name) for name in _NOTIFICATION_FIELDS]
     columns = ", ".join(q(f.column) for f in fields)
     one = "(" + ", ".join(["%s"] * len(fields)) + ")"
-    key, pk = q(meta.get_field("idempotency_key").column), q(meta.pk.column)
+    key, pk = q(_field(Notification, "idempotency_key").column), q(meta.pk.column)
     inserted: list[uuid.UUID] = []
     items = list(rows.items())
     with connection.cursor() as cursor:
         for start in range(0, len(items), INSERT_CHUNK):
             chunk = items[start : start + INSERT_CHUNK]
-            params = []
+            params: list[Any] = []
             for notification_id, c in chunk:
                 values = {
                     "id": notification_id,

@@ -150,11 +150,14 @@ def _may_still_tell(notification: Notification) -> bool:
     """
     from .selectors import ABOUT_A_MEMBER
 
-    if notification.kind not in ABOUT_A_MEMBER or notification.subject_member_id is None:
+    if notification.kind not in ABOUT_A_MEMBER:
+        return True
+    member = notification.subject_member  # no query when there is none
+    if member is None:
         return True
     # Imported here: the network app imports this app's models, so a module-level import
     # of its selectors would be circular.
-    return may_receive(notification.subject_member, notification.recipient)
+    return may_receive(member, notification.recipient)
 
 
 def _skip(delivery: Delivery, reason: str) -> Outcome:

@@ -5,7 +5,7 @@ scopes). What other apps may read of a member's own notifications is in
 from __future__ import annotations
 
 import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import BooleanField, Case, Exists, F, OuterRef, QuerySet, Value, When
 from django.utils import timezone
@@ -19,6 +19,17 @@ from network.models import Role, Scope, Tie, TieStatus
 from network.selectors import is_sos_contact, last_confirmed_contact_dates, supported_ties
 from network.services import record_disclosure, record_disclosures_for_tie, shared_scopes
 from notifications.models import Kind, Notification
+
+if TYPE_CHECKING:
+    from typing import TypeAlias, TypedDict
+
+    from django_stubs_ext import WithAnnotations
+
+    class MayShow(TypedDict):
+        may_show: bool
+
+    # A notification read through ``with_access``: it knows whether it may be shown.
+    ShownNotification: TypeAlias = WithAnnotations[Notification, MayShow]
 
 # Kinds that tell their recipient about another member (``subject_member``). Such a message
 # is shown (inbox, its page, a delivery still waiting) only while the recipient may receive
@@ -36,7 +47,7 @@ DIGEST_SCOPES = ("checkin_status", "mood_craving", "use", "contacts")
 
 def with_access(
     notifications: QuerySet[Notification], now: datetime.datetime | None = None
-) -> QuerySet[Notification]:
+) -> QuerySet[ShownNotification]:
     """Annotate ``may_show``: whether each notification may still be shown to its recipient.
 
     False for a message about a member (``ABOUT_A_MEMBER``) once the recipient's tie to that
@@ -54,7 +65,7 @@ def with_access(
     )
 
 
-def details_for(notification: Notification) -> dict[str, Any]:
+def details_for(notification: ShownNotification) -> dict[str, Any]:
     """What the notification's page may show beyond its title and text.
 
     ``notification`` must come from ``with_access``: a withheld one shows nothing more.
