@@ -93,7 +93,9 @@ class CheckInForm(forms.ModelForm):
     def __init__(self, *args: Any, member: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         ties = network_selectors.open_ties_for(member)
-        self.fields["connected_with"].choices = [
+        connected_with = self.fields["connected_with"]
+        assert isinstance(connected_with, forms.MultipleChoiceField)  # declared so above
+        connected_with.choices = [
             (str(tie.pk), f"{tie.name} ({tie.get_role_display().lower()})") for tie in ties
         ] + [(MEETING, "A meeting")]
         if self.instance.pk:
@@ -176,11 +178,17 @@ class ReminderPreferenceForm(forms.ModelForm):
         return sum(1 << day for day in set(self.cleaned_data["reminder_days"]))
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data  # what ModelForm.clean returns, typed as never None
         if data.get("checkin_reminder_enabled") and not data.get("reminder_days"):
             self.add_error("reminder_days", "Choose at least one day, or turn reminders off.")
         at, start, end = data.get("reminder_time"), data.get("quiet_start"), data.get("quiet_end")
-        if data.get("checkin_reminder_enabled") and None not in (at, start, end):
+        if (
+            data.get("checkin_reminder_enabled")
+            and at is not None
+            and start is not None
+            and end is not None
+        ):
             # The sweep skips reminders due in quiet hours, so such a time would never fire.
             probe = ReminderPreference(quiet_start=start, quiet_end=end)
             if probe.in_quiet_hours(at):

@@ -95,6 +95,7 @@ def day(request: AuthenticatedHttpRequest, date: str) -> HttpResponse:
     closure = request.session.pop(CLOSURE_KEY, None) if request.method == "GET" else None
     if closure and closure.get("date") != local_date.isoformat():
         closure = None
+    counters = selectors.counters(member, window.today)
     context = {
         "form": form,
         "checkin": checkin,
@@ -103,7 +104,7 @@ def day(request: AuthenticatedHttpRequest, date: str) -> HttpResponse:
         "is_today": local_date == window.today,
         "editable": editable,
         "window": window,
-        "counters": selectors.counters(member, window.today),
+        "counters": counters,
         "core_fields": ("mood", "craving", "used", "connectedness", "connected_with"),
     }
     context.update(_risk_context(request, checkin))
@@ -111,7 +112,7 @@ def day(request: AuthenticatedHttpRequest, date: str) -> HttpResponse:
         # One person to reach out to, one tap to call, text or log it.
         suggestions = network_services.suggest_reach_out(member, limit=1)
         context["closure_suggestion"] = suggestions[0] if suggestions else None
-    started = context["counters"].sobriety_started_on
+    started = counters.sobriety_started_on
     # Offer a restart after reported use, unless the member already restarted since.
     context["offer_restart"] = bool(
         checkin is not None and checkin.used and started and started < checkin.local_date
