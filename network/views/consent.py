@@ -7,7 +7,7 @@ from datetime import datetime, time
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -102,7 +102,7 @@ def consent_history_view(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 
 @login_required
-def consent_history_csv(request: AuthenticatedHttpRequest) -> HttpResponse:
+def consent_history_csv(request: AuthenticatedHttpRequest) -> StreamingHttpResponse:
     rows = (
         [
             c.signed_at.isoformat(),
@@ -145,7 +145,7 @@ def access_log(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 
 @login_required
-def access_log_csv(request: AuthenticatedHttpRequest) -> HttpResponse:
+def access_log_csv(request: AuthenticatedHttpRequest) -> StreamingHttpResponse:
     """The member's whole chain, oldest first, with every hashed value and its checkpoint.
 
     The first line is the chain's head when the download was made (see network.checkpoints):

@@ -93,7 +93,7 @@ def invitation_respond(request: HttpRequest, token: str) -> HttpResponse:
     elif not request.user.is_authenticated:
         inv.pending_invitation_remember(request.session, token)
     addressed_to_user = True
-    if request.user.is_authenticated and not problem:
+    if request.user.is_authenticated and invitation is not None and not problem:
         addressed_to_user = inv.invitation_addressed_to(invitation, request.user)
     confirmed_other = request.POST.get("other_address") == "confirmed"
     if request.method == "POST" and not problem:

@@ -181,7 +181,7 @@ def _contact_initial(request: HttpRequest, ties: list[Tie]) -> dict[str, str]:
 
 
 def _contact_label(contact: Contact) -> str:
-    if contact.tie_id:
+    if contact.tie is not None:  # no query when there is no tie
         return contact.tie.name
     return "A meeting" if contact.method == ContactMethod.MEETING else "Someone"
 

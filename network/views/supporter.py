@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.module_loading import import_string
@@ -95,7 +95,7 @@ def supporting_member(request: AuthenticatedHttpRequest, tie_id) -> HttpResponse
 
 
 @login_required
-def supporting_export(request: AuthenticatedHttpRequest, tie_id) -> HttpResponse:
+def supporting_export(request: AuthenticatedHttpRequest, tie_id) -> StreamingHttpResponse:
     tie = _supported_tie(request, tie_id)
     access, data = _disclose(request, tie, DisclosureAction.EXPORT)
     rows = []
@@ -126,7 +126,8 @@ def encourage(request: AuthenticatedHttpRequest, tie_id) -> HttpResponse:
     form = EncouragementForm(request.POST)
     if not form.is_valid():
         for error in form.non_field_errors() or ["Choose a message or write your own."]:
-            messages.error(request, error)
+            # An ErrorList yields its messages as str; the stubs also allow the errors.
+            messages.error(request, str(error))
         return _back(request, tie)
     try:
         encouragement_send(supporter=request.user, tie=tie, message=form.cleaned_data["text"])
