@@ -12,7 +12,8 @@ import uuid
 from collections.abc import Callable
 
 from django.conf import settings
-from django.http import HttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 
 from network.consents import REDISCLOSURE_NOTICE, REDISCLOSURE_PLAIN
 from network.models import Scope
@@ -56,7 +57,7 @@ def history_rows(h: ClientHistory) -> list[list]:
     return sorted(rows, key=lambda r: r[0])
 
 
-def export_csv(h: ClientHistory) -> HttpResponse:
+def export_csv(h: ClientHistory) -> StreamingHttpResponse:
     return csv_response(
         _filename(h, "csv"), ["date", "kind", "item", "value"], history_rows(h), _preface(h)
     )
@@ -234,7 +235,7 @@ def export_fhir(h: ClientHistory) -> HttpResponse:
     return response
 
 
-BUILDERS: dict[str, Callable[[ClientHistory], HttpResponse]] = {
+BUILDERS: dict[str, Callable[[ClientHistory], HttpResponseBase]] = {
     "csv": export_csv,
     "pdf": export_pdf,
     "fhir": export_fhir,

@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -143,7 +144,8 @@ def note_add(request: AuthenticatedHttpRequest, tie_id) -> HttpResponse:
     if not form.is_valid():
         for errors in form.errors.values():
             for error in errors:
-                messages.error(request, error)
+                # An ErrorList yields its messages as str; the stubs also allow the errors.
+                messages.error(request, str(error))
         return redirect("clinic:client", tie_id=access.tie.pk)
     try:
         services.session_note_add(
@@ -201,7 +203,7 @@ def _bad_range(request: HttpRequest, access, exc: history.RangeError) -> HttpRes
     )
 
 
-def _export(request: HttpRequest, tie_id, fmt: str) -> HttpResponse:
+def _export(request: AuthenticatedHttpRequest, tie_id, fmt: str) -> HttpResponseBase:
     # The client is checked before the fresh sign-in is asked for, so a stranger's link
     # doesn't even prompt for one.
     access = _client(request, tie_id)
@@ -216,7 +218,9 @@ def _export(request: HttpRequest, tie_id, fmt: str) -> HttpResponse:
 
 # Reauthentication on every export, GET included (allauth: the authenticator where enrolled).
 @reauthentication_required
-def _build_export(request: HttpRequest, access, start, end, fmt: str) -> HttpResponse:
+def _build_export(
+    request: AuthenticatedHttpRequest, access, start, end, fmt: str
+) -> HttpResponseBase:
     h = history.client_history(access, start, end)
     response = exports.BUILDERS[fmt](h)
     record_disclosures_for_tie(
@@ -226,17 +230,17 @@ def _build_export(request: HttpRequest, access, start, end, fmt: str) -> HttpRes
 
 
 @therapist_required
-def export_csv(request: AuthenticatedHttpRequest, tie_id) -> HttpResponse:
+def export_csv(request: AuthenticatedHttpRequest, tie_id) -> HttpResponseBase:
     return _export(request, tie_id, "csv")
 
 
 @therapist_required
-def export_pdf(request: AuthenticatedHttpRequest, tie_id) -> HttpResponse:
+def export_pdf(request: AuthenticatedHttpRequest, tie_id) -> HttpResponseBase:
     return _export(request, tie_id, "pdf")
 
 
 @therapist_required
-def export_fhir(request: AuthenticatedHttpRequest, tie_id) -> HttpResponse:
+def export_fhir(request: AuthenticatedHttpRequest, tie_id) -> HttpResponseBase:
     return _export(request, tie_id, "fhir")
 
 
