@@ -94,7 +94,8 @@ class CheckInForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         ties = network_selectors.open_ties_for(member)
         connected_with = self.fields["connected_with"]
-        assert isinstance(connected_with, forms.MultipleChoiceField)  # declared so above
+        if not isinstance(connected_with, forms.MultipleChoiceField):  # declared so above
+            raise TypeError("connected_with is not a choice field.")
         connected_with.choices = [
             (str(tie.pk), f"{tie.name} ({tie.get_role_display().lower()})") for tie in ties
         ] + [(MEETING, "A meeting")]

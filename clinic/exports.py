@@ -28,8 +28,8 @@ def _filename(h: ClientHistory, ext: str) -> str:
 
 def _preface(h: ClientHistory) -> list[str]:
     consent = h.access.consent
-    # The clinic opens a client only under a formal consent (``selectors.client_access``).
-    assert consent is not None
+    if consent is None:  # the clinic opens a client only under one (selectors.client_access)
+        raise ValueError("A client's history is exported under a formal consent only.")
     return [
         REDISCLOSURE_NOTICE,
         REDISCLOSURE_PLAIN,

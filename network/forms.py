@@ -27,7 +27,8 @@ from .services import ENCOURAGEMENT_TEMPLATES
 def _choice_field(form: forms.BaseForm, name: str) -> forms.ChoiceField:
     """The form's own copy of a declared choice field (``fields`` is typed by its base)."""
     field = form.fields[name]
-    assert isinstance(field, forms.ChoiceField)
+    if not isinstance(field, forms.ChoiceField):
+        raise TypeError(f"{type(form).__name__}.{name} is not a choice field.")
     return field
 
 
