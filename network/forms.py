@@ -21,7 +21,7 @@ from .models import (
     Tie,
     TieStatus,
 )
-from .services import ENCOURAGEMENT_TEMPLATES
+from .services.encouragement import ENCOURAGEMENT_TEMPLATES
 
 
 def _choice_field(form: forms.BaseForm, name: str) -> forms.ChoiceField:

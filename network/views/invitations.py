@@ -15,7 +15,7 @@ from accounts.types import AuthenticatedHttpRequest
 from .. import invitations as inv
 from ..forms import InvitationForm
 from ..models import Invitation
-from ..services import NetworkError
+from ..services.errors import NetworkError
 from ._common import _member_invitation
 
 # --- Invitations ----------------------------------------------------------------------------------
