@@ -219,9 +219,10 @@ class Tie(models.Model):
     # aggregate its whole history.
     last_contact_at = models.DateTimeField(null=True, blank=True, editable=False)
 
-    # Not columns: on rows from ``selectors.ties_for_member`` (an annotation) and
-    # ``selectors.network_health`` (days since it, for the network page).
+    # Not columns: on rows from ``selectors.ties_for_member`` (annotations: the last contact,
+    # contacts in 30 days) and ``selectors.network_health`` (days since the last contact).
     last_contact: datetime.datetime | None
+    contacts_30: int
     days_since: int | None
 
     objects = TieQuerySet.as_manager()
