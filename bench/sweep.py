@@ -227,7 +227,14 @@ def build(n: int) -> None:
     ]
     with access_log_guard_off(), connection.cursor() as cursor:
         cursor.execute(f"TRUNCATE {', '.join(TABLES)} CASCADE")
-    with connection.cursor() as cursor:
+        # A million members make tens of millions of rows: fill the tables without their
+        # secondary indexes (built once at the end, far faster than row by row) and, with
+        # triggers off (the guard), without a foreign-key check per row (the data is
+        # consistent by construction).
+        cursor.execute("SET maintenance_work_mem = '512MB'")
+        indexes = _secondary_indexes(cursor, TABLES)
+        for name, _ in indexes:
+            cursor.execute(f"DROP INDEX {name}")
         for label, sql in steps:
             started = time.perf_counter()
             cursor.execute(sql, {"n": n})
@@ -238,8 +245,25 @@ def build(n: int) -> None:
             "INSERT INTO nudges_schedule (user_id, stale) SELECT id, true FROM accounts_user"
         )
         started = time.perf_counter()
+        for _, definition in indexes:
+            cursor.execute(definition)
+        print(f"  {len(indexes)} indexes built in {time.perf_counter() - started:.1f} s")
+        cursor.execute("RESET maintenance_work_mem")
+    with connection.cursor() as cursor:
+        started = time.perf_counter()
         cursor.execute("VACUUM ANALYZE")
         print(f"  vacuum analyze: {time.perf_counter() - started:.1f} s")
+
+
+def _secondary_indexes(cursor, tables: list[str]) -> list[tuple[str, str]]:
+    """(name, definition) of the indexes on ``tables`` that back no constraint."""
+    cursor.execute(
+        "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) FROM pg_index i "
+        "WHERE i.indrelid = ANY(%s::regclass[]) AND NOT EXISTS "
+        "(SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)",
+        [tables],
+    )
+    return cursor.fetchall()
 
 
 COLUMNS = [

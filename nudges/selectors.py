@@ -5,9 +5,21 @@ scopes). What other apps may read of a member's own notifications is in
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 from typing import Any
 
-from django.db.models import BooleanField, Case, Exists, F, OuterRef, QuerySet, Value, When
+from django.db.models import (
+    BooleanField,
+    Case,
+    Exists,
+    F,
+    FilteredRelation,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 from django.utils import timezone
 
 import recovery.lookups  # noqa: F401  (registers field__any)
@@ -18,7 +30,7 @@ from network.consents import REDISCLOSURE_NOTICE, REDISCLOSURE_PLAIN
 from network.models import Role, Scope, Tie, TieStatus
 from network.selectors import is_sos_contact, last_confirmed_contact_dates, supported_ties
 from network.services import record_disclosure, record_disclosures_for_tie, shared_scopes
-from notifications.models import Kind, Notification
+from notifications.models import Kind, Notification, PushSubscription
 
 # Kinds that tell their recipient about another member (``subject_member``). Such a message
 # is shown (inbox, its page, a delivery still waiting) only while the recipient may receive
@@ -165,22 +177,35 @@ def caseload_summary(therapist, *, now: datetime.datetime | None = None) -> list
     return rows
 
 
-def schedule_inputs(user_ids: list[int]) -> dict[int, dict]:
+def schedule_inputs(user_ids: Iterable[int]) -> dict[int, dict]:
     """Everything the schedule and the rules read about these people, by id: one query.
 
     Preference columns are NULL for someone who never saved that page (the defaults apply).
     """
+    ids = list(user_ids)
+    # Every join and subquery names the ids again, so each is an index probe for these people
+    # (with only ``pk = ANY`` on the users, the planner hashes whole preference and tie
+    # tables: a cost that grows with the population, not the batch).
     rows = (
-        User.objects.filter(pk__any=user_ids)
+        User.objects.filter(pk__any=ids)
         .annotate(
+            rp=FilteredRelation(
+                "reminder_preference", condition=Q(reminder_preference__member_id__any=ids)
+            ),
+            np=FilteredRelation(
+                "nudge_preference", condition=Q(nudge_preference__member_id__any=ids)
+            ),
             has_checkin=Exists(CheckIn.objects.filter(member=OuterRef("pk"))),
             has_network=Exists(
                 Tie.objects.filter(member=OuterRef("pk")).exclude(status=TieStatus.ENDED)
             ),
             supports=Exists(
-                Tie.objects.filter(supporter=OuterRef("pk")).exclude(status=TieStatus.ENDED)
+                Tie.objects.filter(supporter=OuterRef("pk"), supporter_id__any=ids).exclude(
+                    status=TieStatus.ENDED
+                )
             ),
             therapist=Exists(TherapistProfile.objects.filter(user=OuterRef("pk"))),
+            has_push=Exists(PushSubscription.objects.filter(user=OuterRef("pk"))),
         )
         .values(
             "id",
@@ -191,22 +216,23 @@ def schedule_inputs(user_ids: list[int]) -> dict[int, dict]:
             "has_network",
             "supports",
             "therapist",
-            rp_member=F("reminder_preference__member"),
-            rp_enabled=F("reminder_preference__checkin_reminder_enabled"),
-            rp_reminder_time=F("reminder_preference__reminder_time"),
-            rp_reminder_days=F("reminder_preference__reminder_days"),
-            rp_quiet_start=F("reminder_preference__quiet_start"),
-            rp_quiet_end=F("reminder_preference__quiet_end"),
-            rp_paused_until=F("reminder_preference__paused_until"),
-            rp_channel_email=F("reminder_preference__channel_email"),
-            rp_channel_push=F("reminder_preference__channel_push"),
-            np_member=F("nudge_preference__member"),
-            np_isolation_enabled=F("nudge_preference__isolation_enabled"),
-            np_isolation_days=F("nudge_preference__isolation_days"),
-            np_prompt_time=F("nudge_preference__prompt_time"),
-            np_digest_weekday=F("nudge_preference__digest_weekday"),
-            np_digest_hour=F("nudge_preference__digest_hour"),
-            np_snoozed_until=F("nudge_preference__snoozed_until"),
+            "has_push",
+            rp_member=F("rp__member"),
+            rp_enabled=F("rp__checkin_reminder_enabled"),
+            rp_reminder_time=F("rp__reminder_time"),
+            rp_reminder_days=F("rp__reminder_days"),
+            rp_quiet_start=F("rp__quiet_start"),
+            rp_quiet_end=F("rp__quiet_end"),
+            rp_paused_until=F("rp__paused_until"),
+            rp_channel_email=F("rp__channel_email"),
+            rp_channel_push=F("rp__channel_push"),
+            np_member=F("np__member"),
+            np_isolation_enabled=F("np__isolation_enabled"),
+            np_isolation_days=F("np__isolation_days"),
+            np_prompt_time=F("np__prompt_time"),
+            np_digest_weekday=F("np__digest_weekday"),
+            np_digest_hour=F("np__digest_hour"),
+            np_snoozed_until=F("np__snoozed_until"),
         )
     )
     people = {}
