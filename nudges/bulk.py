@@ -60,9 +60,10 @@ def binary_cursor() -> CursorWrapper:
 
     connection.ensure_connection()
     raw = psycopg.Cursor(connection.connection)
+    # The stubs type the argument as Django's wrapper; Django itself passes the raw cursor.
     if connection.queries_logged:
-        return connection.make_debug_cursor(raw)
-    return connection.make_cursor(raw)
+        return connection.make_debug_cursor(raw)  # type: ignore[arg-type]
+    return connection.make_cursor(raw)  # type: ignore[arg-type]
 
 
 def tune_batch(*, last: bool = True) -> None:
@@ -101,12 +102,6 @@ def insert_made(
     at ``now``, and an email and a push one (as its ``email``/``push`` say) not before
     ``quiet_until``. Returns the notifications made by kind and the number of deliveries.
     """
-    # One row per key: a key twice in a batch would give its notification two deliveries
-    # per channel.
-    unique: dict[str, Candidate] = {}
-    for c in candidates:
-        unique.setdefault(c.idempotency_key, c)
-    candidates = list(unique.values())
     if not candidates:
         return Counter(), 0
     if connection.vendor != "postgresql":
@@ -146,6 +141,7 @@ def insert_made(
         ), sent AS (
             INSERT INTO {q(d.db_table)} ({", ".join(_columns(Delivery, ["notification", "channel", "not_before", "status", "attempts", "last_error", "created_at"]))})
             SELECT made.id, c.channel, c.not_before, 'pending', 0, '', %(now)b
+            -- By the id made here, not the key: a key twice in a batch is one notification.
             FROM made JOIN t ON t.{a["id"]} = made.id
             CROSS JOIN LATERAL (VALUES
                 ('{Channel.INAPP.value}', %(now)b::timestamptz, true),

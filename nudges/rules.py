@@ -75,7 +75,7 @@ class Batch:
     mutes: set[tuple[int, str, str]]  # (user, kind, channel)
 
     def local_now(self, uid: int) -> datetime.datetime:
-        return local_now(self.now, self.times[uid].tz)  # type: ignore[arg-type]
+        return local_now(self.now, self.times[uid].tz)
 
     def today(self, uid: int, rule: str) -> tuple[datetime.datetime, datetime.date] | None:
         """Today's moment of ``rule`` for ``uid`` if it has come and may fire now.
@@ -89,7 +89,7 @@ class Batch:
         when = t.rule_time(rule)
         if when is None or not person["is_active"]:
             return None
-        occurrence = occurrence_today(self.now, t.tz, *when)  # type: ignore[arg-type]
+        occurrence = occurrence_today(self.now, t.tz, *when)
         if occurrence is None:
             return None
         local = self.local_now(uid)

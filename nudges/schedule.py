@@ -181,7 +181,7 @@ class Times:
         at, days = when
         if rule != "therapist_digest" and in_quiet_hours(at, *self.quiet):
             return None
-        return next_occurrence(after, self.tz, at, days)  # type: ignore[arg-type]
+        return next_occurrence(after, self.tz, at, days)
 
 
 # --- The stored schedule ----------------------------------------------------------------------
