@@ -12,6 +12,7 @@ from django.db.models import (
     BooleanField,
     Case,
     Exists,
+    ExpressionWrapper,
     F,
     FilteredRelation,
     OuterRef,
@@ -195,9 +196,13 @@ def schedule_inputs(user_ids: Iterable[int]) -> dict[int, dict]:
             np=FilteredRelation(
                 "nudge_preference", condition=Q(nudge_preference__member_id__any=ids)
             ),
-            has_checkin=Exists(CheckIn.objects.filter(member=OuterRef("pk"))),
-            has_network=Exists(
-                Tie.objects.filter(member=OuterRef("pk")).exclude(status=TieStatus.ENDED)
+            # A member: saved reminder choices, checked in, or has a network of their own
+            # (tested in that order, so most people cost no probe of their history).
+            is_member=ExpressionWrapper(
+                Q(rp__member__isnull=False)
+                | Exists(CheckIn.objects.filter(member=OuterRef("pk")))
+                | Exists(Tie.objects.filter(member=OuterRef("pk")).exclude(status=TieStatus.ENDED)),
+                output_field=BooleanField(),
             ),
             supports=Exists(
                 Tie.objects.filter(supporter=OuterRef("pk"), supporter_id__any=ids).exclude(
@@ -212,8 +217,7 @@ def schedule_inputs(user_ids: Iterable[int]) -> dict[int, dict]:
             "time_zone",
             "is_active",
             "date_joined",
-            "has_checkin",
-            "has_network",
+            "is_member",
             "supports",
             "therapist",
             "has_push",
@@ -235,11 +239,4 @@ def schedule_inputs(user_ids: Iterable[int]) -> dict[int, dict]:
             np_snoozed_until=F("np__snoozed_until"),
         )
     )
-    people = {}
-    for row in rows:
-        # A member: saved reminder choices, checked in, or has a network of their own.
-        row["is_member"] = bool(
-            row["rp_member"] is not None or row["has_checkin"] or row["has_network"]
-        )
-        people[row["id"]] = row
-    return people
+    return {row["id"]: row for row in rows}
