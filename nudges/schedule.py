@@ -56,8 +56,9 @@ def moment(day: datetime.date, at: datetime.time, tz: zoneinfo.ZoneInfo) -> date
 
 
 # Moments are cached: a batch asks with one clock, and many people share a zone, a time and
-# days (a minute's people share their local time), so most answers are already known.
-@functools.lru_cache(maxsize=1 << 16)
+# days (a minute's people share their local time), so most answers are already known. The
+# bounds keep a worker's caches to a few megabytes.
+@functools.lru_cache(maxsize=1 << 15)
 def next_occurrence(
     after: datetime.datetime, tz: zoneinfo.ZoneInfo, at: datetime.time, days: int = EVERY_DAY
 ) -> datetime.datetime | None:
@@ -75,7 +76,7 @@ def next_occurrence(
     return None
 
 
-@functools.lru_cache(maxsize=1 << 16)
+@functools.lru_cache(maxsize=1 << 12)
 def latest_occurrence(
     upto: datetime.datetime, tz: zoneinfo.ZoneInfo, at: datetime.time, days: int = EVERY_DAY
 ) -> datetime.datetime | None:
@@ -92,7 +93,7 @@ def latest_occurrence(
     return None
 
 
-@functools.lru_cache(maxsize=1 << 16)
+@functools.lru_cache(maxsize=1 << 12)
 def occurrence_today(
     now: datetime.datetime, tz: zoneinfo.ZoneInfo, at: datetime.time, days: int = EVERY_DAY
 ) -> datetime.datetime | None:
@@ -104,7 +105,7 @@ def occurrence_today(
     return occurrence
 
 
-@functools.lru_cache(maxsize=4096)
+@functools.lru_cache(maxsize=1 << 10)
 def local_now(now: datetime.datetime, tz: zoneinfo.ZoneInfo) -> datetime.datetime:
     """``now`` on the wall clock of ``tz``."""
     return now.astimezone(tz)
