@@ -30,14 +30,9 @@ from checkins.selectors import RiskSummary, checked_in_on, risk_summaries
 from network.consents import REDISCLOSURE_NOTICE, REDISCLOSURE_PLAIN
 from network.models import Role, Scope, Tie, TieStatus
 from network.selectors import is_sos_contact, last_confirmed_contact_dates, supported_ties
-from network.services import record_disclosure, record_disclosures_for_tie, shared_scopes
-from notifications.models import Kind, Notification, PushSubscription
+from network.services.access import Access, access_for_tie
+from notifications.models import ABOUT_A_MEMBER, Kind, Notification, PushSubscription
 
-# Kinds that tell their recipient about another member (``subject_member``). Such a message
-# is shown (inbox, its page, a delivery still waiting) only while the recipient may receive
-# anything about that member: the network app's access predicate, checked again at reading
-# time, so an expired consent or a withdrawn verification also hides what was already sent.
-ABOUT_A_MEMBER = (Kind.SOS, Kind.SUPPORTER_NUDGE)
 WITHHELD_TITLE = "A message about someone you support"
 WITHHELD_BODY = (
     "This message is no longer shown: what they share with you, or your role, has changed."
@@ -67,26 +62,27 @@ def with_access(
     )
 
 
-def details_for(notification: Notification) -> dict[str, Any]:
-    """What the notification's page may show beyond its title and text.
+def details_for(notification: Notification) -> tuple[dict[str, Any], list[Access]]:
+    """What the notification's page may show beyond its title and text, and the member data
+    it shows (to record as disclosures: ``services.notification_details`` does).
 
     ``notification`` must come from ``with_access``: a withheld one shows nothing more.
     """
     if not notification.may_show:
-        return {}
+        return {}, []
     if notification.kind in (Kind.ENCOURAGEMENT, Kind.CELEBRATION):
         # The recipient's own words (a supporter's message, a milestone), never on a lock screen.
-        return {"message": notification.data.get("message", "")}
+        return {"message": notification.data.get("message", "")}, []
     if notification.kind == Kind.SOS:
         return _sos_details(notification)
     if notification.kind == Kind.SUPPORTER_NUDGE:
-        facts = _member_facts(notification.recipient, notification.subject_member)
+        facts, shown = _member_facts(notification.recipient, notification.subject_member)
         clinical = notification.recipient.is_verified_therapist
-        return {"facts": facts, **(_redisclosure(clinical=clinical) if facts else {})}
+        return {"facts": facts, **(_redisclosure(clinical=clinical) if facts else {})}, shown
     if notification.kind == Kind.THERAPIST_DIGEST:
-        caseload = caseload_summary(notification.recipient)
-        return {"caseload": caseload, **(_redisclosure() if caseload else {})}
-    return {}
+        caseload, shown = caseload_rows(notification.recipient)
+        return {"caseload": caseload, **(_redisclosure() if caseload else {})}, shown
+    return {}, []
 
 
 def _redisclosure(*, clinical: bool = True) -> dict[str, str]:
@@ -98,43 +94,48 @@ def _redisclosure(*, clinical: bool = True) -> dict[str, str]:
     }
 
 
-def _sos_details(notification: Notification) -> dict[str, Any]:
+def _sos_details(notification: Notification) -> tuple[dict[str, Any], list[Access]]:
     member = notification.subject_member
     # The member's chosen words are for their current SOS contacts only.
     if member and is_sos_contact(member, notification.recipient):
         from .sos import card_for
 
         card = None if notification.response else card_for(notification)
-        return {"sos_words": notification.data.get("words", ""), "card": card}
-    return {}
+        shown = [card.disclosed] if card and card.disclosed else []
+        return {"sos_words": notification.data.get("words", ""), "card": card}, shown
+    return {}, []
 
 
-def _member_facts(viewer, member) -> list[tuple[str, str]]:
-    """A few facts about ``member`` that ``viewer`` may see, each logged as a disclosure."""
+def _member_facts(viewer, member) -> tuple[list[tuple[str, str]], list[Access]]:
+    """A few facts about ``member`` that ``viewer`` may see, and what of theirs they show."""
     if member is None:
-        return []
-    scopes = shared_scopes(viewer, member)
+        return [], []
+    tie = Tie.objects.active().filter(member=member, supporter=viewer).with_open_consents().first()
+    if tie is None:
+        return [], []
+    access = access_for_tie(tie, viewer)
     facts = []
     today = member.local_now().date()
-    if Scope.CHECKIN_STATUS in scopes:
+    if Scope.CHECKIN_STATUS in access.scopes:
         checked = checked_in_on(member, today)
         facts.append(("Checked in today", "Yes" if checked else "Not yet"))
-        record_disclosure(viewer=viewer, member=member, scope=Scope.CHECKIN_STATUS)
-    if Scope.CONTACTS in scopes:
+    if Scope.CONTACTS in access.scopes:
         last = last_confirmed_contact_dates([member.pk]).get(member.pk)
         facts.append(("Last contact logged", last.isoformat() if last else "None yet"))
-        record_disclosure(viewer=viewer, member=member, scope=Scope.CONTACTS)
-    return facts
+    shown = access.scopes & {Scope.CHECKIN_STATUS, Scope.CONTACTS}
+    return facts, [Access(tie, access.consent, frozenset(shown))] if shown else []
 
 
-def caseload_summary(therapist, *, now: datetime.datetime | None = None) -> list[dict[str, Any]]:
-    """The therapist's consenting caseload: isolating, missed check-ins, risk signals.
+def caseload_rows(
+    therapist, *, now: datetime.datetime | None = None
+) -> tuple[list[dict[str, Any]], list[Access]]:
+    """The therapist's consenting caseload: isolating, missed check-ins, risk signals; and
+    what of each member it shows (``services.caseload_summary`` records it).
 
     Each column is shown only where that member's consent covers it; a member who shares
     nothing with this therapist is left out. Risk signals come from
     ``checkins.selectors.risk_summaries`` (the check-in app's one definition of a hard day).
-    Reads are a fixed few queries for the whole caseload; each member shown adds one
-    access-log append (three queries), which the accounting of disclosures requires.
+    A fixed few queries for the whole caseload.
     """
     caseload = [
         (tie, scopes)
@@ -142,7 +143,7 @@ def caseload_summary(therapist, *, now: datetime.datetime | None = None) -> list
         if tie.role == Role.THERAPIST and tie.status == TieStatus.ACTIVE and scopes
     ]
     if not caseload:
-        return []
+        return [], []
     member_ids = [tie.member_id for tie, _ in caseload]
     # The window is each member's own last 7 local days (check-ins carry the member's local
     # date), so a member far east or west of UTC is counted over the days they lived. Members
@@ -158,7 +159,7 @@ def caseload_summary(therapist, *, now: datetime.datetime | None = None) -> list
         since = day - datetime.timedelta(days=DIGEST_WINDOW_DAYS)
         checkins.update(risk_summaries(ids, since=since))
     contacts = last_confirmed_contact_dates(member_ids)
-    rows = []
+    rows, shown_of = [], []
     for tie, scopes in caseload:
         today = today_of[tie.member_id]
         row: dict[str, Any] = {"name": tie.member.display_name}
@@ -172,10 +173,10 @@ def caseload_summary(therapist, *, now: datetime.datetime | None = None) -> list
         if Scope.CONTACTS in scopes:
             last = contacts.get(tie.member_id)
             row["isolating"] = last is None or (today - last).days >= 2
-        shown = [s for s in DIGEST_SCOPES if s in scopes]
-        record_disclosures_for_tie(tie=tie, scopes=shown)
+        shown = frozenset(s for s in DIGEST_SCOPES if s in scopes)
+        shown_of.append(Access(tie, access_for_tie(tie, therapist).consent, shown))
         rows.append(row)
-    return rows
+    return rows, shown_of
 
 
 def schedule_inputs(user_ids: Iterable[int]) -> dict[int, dict]:
@@ -192,6 +193,9 @@ def schedule_inputs(user_ids: Iterable[int]) -> dict[int, dict]:
         .annotate(
             rp=FilteredRelation(
                 "reminder_preference", condition=Q(reminder_preference__member_id__any=ids)
+            ),
+            cp=FilteredRelation(
+                "contact_preferences", condition=Q(contact_preferences__user_id__any=ids)
             ),
             np=FilteredRelation(
                 "nudge_preference", condition=Q(nudge_preference__member_id__any=ids)
@@ -225,11 +229,12 @@ def schedule_inputs(user_ids: Iterable[int]) -> dict[int, dict]:
             rp_enabled=F("rp__checkin_reminder_enabled"),
             rp_reminder_time=F("rp__reminder_time"),
             rp_reminder_days=F("rp__reminder_days"),
-            rp_quiet_start=F("rp__quiet_start"),
-            rp_quiet_end=F("rp__quiet_end"),
             rp_paused_until=F("rp__paused_until"),
-            rp_channel_email=F("rp__channel_email"),
-            rp_channel_push=F("rp__channel_push"),
+            cp_user=F("cp__user"),
+            cp_quiet_start=F("cp__quiet_start"),
+            cp_quiet_end=F("cp__quiet_end"),
+            cp_channel_email=F("cp__channel_email"),
+            cp_channel_push=F("cp__channel_push"),
             np_member=F("np__member"),
             np_isolation_enabled=F("np__isolation_enabled"),
             np_isolation_days=F("np__isolation_days"),

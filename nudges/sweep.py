@@ -243,14 +243,14 @@ def _insert(batch: Batch, made: list[tuple[Rule, list[Candidate]]], result: Swee
                 continue
             used[slot] += 1
         person = batch.people[c.recipient_id]
-        saved = person["rp_member"] is not None
-        c.email = (not saved or person["rp_channel_email"]) and (
+        saved = person["cp_user"] is not None
+        c.email = (not saved or person["cp_channel_email"]) and (
             c.recipient_id,
             c.kind,
             Channel.EMAIL,
         ) not in batch.mutes
         c.push = (
-            (not saved or person["rp_channel_push"])
+            (not saved or person["cp_channel_push"])
             and person["has_push"]
             and (c.recipient_id, c.kind, Channel.PUSH) not in batch.mutes
         )
