@@ -32,7 +32,8 @@ from .schedule import (
     COLUMNS,
     Times,
     in_quiet_hours,
-    latest_occurrence,
+    local_now,
+    occurrence_today,
     quiet_hours_end,
     refresh_stale,
     zone,
@@ -59,6 +60,9 @@ class Candidate:
     data: dict[str, Any] = field(default_factory=dict)
     quiet_until: datetime.datetime | None = None
     kind: str = ""
+    # The channels beyond the inbox it goes out on (set by the sweep from the person's choices).
+    email: bool = False
+    push: bool = False
 
 
 @dataclass
@@ -71,7 +75,7 @@ class Batch:
     mutes: set[tuple[int, str, str]]  # (user, kind, channel)
 
     def local_now(self, uid: int) -> datetime.datetime:
-        return self.now.astimezone(self.times[uid].tz)
+        return local_now(self.now, self.times[uid].tz)
 
     def today(self, uid: int, rule: str) -> tuple[datetime.datetime, datetime.date] | None:
         """Today's moment of ``rule`` for ``uid`` if it has come and may fire now.
@@ -85,10 +89,10 @@ class Batch:
         when = t.rule_time(rule)
         if when is None or not person["is_active"]:
             return None
-        occurrence = latest_occurrence(self.now, t.tz, *when)  # type: ignore[arg-type]
-        local = self.local_now(uid)
-        if occurrence is None or occurrence.astimezone(t.tz).date() != local.date():
+        occurrence = occurrence_today(self.now, t.tz, *when)
+        if occurrence is None:
             return None
+        local = self.local_now(uid)
         if (uid, rule, Mute.ALL) in self.mutes:
             return None
         if rule != Kind.THERAPIST_DIGEST and (
@@ -237,6 +241,7 @@ def supporter_nudge(batch: Batch, uids: list[int]) -> list[Candidate]:
     ties = (
         Tie.objects.nudgeable(now)
         .filter(supporter_id__any=list(due), member__is_active=True)
+        .order_by()
         .annotate(
             last_checkin=Subquery(last_checkin.values("local_date")[:1]),
             last_contact=Subquery(last_contact.values("local_date")[:1]),

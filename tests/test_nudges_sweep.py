@@ -12,7 +12,8 @@ from checkins.models import CheckIn, ReminderPreference
 from network.models import Contact
 from notifications.models import Delivery, Kind, Mute, Notification
 from nudges import rules
-from nudges.models import NudgePreference
+from nudges.bulk import insert_made
+from nudges.models import NudgePreference, Schedule
 from nudges.sweep import run_sweep
 
 UTC = datetime.UTC
@@ -188,3 +189,53 @@ def test_dst_changes_give_exactly_one_reminder(member_in, day, reminder, expecte
     assert len(made) == 1
     assert (made[0].hour, made[0].minute) == expected_local
     assert Notification.objects.filter(recipient=sam).count() == 1
+
+
+def test_a_channel_muted_for_a_kind_gets_no_delivery_from_the_sweep(member_in):
+    sam = member_in()
+    Mute.objects.create(user=sam, kind=Kind.CHECKIN_REMINDER, channel="email")
+    assert sweep(datetime.datetime(2026, 3, 4, 19, 0, 30, tzinfo=UTC)).deliveries == 1
+    notification = Notification.objects.get(recipient=sam)
+    assert list(notification.deliveries.values_list("channel", flat=True)) == ["inapp"]
+
+
+def test_a_key_twice_in_one_batch_makes_one_notification_with_one_delivery_each(member_in):
+    sam = member_in()
+    now = datetime.datetime(2026, 3, 4, 19, 0, 30, tzinfo=UTC)
+    twice = [
+        rules.Candidate(
+            recipient_id=sam.pk,
+            subject_member_id=sam.pk,
+            idempotency_key=f"checkin_reminder:{sam.pk}:2026-03-04",
+            local_date=now.date(),
+            due_at=now,
+            title="t",
+            body="b",
+            kind=Kind.CHECKIN_REMINDER,
+            email=True,
+        )
+        for _ in range(2)
+    ]
+    made, deliveries = insert_made(now, twice)
+    assert made == {Kind.CHECKIN_REMINDER: 1} and deliveries == 2
+    # Made once: the same key again (another sweep, a redelivered task) adds nothing.
+    assert insert_made(now, twice[:1]) == ({}, 0)
+    assert Delivery.objects.filter(notification__recipient=sam).count() == 2
+
+
+def test_a_rule_that_fires_moves_on_and_the_others_keep_their_moments(member_in):
+    sam = member_in(reminder_time=datetime.time(19))
+    sweep(datetime.datetime(2026, 3, 4, 12, 30, tzinfo=UTC))  # the 12:00 prompt: not isolated
+    before = Schedule.objects.get(user=sam)
+    assert before.checkin_reminder_at == datetime.datetime(2026, 3, 4, 19, tzinfo=UTC)
+    assert before.isolation_prompt_at == datetime.datetime(2026, 3, 5, 12, tzinfo=UTC)
+    assert sweep(datetime.datetime(2026, 3, 4, 19, 0, 30, tzinfo=UTC)).notifications == {
+        "checkin_reminder": 1,
+        "isolation_prompt": 0,
+        "supporter_nudge": 0,
+        "therapist_digest": 0,
+    }
+    after = Schedule.objects.get(user=sam)
+    assert after.checkin_reminder_at == datetime.datetime(2026, 3, 5, 19, tzinfo=UTC)
+    assert after.isolation_prompt_at == before.isolation_prompt_at
+    assert after.next_due_at == after.isolation_prompt_at
