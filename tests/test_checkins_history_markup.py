@@ -49,7 +49,7 @@ def year(member, make_user):
             connectedness=1 + (i * 3) % 5,
             sleep_quality=None,
         )
-        for i in range(0, 365)
+        for i in range(365)
         if i % 7
     )
     Contact.objects.bulk_create(

@@ -316,7 +316,7 @@ def test_two_simultaneous_submissions_end_as_one_checkin(make_user):
         try:
             barrier.wait(timeout=5)
             results.append(record(member, datetime.date(2026, 3, 10), now, {**CALM, "mood": mood}))
-        except Exception as exc:  # noqa: BLE001 - reported below
+        except Exception as exc:  # reported below
             errors.append(exc)
         finally:
             connections.close_all()

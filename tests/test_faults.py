@@ -83,7 +83,7 @@ def _post(browser: _Browser, path: str, data: dict, form_path: str | None = None
 
 def _sign_in(base: str, email: str) -> _Browser:
     browser = _Browser(base)
-    status, headers, body = _post(
+    status, _headers, body = _post(
         browser, "/accounts/login/", {"login": email, "password": PASSWORD}
     )
     assert status == HTTPStatus.FOUND, (status, body[-2000:])

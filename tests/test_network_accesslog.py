@@ -75,7 +75,7 @@ def test_editing_an_entry_is_detected(member, friend):
 
 def test_deleting_an_entry_is_detected(member, friend):
     disclosures_append(viewer=friend, member=member, scopes=["notes", "use", "contacts"])
-    first, middle, last = DisclosureEvent.objects.order_by("id")
+    _first, middle, last = DisclosureEvent.objects.order_by("id")
     _tamper("DELETE FROM network_disclosureevent WHERE id = %s", [middle.pk])
     report = verify_chain()
     assert report.broken_at == last.pk and "entry 2 of the chain is missing" in report.problem

@@ -203,7 +203,7 @@ def test_a_second_pending_invitation_to_the_same_address_is_refused(client, memb
 
 def test_accepting_when_already_in_the_network_changes_nothing(member, make_user):
     maria = make_user()
-    first, token1 = invitation_create(member=member, email="a@example.org", name="A", role="peer")
+    _first, token1 = invitation_create(member=member, email="a@example.org", name="A", role="peer")
     second, token2 = invitation_create(member=member, email="b@example.org", name="B", role="peer")
     invitation_accept(token=token1, user=maria)
     with pytest.raises(NetworkError, match="already in Sam's network"):

@@ -51,7 +51,7 @@ def build_network(member, make_user, *, ties: int, contacts: int, seed: int = 7)
         rows.append(
             Contact(
                 member=member,
-                tie=rng.choice(all_ties + [None]),
+                tie=rng.choice([*all_ties, None]),
                 method=rng.choice(ContactMethod.values),
                 occurred_at=when,
                 local_date=when.date(),

@@ -295,7 +295,7 @@ def test_every_url_pattern_is_in_the_sweep():
         if not takes:
             continue
         if name.startswith("admin:"):
-            covered = name in ADMIN_OTHER or name.rsplit("_", 1)[-1] in ADMIN_VIEWS + ("change",)
+            covered = name in ADMIN_OTHER or name.rsplit("_", 1)[-1] in (*ADMIN_VIEWS, "change")
             covered = covered or name.endswith("_password_change")
             if covered:
                 continue
