@@ -54,7 +54,7 @@ def test_an_unreachable_redis_is_a_miss_logged_once_and_counted(
         assert cache.get_many(["kept", "other"]) == {}
         assert cache.delete("kept") is False
         assert cache.has_key("kept") is False
-        with pytest.raises(ValueError):  # what a missing key gives
+        with pytest.raises(ValueError, match="not found"):  # what a missing key gives
             cache.incr("counter")
     assert [r.getMessage() for r in caplog.records].count(
         "cache unavailable (ConnectionError in get); answering as a cache miss, rate limits "

@@ -222,6 +222,13 @@ def test_a_file_without_a_checkpoint_is_refused(tmp_path, db):
         _verify("--count", "3")
 
 
+def _append_within(lock_timeout: str, **append) -> None:
+    """Append to the access log in a transaction that waits at most ``lock_timeout`` for a lock."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"SET LOCAL lock_timeout = '{lock_timeout}'")
+        disclosures_append(**append)
+
+
 @pytest.mark.django_db(transaction=True)
 def test_appends_for_different_members_do_not_wait_for_each_other(make_user):
     sam, kim, ana = make_user(), make_user(), make_user()
@@ -244,17 +251,10 @@ def test_appends_for_different_members_do_not_wait_for_each_other(make_user):
     try:
         assert holding.wait(30)
         # A lock wait longer than this fails instead of queueing behind the other transaction.
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute("SET LOCAL lock_timeout = '3s'")
-            disclosures_append(viewer=ana, member=kim, scopes=["notes", "use"])
+        _append_within("3s", viewer=ana, member=kim, scopes=["notes", "use"])
         # The same member's chain does wait: the lock is real, and per member.
-        with (
-            pytest.raises(OperationalError, match="lock timeout"),
-            transaction.atomic(),
-            connection.cursor() as cursor,
-        ):
-            cursor.execute("SET LOCAL lock_timeout = '200ms'")
-            disclosures_append(viewer=ana, member=sam, scopes=["use"])
+        with pytest.raises(OperationalError, match="lock timeout"):
+            _append_within("200ms", viewer=ana, member=sam, scopes=["use"])
     finally:
         release.set()
         thread.join()
