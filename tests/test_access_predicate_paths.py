@@ -70,7 +70,9 @@ class Clinic:
             TherapistProfile.objects.filter(user=self.invalid).update(revoked_at=at)
         tie.refresh_from_db()
         # Nothing cleared the flags: only the predicate can tell.
-        assert tie.status == TieStatus.ACTIVE and tie.may_nudge and tie.is_sos_contact
+        assert tie.status == TieStatus.ACTIVE
+        assert tie.may_nudge
+        assert tie.is_sos_contact
 
 
 def _therapist(make_user, name: str, *, verified: bool = True) -> User:
@@ -149,7 +151,8 @@ def test_sos_reaches_the_friend_and_the_valid_therapist_only(client, clinic):
     assert _recipients(Kind.SOS, subject_member=clinic.sam) == {clinic.friend, clinic.valid}
     # The member is told whom Rat Park alerted: the therapist who may not hear is not listed.
     page = client.get(response.url).content.decode()
-    assert "Dr Valid" in page and "Fran" in page
+    assert "Dr Valid" in page
+    assert "Fran" in page
     assert clinic.invalid.display_name not in page
 
 
@@ -242,20 +245,23 @@ def test_notification_pages_withhold_what_is_about_the_member_once_access_is_los
     # A fresh sign-in (a therapist signed in before the withdrawal is signed out: clinic tests).
     client.force_login(User.objects.get(pk=clinic.invalid.pk))
     inbox = client.get(reverse("nudges:inbox")).content.decode()
-    assert SURNAME not in inbox and "hello today" not in inbox
+    assert SURNAME not in inbox
+    assert "hello today" not in inbox
     assert "no longer shown" in inbox
     for notification in lost.values():
         response = client.get(reverse("nudges:detail", args=[notification.pk]))
         assert response.status_code == HTTPStatus.OK
         page = response.content.decode()
         assert SURNAME not in page, notification.kind
-        assert SOS_WORDS not in page and "hello today" not in page
+        assert SOS_WORDS not in page
+        assert "hello today" not in page
     assert not DisclosureEvent.objects.filter(viewer_ref=clinic.invalid.pk).exists()
 
     # The valid therapist still reads all of it.
     client.force_login(clinic.valid)
     sos = client.get(reverse("nudges:detail", args=[kept[Kind.SOS].pk])).content.decode()
-    assert f"Sam {SURNAME} asked for support" in sos and SOS_WORDS in sos
+    assert f"Sam {SURNAME} asked for support" in sos
+    assert SOS_WORDS in sos
     nudge = client.get(reverse("nudges:detail", args=[kept[Kind.SUPPORTER_NUDGE].pk]))
     assert "could use a hello today" in nudge.content.decode()
     digest = client.get(reverse("nudges:detail", args=[kept[Kind.THERAPIST_DIGEST].pk]))
@@ -286,7 +292,8 @@ def test_the_recipients_own_export_withholds_it_too(clinic):
     clinic.lose_access(timezone.now())
     exported = export_user_data(clinic.invalid)["nudges"]["notifications"]
     text = repr(exported)
-    assert SURNAME not in text and SOS_WORDS not in text
+    assert SURNAME not in text
+    assert SOS_WORDS not in text
 
 
 # --- The supporter's pages -----------------------------------------------------------------------
@@ -310,17 +317,20 @@ def test_supporter_pages_show_nothing_to_a_therapist_without_access(client, clin
     assert f'href="{reverse("network:supporting_member", args=[tie.pk])}"' not in supporting
     page = client.get(reverse("network:supporting_member", args=[tie.pk])).content.decode()
     assert "hasn't shared anything" in page
-    assert "checked in today" not in page and "Mood" not in page
+    assert "checked in today" not in page
+    assert "Mood" not in page
     export = client.get(reverse("network:supporting_export", args=[tie.pk]))
     csv_text = b"".join(export.streaming_content).decode()
-    assert "checked_in_today" not in csv_text and "mood" not in csv_text
+    assert "checked_in_today" not in csv_text
+    assert "mood" not in csv_text
     assert client.get(reverse("dashboard")).status_code == HTTPStatus.OK
     assert not DisclosureEvent.objects.filter(viewer_ref=clinic.invalid.pk).exists()
 
     client.force_login(clinic.valid)
     valid_tie = clinic.ties["valid"]
     page = client.get(reverse("network:supporting_member", args=[valid_tie.pk])).content.decode()
-    assert "checked in today" in page and "Mood" in page
+    assert "checked in today" in page
+    assert "Mood" in page
     assert DisclosureEvent.objects.filter(viewer_ref=clinic.valid.pk).exists()
 
 

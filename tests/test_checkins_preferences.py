@@ -41,7 +41,8 @@ def test_reminder_settings_are_saved_as_a_weekday_mask(client, member):
     assert preference.reminder_days == 0b10101
     assert preference.reminds_on(datetime.date(2026, 3, 9))  # a Monday
     assert not preference.reminds_on(datetime.date(2026, 3, 10))
-    assert preference.channel_push and not preference.channel_email
+    assert preference.channel_push
+    assert not preference.channel_email
     page = client.get(reverse("nudges:preferences")).content.decode()
     assert 'value="2" id="id_reminder_days_2" checked' in page
 
@@ -120,7 +121,8 @@ def test_the_inbox_is_always_on_so_the_page_offers_no_inbox_switch(client, membe
     data = {k: v for k, v in VALID.items() if k != "channel_push"}
     assert client.post(reverse("nudges:preferences"), data).status_code == HTTPStatus.FOUND
     preference = ReminderPreference.objects.get(member=member)
-    assert not preference.channel_email and not preference.channel_push
+    assert not preference.channel_email
+    assert not preference.channel_push
 
 
 def test_a_reminder_time_outside_quiet_hours_is_accepted(client, member):

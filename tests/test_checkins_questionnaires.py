@@ -113,7 +113,8 @@ def test_taking_a_questionnaire_in_the_browser(client, member):
     response = client.post(url, {"item_1": "3", "item_2": "3", "item_3": "2"})
     assert response.status_code == HTTPStatus.FOUND
     result = client.get(response["Location"]).content.decode()
-    assert "8" in result and "3–9" in result
+    assert "8" in result
+    assert "3–9" in result
     assert "not a diagnosis" in result
     assert "no official cut-off" in result
 
@@ -138,7 +139,9 @@ def test_barc10_result_cites_the_47_finding_as_research_not_verdict(client, memb
     url = reverse("checkins:questionnaire_take", kwargs={"instrument": "barc10"})
     response = client.post(url, {f"item_{n}": "5" for n in range(1, 11)}, follow=True)
     page = response.content.decode()
-    assert "47" in page and "Vilsaint" in page and "not a verdict" in page
+    assert "47" in page
+    assert "Vilsaint" in page
+    assert "not a verdict" in page
 
 
 def test_scheduling_from_the_questionnaire_page(client, member):
@@ -146,7 +149,8 @@ def test_scheduling_from_the_questionnaire_page(client, member):
     url = reverse("checkins:questionnaire_schedule")
     client.post(url, {"instrument": "mspss", "every_days": "90"})
     schedule = QuestionnaireSchedule.objects.get(member=member)
-    assert schedule.every_days == 90 and schedule.created_by == member
+    assert schedule.every_days == 90
+    assert schedule.created_by == member
     page = client.get(reverse("checkins:questionnaires")).content.decode()
     assert "Due now." in page
     assert "Brief Addiction Monitor" in page  # its absence is explained

@@ -43,7 +43,8 @@ def test_it_creates_then_edits_instead_of_duplicating(member):
     now = at("UTC", 2026, 3, 10, 9, 0)
     first = record(member, datetime.date(2026, 3, 10), now)
     second = record(member, datetime.date(2026, 3, 10), now, {**CALM, "mood": 2})
-    assert first.created and not second.created
+    assert first.created
+    assert not second.created
     assert CheckIn.objects.filter(member=member).count() == 1
     assert CheckIn.objects.get(member=member).mood == 2
 
@@ -161,7 +162,8 @@ def test_connections_create_contacts_deduplicated_with_ones_already_logged(membe
     assert contacts.count() == 2
     assert contacts.filter(tie=tie, source=Contact.Source.MANUAL).count() == 1
     meeting = contacts.get(tie__isnull=True)
-    assert meeting.method == ContactMethod.MEETING and meeting.source == Contact.Source.CHECKIN
+    assert meeting.method == ContactMethod.MEETING
+    assert meeting.source == Contact.Source.CHECKIN
 
 
 def test_unticking_a_person_removes_only_the_contact_the_checkin_made(member, tie, make_user):
@@ -262,8 +264,10 @@ def test_relapse_restart_keeps_history_and_other_streaks(member, tie):
     )
     services.sobriety_restart(member=member, today=datetime.date(2026, 3, 10))
     c = selectors.counters(member, datetime.date(2026, 3, 10))
-    assert c.sobriety_days == 0 and c.sobriety_started_on == datetime.date(2026, 3, 10)
-    assert c.connection_streak == 5 and c.checkin_streak == 5
+    assert c.sobriety_days == 0
+    assert c.sobriety_started_on == datetime.date(2026, 3, 10)
+    assert c.connection_streak == 5
+    assert c.checkin_streak == 5
     assert member.sobriety_periods.count() == 2
     assert CheckIn.objects.filter(member=member).count() == 5
 
@@ -297,7 +301,8 @@ def test_counters_count_contacts_of_the_last_7_days(member, tie):
         )
     c = selectors.counters(member, monday + datetime.timedelta(days=2))
     assert c.contacts_this_week == 3
-    assert c.connection_streak == 1 and c.longest_connection_streak == 2
+    assert c.connection_streak == 1
+    assert c.longest_connection_streak == 2
 
 
 @pytest.mark.django_db(transaction=True)

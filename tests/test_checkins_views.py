@@ -82,7 +82,8 @@ def test_the_form_refuses_someone_elses_tie(client, member, make_user):
     foreign = Tie.objects.create(member=make_user(), offline_name="Kim", role=Role.FRIEND)
     response = client.post(reverse("checkins:today"), {**CALM, "connected_with": [str(foreign.pk)]})
     assert response.status_code == HTTPStatus.OK
-    assert not CheckIn.objects.exists() and not Contact.objects.exists()
+    assert not CheckIn.objects.exists()
+    assert not Contact.objects.exists()
 
 
 def test_a_hard_day_shows_crisis_help_and_the_sos_prompt_at_once(client, member, tie):
@@ -94,7 +95,8 @@ def test_a_hard_day_shows_crisis_help_and_the_sos_prompt_at_once(client, member,
     checkin = CheckIn.objects.get(member=member)
     assert 'href="tel:988"' in page
     assert "1-800-662-4357" in page
-    assert 'href="tel:555-0101"' in page and 'href="sms:555-0101"' in page
+    assert 'href="tel:555-0101"' in page
+    assert 'href="sms:555-0101"' in page
     assert f'action="{reverse("nudges:sos")}"' in page
     assert f'name="checkin" value="{checkin.pk}"' in page
     assert "Tell my SOS contacts" in page
@@ -198,7 +200,8 @@ def test_the_old_shared_address_leads_to_the_one_supporter_page(client, supporte
     assert "/accounts/login/" in client.get(old)["Location"]
     client.force_login(supporter)
     response = client.get(old)
-    assert response.status_code == HTTPStatus.FOUND and response["Location"] == _shared_url(tie)
+    assert response.status_code == HTTPStatus.FOUND
+    assert response["Location"] == _shared_url(tie)
 
 
 def test_shared_view_requires_login(client, tie):
@@ -213,7 +216,8 @@ def test_shared_view_status_only_by_default_and_logged(client, member, supporter
     assert response.status_code == HTTPStatus.OK
     assert "Confidential." in page  # the redisclosure notice
     assert "Sam checked in today." in page
-    assert "Low" not in page and "hard call" not in page
+    assert "Low" not in page
+    assert "hard call" not in page
     assert _logged(member) == ["checkin_status"]
 
 
@@ -223,7 +227,9 @@ def test_shared_view_shows_each_consented_scope_and_logs_each_once(client, membe
     _checkin_today(member, gratitude="my sister")
     client.force_login(supporter)
     page = client.get(_shared_url(tie)).content.decode()
-    assert "Low (2)" in page and "hard call" in page and "Grateful for: my sister" in page
+    assert "Low (2)" in page
+    assert "hard call" in page
+    assert "Grateful for: my sister" in page
     assert _logged(member) == ["checkin_status", "mood_craving", "notes", "use"]
 
 
@@ -236,7 +242,8 @@ def test_supporter_without_consent_sees_nothing_and_nothing_is_logged(
     client.force_login(supporter)
     page = client.get(_shared_url(tie)).content.decode()
     assert "shared anything beyond your connection" in html.unescape(page)
-    assert "checked in today" not in page and "hard call" not in page
+    assert "checked in today" not in page
+    assert "hard call" not in page
     assert _logged(member) == []
 
 
@@ -319,7 +326,9 @@ def test_history_is_constant_query_for_three_years_of_checkins(
     with django_assert_max_num_queries(baseline):
         page = client.get(url)
     body = page.content.decode()
-    assert "<svg" in body and "<title" in body and "<desc" in body
+    assert "<svg" in body
+    assert "<title" in body
+    assert "<desc" in body
     assert body.count("<table") >= 5  # calendar plus a data table per chart
 
 
@@ -426,7 +435,8 @@ def test_after_checking_in_a_closure_card_replaces_the_form(client, member):
     )
     response = client.post(reverse("checkins:today"), CALM, follow=True)
     page = response.content.decode()
-    assert "Thank you for checking in." in page and "Milestone:" in page
+    assert "Thank you for checking in." in page
+    assert "Milestone:" in page
     assert "in a row connecting with someone" in page
     assert 'class="checkin-form"' not in page
     assert f"?tie={tie.pk}" in page  # one suggested person, one tap to log it
@@ -434,7 +444,8 @@ def test_after_checking_in_a_closure_card_replaces_the_form(client, member):
     assert "Change this check-in" in page
     # Reloading, or asking to change it, shows the form again with the answers in it.
     again = client.get(reverse("checkins:today")).content.decode()
-    assert 'class="checkin-form"' in again and "Milestone:" not in again
+    assert 'class="checkin-form"' in again
+    assert "Milestone:" not in again
     assert (
         'class="checkin-form"' in client.get(reverse("checkins:today") + "?edit=1").content.decode()
     )
@@ -450,7 +461,8 @@ def test_a_hard_day_shows_only_the_hard_day_panel_never_a_milestone(client, memb
     response = client.post(reverse("checkins:today"), {**CALM, "craving": "9"}, follow=True)
     page = response.content.decode()
     assert "Today sounds hard" in page
-    assert "Milestone" not in page and "Thank you for checking in" not in page
+    assert "Milestone" not in page
+    assert "Thank you for checking in" not in page
     assert "Your check-in is saved." in page
 
 
@@ -503,7 +515,8 @@ def test_charts_fit_a_phone_mood_words_on_the_axis_and_edge_labels_hang_inwards(
         word_ticks=True,
     )
     assert len(chart.paths) == 2  # a day without data is a gap, not a line across it
-    assert chart.word_ticks and chart.y_ticks[0].label == "Really struggling"
+    assert chart.word_ticks
+    assert chart.y_ticks[0].label == "Really struggling"
 
 
 def _post_queries(client, member, ties, *, bound):

@@ -49,7 +49,8 @@ def test_csv_has_the_notice_only_its_scopes_and_no_formulas(client, setup):
     assert text.startswith("42 CFR part 2 prohibits unauthorized use or disclosure")
     assert "Client: =HYPERLINK(1)" in text
     assert not [cell for line in text.splitlines() for cell in line.split(",") if cell[:1] == "="]
-    assert "connectedness" in text and "mood" in text
+    assert "connectedness" in text
+    assert "mood" in text
     assert "HIDDEN-NOTE" not in text  # the notes scope wasn't given
 
 
@@ -62,7 +63,8 @@ def test_fhir_is_a_valid_r4_collection(client, setup, settings):
     bundle = Bundle.model_validate(data)  # parses back under the R4B models
     assert bundle.type == "collection"
     kinds = [e.resource.get_resource_type() for e in bundle.entry]
-    assert kinds.count("Patient") == 1 and "QuestionnaireResponse" in kinds
+    assert kinds.count("Patient") == 1
+    assert "QuestionnaireResponse" in kinds
     codes = {
         e.resource.code.coding[0].code
         for e in bundle.entry
@@ -77,7 +79,8 @@ def test_fhir_is_a_valid_r4_collection(client, setup, settings):
     assert systems == {f"{settings.SITE_URL}/fhir/CodeSystem/rat-park"}
     patient = next(e.resource for e in bundle.entry if e.resource.get_resource_type() == "Patient")
     assert [n.text for n in patient.name] == ["=HYPERLINK(1)"]  # display name only
-    assert patient.telecom is None and patient.birthDate is None
+    assert patient.telecom is None
+    assert patient.birthDate is None
     assert "42 CFR part 2" in json.dumps(data)
     assert "HIDDEN-NOTE" not in json.dumps(data)
 

@@ -113,5 +113,7 @@ def test_the_notes_section_is_drawn_once_in_the_page_body(client, pair):
     )
     page = client.get(reverse("clinic:client", args=[tie.pk])).content.decode()
     head, body = page.split("</head>", 1)
-    assert NOTE not in head and "notes-heading" not in head  # not in <title> or <head>
-    assert body.count('id="notes-heading"') == 1 and body.count(NOTE) == 1
+    assert NOTE not in head
+    assert "notes-heading" not in head  # not in <title> or <head>
+    assert body.count('id="notes-heading"') == 1
+    assert body.count(NOTE) == 1

@@ -132,7 +132,8 @@ def test_the_dockerfile_default_command_is_the_same_web_server(services):
     assert cmd[:2] == _command(services["web"])[:2]
     assert re.search(r"^FROM python:3\.11-slim$", dockerfile, re.M)
     user = re.findall(r"^USER (\S+)$", dockerfile, re.M)
-    assert user and user[-1] not in ("root", "0")
+    assert user
+    assert user[-1] not in ("root", "0")
     assert "pip install ." in dockerfile
     assert "collectstatic --no-input" in dockerfile
 
@@ -176,7 +177,8 @@ def test_there_is_exactly_one_beat(services):
     assert services["beat"].get("deploy", {}).get("replicas", 1) == 1
     assert "ports" not in services["beat"]
     # An embedded beat (-B) in a scaled worker would schedule every job once per replica.
-    assert "-B" not in _command(services["worker"]) and "--beat" not in _command(services["worker"])
+    assert "-B" not in _command(services["worker"])
+    assert "--beat" not in _command(services["worker"])
     _celery(services["beat"])
 
 

@@ -119,7 +119,8 @@ def test_sign_in_sign_up_check_in_and_sos_work_while_redis_is_down(
     status, _, body = _post(
         _Browser(base), "/accounts/login/", {"login": sam.email, "password": "wrong-password-1"}
     )
-    assert status == HTTPStatus.OK and "not correct" in body
+    assert status == HTTPStatus.OK
+    assert "not correct" in body
 
     # Signing up.
     status, headers, body = _post(

@@ -144,4 +144,5 @@ def test_deleting_an_account_does_not_recreate_its_figures(member):
     )
     counters(member)
     member.delete()
-    assert not CheckinStats.objects.exists() and not ContactStats.objects.exists()
+    assert not CheckinStats.objects.exists()
+    assert not ContactStats.objects.exists()

@@ -174,7 +174,8 @@ def test_invitation_and_contact_actions_are_the_members_alone(client, cast, make
                 ), (who, url, response.status_code)
     invitation.refresh_from_db()
     supporter_contact.refresh_from_db()
-    assert invitation.status == "pending" and invitation.send_count == 1
+    assert invitation.status == "pending"
+    assert invitation.send_count == 1
     assert supporter_contact.confirmed is False
 
 
@@ -218,10 +219,12 @@ def test_the_export_carries_the_notice_and_only_shared_scopes(client, cast):
     assert response.status_code == HTTPStatus.OK
     body = _body(response)
     assert body.startswith(REDISCLOSURE_NOTICE)
-    assert SECRET_NOTE in body and ",craving,7" in body
+    assert SECRET_NOTE in body
+    assert ",craving,7" in body
     assert ",used," not in body  # use reports were not shared
     event = DisclosureEvent.objects.filter(viewer_ref=user.pk, action="export").first()
-    assert event is not None and event.consent_ref  # names the consent it relied on
+    assert event is not None
+    assert event.consent_ref  # names the consent it relied on
 
 
 def test_supporter_urls_of_a_tie_are_404_for_everyone_else(client, cast):
@@ -276,7 +279,8 @@ def test_anonymous_invitation_page_reveals_only_name_and_message(client, cast):
     response = client.get(reverse("network:invitation_respond", args=[token]))
     body = response.content.decode()
     assert response.status_code == HTTPStatus.OK
-    assert "Sam invited you" in body and "Would you walk with me?" in body
+    assert "Sam invited you" in body
+    assert "Would you walk with me?" in body
     for secret in ["sam@example.org", "Grandma", SECRET_NOTE, "Friend</"]:
         assert secret not in body
     assert Invitation.objects.get().status == "pending"

@@ -49,9 +49,11 @@ def _sign(client, tie, **extra):
 def test_new_ties_share_the_minimal_defaults(member):
     tie = tie_add_offline(member=member, offline_name="Grandma", role=Role.FAMILY)
     assert tie.scopes == {Scope.CHECKIN_STATUS}
-    assert tie.may_nudge and not tie.is_sos_contact
+    assert tie.may_nudge
+    assert not tie.is_sos_contact
     consent = Consent.objects.get(tie=tie)
-    assert consent.scopes == [Scope.CHECKIN_STATUS] and consent.ended_at is None
+    assert consent.scopes == [Scope.CHECKIN_STATUS]
+    assert consent.ended_at is None
 
 
 def test_changing_sharing_keeps_every_version(client, member, make_user):
@@ -63,10 +65,12 @@ def test_changing_sharing_keeps_every_version(client, member, make_user):
     client.post(url, {"scopes": [Scope.MOOD_CRAVING, Scope.USE]})
     versions = list(Consent.objects.filter(tie=tie).order_by("signed_at"))
     assert [v.scopes for v in versions] == [["mood_craving"], ["mood_craving", "use"]]
-    assert versions[0].end_reason == "superseded" and versions[1].ended_at is None
+    assert versions[0].end_reason == "superseded"
+    assert versions[1].ended_at is None
     assert shared_scopes(friend, member) == {Scope.MOOD_CRAVING, Scope.USE}
     tie.refresh_from_db()
-    assert not tie.is_sos_contact and not tie.may_nudge
+    assert not tie.is_sos_contact
+    assert not tie.may_nudge
 
 
 def test_a_formal_consent_records_every_part2_element(client, member, therapist, therapist_tie):
@@ -76,11 +80,13 @@ def test_a_formal_consent_records_every_part2_element(client, member, therapist,
     assert response.status_code == HTTPStatus.FOUND
     consent = Consent.objects.get(tie=therapist_tie)
     assert consent.kind == "part2"
-    assert consent.member == member and consent.recipient == therapist
+    assert consent.member == member
+    assert consent.recipient == therapist
     assert consent.recipient_name == "Dr Lee"
     assert consent.scopes == ["contacts", "mood_craving"]
     assert consent.purpose == "Support my treatment"
-    assert consent.signature_name == "Sam Example" and consent.text_version == CONSENT_TEXT_VERSION
+    assert consent.signature_name == "Sam Example"
+    assert consent.text_version == CONSENT_TEXT_VERSION
     assert consent.expires_at.astimezone(member.zone).date() == (
         timezone.localdate() + timedelta(days=200)
     )
@@ -105,7 +111,8 @@ def test_an_expiry_event_instead_of_a_date(client, member, therapist, therapist_
     client.force_login(member)
     _sign(client, therapist_tie, expiry_kind="event", expiry_event="When my treatment ends")
     consent = Consent.objects.get()
-    assert consent.expires_at is None and consent.expiry_event == "When my treatment ends"
+    assert consent.expires_at is None
+    assert consent.expiry_event == "When my treatment ends"
     assert shared_scopes(therapist, member)
 
 
@@ -134,7 +141,8 @@ def test_revoking_stops_access_immediately_and_tells_the_recipient_neutrally(
     )
     assert response.status_code == HTTPStatus.FOUND
     consent.refresh_from_db()
-    assert consent.end_reason == "revoked" and consent.revocation_reason == "Changed therapist"
+    assert consent.end_reason == "revoked"
+    assert consent.revocation_reason == "Changed therapist"
     assert shared_scopes(therapist, member) == frozenset()
     page = client.get(reverse("network:supporting_member", args=[therapist_tie.pk]))
     assert page.status_code == HTTPStatus.NOT_FOUND  # the member is not the supporter
@@ -142,7 +150,8 @@ def test_revoking_stops_access_immediately_and_tells_the_recipient_neutrally(
     page = client.get(reverse("network:supporting_member", args=[therapist_tie.pk]))
     assert "hasn't shared anything" in html.unescape(page.content.decode())
     note = Notification.objects.get(recipient=therapist)
-    assert "Support my treatment" not in note.body and "revoked" not in note.body.lower()
+    assert "Support my treatment" not in note.body
+    assert "revoked" not in note.body.lower()
     # Revoking twice says so.
     client.force_login(member)
     response = client.post(reverse("network:consent_revoke", args=[consent.pk]), follow=True)
@@ -177,9 +186,11 @@ def test_expiry_job_ends_due_consents_and_reminds_two_weeks_before(
     expired = Consent.objects.get(tie=therapist_tie)
     assert expired.end_reason == "expired"
     therapist_tie.refresh_from_db()
-    assert therapist_tie.scopes == frozenset() and not therapist_tie.may_nudge
+    assert therapist_tie.scopes == frozenset()
+    assert not therapist_tie.may_nudge
     soon.refresh_from_db()
-    assert soon.ended_at is None and soon.reminder_sent_at == later
+    assert soon.ended_at is None
+    assert soon.reminder_sent_at == later
     titles = sorted(Notification.objects.filter(recipient=member).values_list("title", flat=True))
     assert titles == ["A consent ends soon", "A consent has ended"]
 
@@ -188,11 +199,13 @@ def test_consent_history_page_and_download(client, member, therapist_tie):
     client.force_login(member)
     _sign(client, therapist_tie)
     page = client.get(reverse("network:consent_history"))
-    assert "Dr Lee" in page.content.decode() and "Sam Example" in page.content.decode()
+    assert "Dr Lee" in page.content.decode()
+    assert "Sam Example" in page.content.decode()
     response = client.get(reverse("network:consent_history_csv"))
     body = b"".join(response.streaming_content).decode()
     assert response["Content-Type"].startswith("text/csv")
-    assert "signed_at,recipient" in body and "Support my treatment" in body
+    assert "signed_at,recipient" in body
+    assert "Support my treatment" in body
 
 
 def test_ending_a_tie_keeps_its_history_and_ends_its_consent(client, member, make_user):
@@ -230,7 +243,8 @@ def test_revoking_everyday_sharing_stops_it_at_once(client, member, make_user):
     client.post(reverse("network:consent_revoke", args=[consent.pk]))
     assert shared_scopes(friend, member) == frozenset()
     tie.refresh_from_db()
-    assert not tie.may_nudge and not tie.is_sos_contact
+    assert not tie.may_nudge
+    assert not tie.is_sos_contact
 
 
 def test_a_foreign_consent_cannot_be_revoked(client, member, make_user):
@@ -275,7 +289,9 @@ def test_signing_again_starts_from_the_consent_in_force(client, make_user):
         tag = re.search(rf'<input[^>]*name="scopes"[^>]*value="{value}"[^>]*>', page).group(0)
         return "checked" in tag
 
-    assert ticked("notes") and ticked("reach")
-    assert not ticked("use") and not ticked("mood_craving")
+    assert ticked("notes")
+    assert ticked("reach")
+    assert not ticked("use")
+    assert not ticked("mood_craving")
     assert 'value="Between sessions"' in page
     assert 'name="is_sos_contact" id="id_is_sos_contact" checked' in page

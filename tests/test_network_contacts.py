@@ -35,7 +35,9 @@ def test_quick_log_in_a_couple_of_taps(client, member, maria):
     )
     assert response.status_code == HTTPStatus.FOUND
     contact = Contact.objects.get()
-    assert contact.tie == tie and contact.helped == 5 and contact.confirmed
+    assert contact.tie == tie
+    assert contact.helped == 5
+    assert contact.confirmed
     assert contact.local_date == timezone.now().astimezone(member.zone).date()
 
 
@@ -43,7 +45,8 @@ def test_a_meeting_needs_no_tie(client, member):
     client.force_login(member)
     client.post(reverse("network:contacts"), {"tie": "meeting", "method": "call"})
     contact = Contact.objects.get()
-    assert contact.tie is None and contact.method == ContactMethod.MEETING
+    assert contact.tie is None
+    assert contact.method == ContactMethod.MEETING
 
 
 def test_htmx_log_returns_the_panel_only(client, member, maria):
@@ -55,7 +58,9 @@ def test_htmx_log_returns_the_panel_only(client, member, maria):
     )
     body = response.content.decode()
     assert response.status_code == HTTPStatus.OK
-    assert "<html" not in body and "Recent contacts" in body and "Maria" in body
+    assert "<html" not in body
+    assert "Recent contacts" in body
+    assert "Maria" in body
 
 
 def test_bad_contact_input_changes_nothing(client, member, make_user):
@@ -80,8 +85,10 @@ def test_i_reached_out_from_a_prompt_names_the_tie_while_it_is_open(member, mari
     tie = _tie(member, maria)
     now = timezone.now()
     contact = contact_log_from_nudge(member=member, tie_id=str(tie.pk), occurred_at=now)
-    assert contact.tie == tie and contact.method == ContactMethod.UNSPECIFIED
-    assert contact.source == Contact.Source.NUDGE and contact.confirmed
+    assert contact.tie == tie
+    assert contact.method == ContactMethod.UNSPECIFIED
+    assert contact.source == Contact.Source.NUDGE
+    assert contact.confirmed
     assert contact.local_date == now.astimezone(member.zone).date()
     # An ended tie, someone else's tie or a bad id still counts the contact, naming no one.
     tie.status = TieStatus.ENDED
@@ -89,7 +96,8 @@ def test_i_reached_out_from_a_prompt_names_the_tie_while_it_is_open(member, mari
     foreign = Tie.objects.create(member=make_user(), offline_name="Not yours", role=Role.FRIEND)
     for tie_id in (str(tie.pk), str(foreign.pk), "not-a-uuid", None):
         contact = contact_log_from_nudge(member=member, tie_id=tie_id, occurred_at=now)
-        assert contact.tie is None and contact.member == member, tie_id
+        assert contact.tie is None, tie_id
+        assert contact.member == member, tie_id
     assert Contact.objects.filter(member=member).count() == 5
     assert not Contact.objects.filter(member=foreign.member).exists()
 
@@ -99,7 +107,8 @@ def test_supporter_logs_reaching_out_and_the_member_confirms(client, member, mar
     client.force_login(maria)
     client.post(reverse("network:supporter_log_contact", args=[tie.pk]), {"method": "text"})
     contact = Contact.objects.get()
-    assert not contact.confirmed and contact.initiated_by == "supporter"
+    assert not contact.confirmed
+    assert contact.initiated_by == "supporter"
     note = Notification.objects.get(recipient=member)
     assert note.title == "Maria reached out"
     # Unconfirmed contacts don't count yet.
@@ -110,7 +119,8 @@ def test_supporter_logs_reaching_out_and_the_member_confirms(client, member, mar
     contact.refresh_from_db()
     assert contact.confirmed
     health = network_health(member, list(ties_for_member(member)))
-    assert health.contacts_7 == 1 and health.supporter_initiated == 1
+    assert health.contacts_7 == 1
+    assert health.supporter_initiated == 1
     # Confirming again is a clear message, not an error.
     again = client.post(
         reverse("network:contact_answer", args=[contact.pk, "confirm"]), follow=True
@@ -130,7 +140,8 @@ def test_encouragement_lands_in_the_inbox_with_lock_screen_safe_text(client, mem
     assert all("proud" not in n.title + n.body for n in notes)
     client.force_login(member)
     page = client.get(reverse("network:encouragements")).content.decode()
-    assert "So proud of you!" in page and "Thinking of you today." in page
+    assert "So proud of you!" in page
+    assert "Thinking of you today." in page
     assert all(n.action_url == reverse("network:encouragements") for n in notes)
     client.force_login(maria)
     empty = client.post(reverse("network:encourage", args=[tie.pk]), {}, follow=True)
@@ -184,7 +195,8 @@ def test_network_health_figures(member, maria, make_user):
     assert health.role_diversity == 2
     assert dict(health.by_role) == {"Sponsor": 1, "Friend": 1}
     assert health.days_since_last_contact == 1
-    assert health.contacts_7 == 3 and health.contacts_30 == 4
+    assert health.contacts_7 == 3
+    assert health.contacts_30 == 4
     assert health.in_person_percent == 50
     assert health.supporter_initiated == 1
     per_tie = {t.name: t.days_since for t in health.per_tie}
@@ -198,25 +210,32 @@ def test_network_page_draws_the_circle_with_a_text_alternative(client, member, m
     )
     client.force_login(member)
     body = client.get(reverse("network:home")).content.decode()
-    assert 'role="group" aria-labelledby="ego-title ego-desc"' in body and "<desc" in body
+    assert 'role="group" aria-labelledby="ego-title ego-desc"' in body
+    assert "<desc" in body
     assert body.count("<line ") == 2
-    assert 'class="ego-line role-sponsor"' in body and 'class="ego-line role-family"' in body
+    assert 'class="ego-line role-sponsor"' in body
+    assert 'class="ego-line role-family"' in body
     assert 'class="ego-line role-sponsor" stroke-width="1.6"' in body  # weight by contact
     assert 'class="ego-line role-family" stroke-width="1.0"' in body
     grandma = Tie.objects.get(offline_name="Grandma")
     # Each person is a link to their card in the list, named in words.
     assert f'<a href="#tie-{grandma.pk}" class="ego-person" aria-label="Grandma, family: 0' in body
     assert f'<li id="tie-{grandma.pk}">' in body
-    assert 'fill="#' not in body and 'stroke="#' not in body  # colours come from the theme
-    assert "Maria" in body and "Grandma" in body and "Active ties</dt><dd>2" in body
-    assert "style=" not in body and "<script>" not in body
+    assert 'fill="#' not in body
+    assert 'stroke="#' not in body  # colours come from the theme
+    assert "Maria" in body
+    assert "Grandma" in body
+    assert "Active ties</dt><dd>2" in body
+    assert "style=" not in body
+    assert "<script>" not in body
 
 
 def test_pages_need_no_inline_styles_or_scripts(client, member, maria):
     client.force_login(member)
     for name in ["network:home", "network:contacts", "network:supporting", "network:tie_add"]:
         body = client.get(reverse(name)).content.decode()
-        assert "style=" not in body and "<script>" not in body, name
+        assert "style=" not in body, name
+        assert "<script>" not in body, name
 
 
 # --- Contacts from a check-in (the check-in app calls this service) ------------------------------
@@ -238,7 +257,8 @@ def test_a_checkin_records_who_but_not_a_guessed_way(member, maria):
     assert all(c.source == Contact.Source.CHECKIN for c in new)
     # "In person" counts only what the member said: the group meeting, not the unnoted one.
     health = network_health(member, list(ties_for_member(member)))
-    assert health.contacts_30 == 2 and health.in_person_percent == 50
+    assert health.contacts_30 == 2
+    assert health.in_person_percent == 50
 
 
 def test_checkin_sync_ignores_unknown_ids_and_keeps_other_routes(member, maria, make_user):
@@ -284,7 +304,8 @@ def test_a_supporter_sees_the_way_in_words(client, member, maria):
     contacts_sync_from_checkin(member=member, local_date=today, tie_ids=[tie.pk], meeting=False)
     client.force_login(maria)
     page = client.get(reverse("network:supporting_member", args=[tie.pk])).content.decode()
-    assert "In touch with their sponsor" in page and "unspecified" not in page
+    assert "In touch with their sponsor" in page
+    assert "unspecified" not in page
 
 
 def test_the_migration_forgets_only_guessed_ways_of_checkin_contacts(member, maria):

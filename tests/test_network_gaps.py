@@ -70,16 +70,19 @@ def test_a_mail_server_failure_keeps_the_invitation_and_says_so_kindly(client, m
     response = _invite(client)
     assert response.status_code == HTTPStatus.OK
     invitation = Invitation.objects.get()
-    assert invitation.status == InvitationStatus.PENDING and invitation.tie.status == "invited"
+    assert invitation.status == InvitationStatus.PENDING
+    assert invitation.tie.status == "invited"
     text = _text(response)
-    assert "couldn't be sent" in text and "Invitation sent to" not in text
+    assert "couldn't be sent" in text
+    assert "Invitation sent to" not in text
     assert reverse("network:invitation_resend", args=[invitation.pk]) in text
 
     resent = client.post(reverse("network:invitation_resend", args=[invitation.pk]), follow=True)
     assert resent.status_code == HTTPStatus.OK
     assert "couldn't be sent" in _text(resent)
     invitation.refresh_from_db()
-    assert invitation.status == InvitationStatus.PENDING and invitation.send_count == 2
+    assert invitation.status == InvitationStatus.PENDING
+    assert invitation.send_count == 2
 
 
 @pytest.mark.django_db(transaction=True)
@@ -144,7 +147,8 @@ def test_a_reach_out_naming_no_one_shows_as_someone_and_is_not_a_group(client, m
     client.force_login(member)
     text = _text(client.get(reverse("network:contacts")))
     assert "Someone · In touch" in text
-    assert "A meeting · In touch" not in text and "A meeting · Meeting" in text
+    assert "A meeting · In touch" not in text
+    assert "A meeting · Meeting" in text
 
     roles = sorted(role for _, role in confirmed_contact_roles(member, today, today))
     assert roles == [Role.GROUP, SOMEONE_ELSE]
@@ -152,7 +156,8 @@ def test_a_reach_out_naming_no_one_shows_as_someone_and_is_not_a_group(client, m
     week = checkins_selectors.week_start(today)
     assert history.contacts_by_week_role[week] == {Role.GROUP: 1, SOMEONE_ELSE: 1}
     page = _text(client.get(reverse("checkins:history")))
-    assert "Someone else: 1" in page and "Group or meeting: 1" in page
+    assert "Someone else: 1" in page
+    assert "Group or meeting: 1" in page
 
 
 def test_a_supporter_sees_a_tie_less_reach_out_as_with_someone(client, member, make_user):
@@ -162,7 +167,8 @@ def test_a_supporter_sees_a_tie_less_reach_out_as_with_someone(client, member, m
     contact_log_from_nudge(member=member, tie_id=None, occurred_at=timezone.now())
     client.force_login(supporter)
     text = _text(client.get(reverse("network:supporting_member", args=[tie.pk])))
-    assert "In touch with someone" in text and "(meeting)" not in text
+    assert "In touch with someone" in text
+    assert "(meeting)" not in text
 
 
 def test_the_checkin_offers_and_logs_no_one_still_invited(member, make_user):
@@ -195,7 +201,8 @@ def maria_tie(member, make_user):
 def test_only_the_supporter_may_leave(client, member, maria_tie, make_user, method):
     url = reverse("network:supporting_leave", args=[maria_tie.pk])
     response = getattr(client, method)(url)
-    assert response.status_code == HTTPStatus.FOUND and "/accounts/login/" in response["Location"]
+    assert response.status_code == HTTPStatus.FOUND
+    assert "/accounts/login/" in response["Location"]
     stranger_tie = Tie.objects.create(member=make_user(), supporter=make_user(), role=Role.FRIEND)
     for user, tie_id in [
         (member, maria_tie.pk),  # the member has no supporter side to this tie
@@ -217,9 +224,11 @@ def test_leaving_asks_first_then_ends_the_tie_and_consent_and_tells_the_member_n
     client.force_login(maria_tie.supporter)
     supporting = _text(client.get(reverse("network:supporting")))
     url = reverse("network:supporting_leave", args=[maria_tie.pk])
-    assert url in supporting and "Leave Sam's network" in supporting
+    assert url in supporting
+    assert "Leave Sam's network" in supporting
     page = client.get(url)
-    assert page.status_code == HTTPStatus.OK and "Leave Sam's network?" in _text(page)
+    assert page.status_code == HTTPStatus.OK
+    assert "Leave Sam's network?" in _text(page)
     maria_tie.refresh_from_db()
     assert maria_tie.status == TieStatus.ACTIVE  # a GET only asks
 
@@ -229,7 +238,8 @@ def test_leaving_asks_first_then_ends_the_tie_and_consent_and_tells_the_member_n
     assert maria_tie.status == TieStatus.ENDED
     assert Contact.objects.filter(tie=maria_tie).count() == 1  # history kept
     consent = maria_tie.consents.get()
-    assert consent.ended_at is not None and consent.end_reason == ConsentEnd.RECIPIENT_LEFT
+    assert consent.ended_at is not None
+    assert consent.end_reason == ConsentEnd.RECIPIENT_LEFT
     note = Notification.objects.get(recipient=member)
     assert note.body == "Someone is no longer part of your support network on Rat Park."
     assert "Maria" not in f"{note.title} {note.body}"
@@ -306,8 +316,10 @@ def test_the_member_edits_how_when_how_long_and_whether_it_helped(client, make_u
     assert response.status_code == HTTPStatus.FOUND
     contact.refresh_from_db()
     assert contact.method == ContactMethod.IN_PERSON
-    assert contact.occurred_at == yesterday and contact.local_date == yesterday.date()
-    assert contact.duration_minutes == 45 and contact.helped == 5
+    assert contact.occurred_at == yesterday
+    assert contact.local_date == yesterday.date()
+    assert contact.duration_minutes == 45
+    assert contact.helped == 5
 
 
 def test_a_future_time_or_bad_value_is_refused_and_changes_nothing(client, member, grandma):
@@ -323,7 +335,8 @@ def test_a_future_time_or_bad_value_is_refused_and_changes_nothing(client, membe
         ({"method": "call", "occurred_at": "2026-01-01T10:00", "helped": "9"}, "valid choice"),
     ]:
         response = client.post(url, data)
-        assert response.status_code == HTTPStatus.OK and message in _text(response), data
+        assert response.status_code == HTTPStatus.OK, data
+        assert message in _text(response), data
     assert Contact.objects.values().get(pk=contact.pk) == before
 
 
@@ -335,7 +348,8 @@ def test_a_way_left_unsaid_can_be_kept_when_editing(client, member):
     response = client.post(url, {"method": "unspecified", "occurred_at": when, "helped": "4"})
     assert response.status_code == HTTPStatus.FOUND
     contact.refresh_from_db()
-    assert contact.method == ContactMethod.UNSPECIFIED and contact.helped == 4
+    assert contact.method == ContactMethod.UNSPECIFIED
+    assert contact.helped == 4
 
 
 def test_deleting_asks_first_and_keeps_the_rest(client, member, grandma, maria_tie):
@@ -347,12 +361,14 @@ def test_deleting_asks_first_and_keeps_the_rest(client, member, grandma, maria_t
     client.force_login(member)
     listing = _text(client.get(reverse("network:contacts")))
     url = reverse("network:contact_delete", args=[contact.pk])
-    assert url in listing and reverse("network:contact_edit", args=[contact.pk]) in listing
+    assert url in listing
+    assert reverse("network:contact_edit", args=[contact.pk]) in listing
     # The supporter's contact keeps its own answer buttons, not edit or delete.
     assert reverse("network:contact_delete", args=[pending.pk]) not in listing
     assert reverse("network:contact_answer", args=[pending.pk, "confirm"]) in listing
     page = client.get(url)
-    assert page.status_code == HTTPStatus.OK and "Delete this contact?" in _text(page)
+    assert page.status_code == HTTPStatus.OK
+    assert "Delete this contact?" in _text(page)
     assert Contact.objects.filter(pk=contact.pk).exists()
     client.post(url)
     assert set(Contact.objects.filter(member=member).values_list("pk", flat=True)) == {
@@ -381,12 +397,14 @@ def test_an_account_with_another_address_is_asked_before_accepting(client, membe
     assert asked.status_code == HTTPStatus.OK
     assert "different email address" in _text(asked)
     invitation.refresh_from_db()
-    assert invitation.status == InvitationStatus.PENDING and invitation.tie.supporter is None
+    assert invitation.status == InvitationStatus.PENDING
+    assert invitation.tie.supporter is None
 
     done = client.post(url, {"answer": "accept", "other_address": "confirmed"})
     assert done.status_code == HTTPStatus.FOUND
     invitation.refresh_from_db()
-    assert invitation.status == InvitationStatus.ACCEPTED and invitation.accepted_by == other
+    assert invitation.status == InvitationStatus.ACCEPTED
+    assert invitation.accepted_by == other
 
 
 def test_no_extra_step_for_an_address_of_ones_own(client, member, make_user):

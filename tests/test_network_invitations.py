@@ -57,14 +57,18 @@ def test_invitation_email_has_a_single_use_link_and_only_a_hash_is_stored(
     message = mail.outbox[0]
     assert message.to == ["maria@example.org"]
     assert "Sam invited you" in message.subject
-    assert message.alternatives and message.alternatives[0][1] == "text/html"
+    assert message.alternatives
+    assert message.alternatives[0][1] == "text/html"
     token = _token_from_mail(message)
     assert len(token) >= 40
     invitation = Invitation.objects.get()
-    assert invitation.token_hash == hash_token(token) and token not in invitation.token_hash
+    assert invitation.token_hash == hash_token(token)
+    assert token not in invitation.token_hash
     assert invitation.expires_at - invitation.created_at == timedelta(days=14)
     tie = invitation.tie
-    assert tie.status == "invited" and tie.supporter is None and tie.role == Role.SPONSOR
+    assert tie.status == "invited"
+    assert tie.supporter is None
+    assert tie.role == Role.SPONSOR
 
 
 def test_accepting_links_the_existing_account_and_tells_the_member(client, member, make_user):
@@ -78,9 +82,11 @@ def test_accepting_links_the_existing_account_and_tells_the_member(client, membe
     response = client.post(url, {"answer": "accept"})
     assert response.status_code == HTTPStatus.FOUND
     tie = Tie.objects.get(pk=invitation.tie_id)
-    assert tie.supporter == maria and tie.status == "active"
+    assert tie.supporter == maria
+    assert tie.status == "active"
     invitation.refresh_from_db()
-    assert invitation.status == "accepted" and invitation.accepted_by == maria
+    assert invitation.status == "accepted"
+    assert invitation.accepted_by == maria
     note = Notification.objects.get(recipient=member)
     assert note.title == "Your invitation was accepted"
     assert "Maria" in note.body
@@ -155,7 +161,8 @@ def test_resend_sends_a_fresh_link_and_extends_expiry(
     with django_capture_on_commit_callbacks(execute=True):
         client.post(reverse("network:invitation_resend", args=[invitation.pk]))
     invitation.refresh_from_db()
-    assert invitation.status == "pending" and invitation.send_count == 2
+    assert invitation.status == "pending"
+    assert invitation.send_count == 2
     assert invitation.expires_at > timezone.now() + timedelta(days=13)
     assert invitation.token_hash == hash_token(_token_from_mail(mail.outbox[-1]))
 
@@ -181,7 +188,8 @@ def test_inviting_yourself_is_refused(client, member):
     response = _invite(client, email="SAM@example.org")
     assert response.status_code == HTTPStatus.OK
     assert "can't invite yourself" in _text(response)
-    assert not Tie.objects.exists() and not Invitation.objects.exists()
+    assert not Tie.objects.exists()
+    assert not Invitation.objects.exists()
 
 
 def test_inviting_someone_already_in_the_network_is_refused(client, member, make_user):
@@ -190,7 +198,8 @@ def test_inviting_someone_already_in_the_network_is_refused(client, member, make
     client.force_login(member)
     response = _invite(client, email="maria@example.org")
     assert "already in your network" in _text(response)
-    assert Tie.objects.count() == 1 and not Invitation.objects.exists()
+    assert Tie.objects.count() == 1
+    assert not Invitation.objects.exists()
 
 
 def test_a_second_pending_invitation_to_the_same_address_is_refused(client, member):
@@ -250,7 +259,8 @@ def test_the_invitation_form_starts_with_no_role_chosen(client, member):
     )
     assert response.status_code == HTTPStatus.OK
     assert "Choose their role" in response.content.decode()
-    assert not Invitation.objects.exists() and not Tie.objects.exists()
+    assert not Invitation.objects.exists()
+    assert not Tie.objects.exists()
 
 
 def test_after_accepting_the_member_keeps_the_name_they_gave(client, member, make_user):

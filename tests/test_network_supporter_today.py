@@ -83,7 +83,8 @@ def test_kind_words_from_today_go_to_the_member_and_back_to_today(client, make_u
     response = client.post(
         reverse("network:encourage", args=[tie.pk]), {"message": "Go you", "next": "today"}
     )
-    assert response.status_code == HTTPStatus.FOUND and response.url == reverse("dashboard")
+    assert response.status_code == HTTPStatus.FOUND
+    assert response.url == reverse("dashboard")
     assert Notification.objects.get(recipient=sam, kind=Kind.ENCOURAGEMENT).data["message"] == (
         "Go you"
     )

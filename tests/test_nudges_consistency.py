@@ -72,7 +72,8 @@ def _consent(member, therapist, scopes):
 
 def test_a_stopped_kind_makes_no_notification_through_notify(member):
     first, created = _notify(member, Kind.CELEBRATION, "c1")
-    assert created and notification_respond(notification=first, action="stop")
+    assert created
+    assert notification_respond(notification=first, action="stop")
     notification, created = _notify(member, Kind.CELEBRATION, "c2")
     assert (notification, created) == (None, False)
     assert list(Notification.objects.values_list("idempotency_key", flat=True)) == ["c1"]
@@ -88,7 +89,8 @@ def test_sos_network_and_consent_notices_cannot_be_stopped(member, kind):
     # Even an "all channels" mute left from before changes nothing for these kinds.
     Mute.objects.create(user=member, kind=kind)
     notification, created = _notify(member, kind, "b")
-    assert created and channels(notification) == ["email", "inapp"]
+    assert created
+    assert channels(notification) == ["email", "inapp"]
 
 
 def test_a_stopped_kind_makes_no_notification_through_the_sweep(make_user):
@@ -181,7 +183,8 @@ def test_someone_who_checked_in_gets_reminders_with_the_defaults(make_user):
             "recipient_id", flat=True
         )
     )
-    assert checked_in.pk in reminded and has_supporter.pk in reminded
+    assert checked_in.pk in reminded
+    assert has_supporter.pk in reminded
     assert supports_only.pk not in reminded
     assert not ReminderPreference.objects.filter(member=checked_in).exists()
 
@@ -212,13 +215,17 @@ def test_sos_pages_use_the_deployments_crisis_lines_and_emergency_number(client,
     client.force_login(member)
     page = client.post(reverse("nudges:sos"), {"checkin": checkin.pk}, follow=True)
     html = page.content.decode()
-    assert "call 999" in html and "Samaritans" in html
-    assert "911" not in html and "988" not in html
+    assert "call 999" in html
+    assert "Samaritans" in html
+    assert "911" not in html
+    assert "988" not in html
     client.force_login(contact)
     alert = Notification.objects.get(recipient=contact, kind=Kind.SOS)
     html = client.get(reverse("nudges:detail", args=[alert.pk])).content.decode()
-    assert "call 999" in html and "116 123" in html
-    assert "911" not in html and "988" not in html
+    assert "call 999" in html
+    assert "116 123" in html
+    assert "911" not in html
+    assert "988" not in html
 
 
 def test_emails_use_the_deployments_crisis_lines(member, uk):
@@ -228,8 +235,11 @@ def test_emails_use_the_deployments_crisis_lines(member, uk):
     (message,) = mail.outbox
     html = message.alternatives[0][0]
     for body in (message.body, html):
-        assert "Samaritans" in body and "116 123" in body and "999" in body
-        assert "988" not in body and "1-800-662-4357" not in body
+        assert "Samaritans" in body
+        assert "116 123" in body
+        assert "999" in body
+        assert "988" not in body
+        assert "1-800-662-4357" not in body
 
 
 # --- The redisclosure notice on every page that shows shared data ------------------------------
@@ -251,7 +261,8 @@ def test_supporter_nudge_and_digest_details_carry_the_redisclosure_notice(client
     )
     client.force_login(supporter)
     html = client.get(reverse("nudges:detail", args=[nudge.pk])).content.decode()
-    assert "Checked in today" in html and NOTICE in html
+    assert "Checked in today" in html
+    assert NOTICE in html
     assert 'aria-label="Redisclosure notice"' in html
 
     therapist = make_user(display_name="Dr K")
@@ -262,10 +273,12 @@ def test_supporter_nudge_and_digest_details_carry_the_redisclosure_notice(client
     )
     client.force_login(therapist)
     html = client.get(reverse("nudges:detail", args=[digest.pk])).content.decode()
-    assert "No one in your caseload" in html and NOTICE not in html  # nothing shared
+    assert "No one in your caseload" in html
+    assert NOTICE not in html  # nothing shared
     _consent(member, therapist, ["checkin_status"])
     html = client.get(reverse("nudges:detail", args=[digest.pk])).content.decode()
-    assert "Sam" in html and NOTICE in html
+    assert "Sam" in html
+    assert NOTICE in html
 
 
 # --- The therapist digest: members' own dates, therapist's quiet hours ---------------------------

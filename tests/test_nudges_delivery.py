@@ -94,7 +94,8 @@ def test_a_delivery_is_sent_once_however_often_its_task_runs(member):
     assert delivery.deliver_one(notification.deliveries.get(channel="inapp").pk).status == "sent"
     notification.refresh_from_db()
     assert notification.status == Status.DELIVERED
-    assert notification.dwell is not None and notification.dwell >= datetime.timedelta(0)
+    assert notification.dwell is not None
+    assert notification.dwell >= datetime.timedelta(0)
 
 
 def test_a_leased_delivery_is_left_to_its_worker(member):
@@ -122,7 +123,8 @@ def test_temporary_failures_back_off_then_fail(member, settings):
             outcomes.append(delivery.deliver_one(email.pk))
     assert [o.status for o in outcomes] == ["retry"] * (delivery.MAX_ATTEMPTS - 1) + ["failed"]
     delays = [o.countdown for o in outcomes[:-1]]
-    assert 5 <= delays[0] <= 10 and 40 <= delays[3] <= 80
+    assert 5 <= delays[0] <= 10
+    assert 40 <= delays[3] <= 80
     email.refresh_from_db()
     assert (email.status, email.attempts) == (DeliveryStatus.FAILED, delivery.MAX_ATTEMPTS)
     notification.refresh_from_db()
@@ -152,7 +154,8 @@ def test_a_long_backoff_waits_in_the_database_not_the_broker(member, settings):
         tasks.deliver([email.pk])
     publish.assert_not_called()
     email.refresh_from_db()
-    assert email.queued_at is None and email.status == DeliveryStatus.PENDING
+    assert email.queued_at is None
+    assert email.status == DeliveryStatus.PENDING
 
 
 def test_isolation_prompt_names_the_suggested_person(member):
@@ -218,7 +221,8 @@ def test_celery_configuration_invariants():
         assert conf.broker_transport_options["visibility_timeout"] > longest
     assert conf.worker_prefetch_multiplier == 1
     assert conf.worker_max_memory_per_child
-    assert conf.task_acks_late and tasks.deliver.acks_late
+    assert conf.task_acks_late
+    assert tasks.deliver.acks_late
     assert app.amqp.router.route({}, "nudges.tasks.deliver")["queue"].name == "delivery"
     beat = {e["task"]: e for e in django_settings.CELERY_BEAT_SCHEDULE.values()}
     assert beat["nudges.tasks.sweep"]["schedule"] == datetime.timedelta(seconds=60)
@@ -282,7 +286,8 @@ def test_email_and_push_wait_for_the_end_of_quiet_hours(member, django_capture_o
         notification, _ = _notify(member)
     inapp = notification.deliveries.get(channel="inapp")
     email = notification.deliveries.get(channel="email")
-    assert email.not_before > inapp.not_before and email.queued_at is None
+    assert email.not_before > inapp.not_before
+    assert email.queued_at is None
     assert len(callbacks) == 1  # only the inbox delivery is published now
 
 
@@ -305,7 +310,8 @@ def test_the_inbox_gets_a_message_exactly_once_however_often_it_is_delivered(mem
     again, created = notify(
         recipient=member, kind=Kind.NETWORK, title="x", body="y", idempotency_key="once"
     )
-    assert not created and again.pk == notification.pk
+    assert not created
+    assert again.pk == notification.pk
     assert Notification.objects.filter(recipient=member).count() == 1
     client.force_login(member)
     inbox = client.get(reverse("nudges:inbox")).content.decode()

@@ -57,7 +57,8 @@ def test_a_quiet_minute_reads_nobody_whatever_the_population(members):
         SweepState.objects.update_or_create(id=1, defaults={"last_run_at": now - MINUTE})
         with CaptureQueriesContext(connection) as queries:
             result = run_sweep(now=now, dispatch=False)
-        assert result.claimed == 0 and result.refreshed == 0
+        assert result.claimed == 0
+        assert result.refreshed == 0
         counts.append(len(queries))
     # Lock, state, an empty stale claim, an empty due claim, state update (and savepoints).
     assert counts[0] == counts[1] <= 12, [q["sql"][:60] for q in queries.captured_queries]
@@ -89,7 +90,9 @@ def test_a_changed_reminder_time_takes_effect_the_same_day(client, members):
 def test_default_times_are_spread_per_person_and_kept_once_shown(settings, client, make_user):
     settings.NUDGES_DEFAULT_JITTER_MINUTES = 30
     offsets = {jitter_minutes(uid) for uid in range(1, 400)}
-    assert min(offsets) >= -15 and max(offsets) <= 14 and len(offsets) == 30
+    assert min(offsets) >= -15
+    assert max(offsets) <= 14
+    assert len(offsets) == 30
     assert jitter_minutes(42) == jitter_minutes(42)  # stable
     sam = make_user()
     own = default_time(datetime.time(19), sam.pk)

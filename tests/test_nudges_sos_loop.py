@@ -61,7 +61,8 @@ def test_the_standing_entry_is_on_today_in_the_navigation_and_on_the_crisis_page
     for page in ("dashboard", "crisis", "network:home"):
         assert sos_url in client.get(reverse(page)).content.decode(), page
     form = client.get(reverse("nudges:sos")).content.decode()
-    assert "not monitoring Rat Park around the clock" in form and "988" in form
+    assert "not monitoring Rat Park around the clock" in form
+    assert "988" in form
     assert "You haven't chosen SOS contacts yet" in form
 
 
@@ -91,7 +92,8 @@ def test_a_too_long_message_is_refused_and_nothing_is_sent(client, sam, maria, s
     response = client.post(reverse("nudges:sos"), {"message": "x" * 201})
     assert response.status_code == HTTPStatus.BAD_REQUEST
     assert "at most 200 characters" in response.content.decode()
-    assert not SosAlert.objects.exists() and not Notification.objects.exists()
+    assert not SosAlert.objects.exists()
+    assert not Notification.objects.exists()
 
 
 # --- Pinned on the SOS contact's Today -------------------------------------------------------
@@ -101,7 +103,8 @@ def test_an_active_sos_is_pinned_on_the_contacts_today_until_answered(client, sa
     alert = _ask(client, sam)
     client.force_login(maria)
     page = client.get(reverse("dashboard")).content.decode()
-    assert "Sam asked for support" in page and "Please call me" in page
+    assert "Sam asked for support" in page
+    assert "Please call me" in page
     assert "I&#x27;m reaching out now" in page or "I'm reaching out now" in page
     assert f"tel:{PHONE}" not in page  # "how to reach me" is not shared with Maria
     # 25 hours later it is no longer pinned.
@@ -119,7 +122,8 @@ def test_call_and_text_only_with_the_how_to_reach_me_scope(client, sam, maria, s
     client.force_login(maria)
     before = DisclosureEvent.objects.filter(viewer_ref=maria.pk, scope=Scope.REACH).count()
     page = client.get(reverse("dashboard")).content.decode()
-    assert f'href="tel:{PHONE}"' in page and f'href="sms:{PHONE}"' in page
+    assert f'href="tel:{PHONE}"' in page
+    assert f'href="sms:{PHONE}"' in page
     after = DisclosureEvent.objects.filter(viewer_ref=maria.pk, scope=Scope.REACH).count()
     # Seeing the number is in Sam's access log: once for the SOS, once for Sam's card.
     assert after == before + 2
@@ -198,7 +202,8 @@ def test_reaching_out_logs_a_contact_and_tells_the_member_at_once(
     assert "We&#x27;ve told Sam you&#x27;re reaching out" in response.content.decode()
     contact = Contact.objects.get(member=sam)
     assert contact.initiated_by == Contact.Initiator.SUPPORTER
-    assert contact.method == "text" and contact.confirmed is False  # Sam confirms it
+    assert contact.method == "text"
+    assert contact.confirmed is False  # Sam confirms it
     told = Notification.objects.get(recipient=sam, kind=Kind.NETWORK)
     assert told.title == "Maria is reaching out"
     assert not Delivery.objects.filter(notification=told, not_before__gt=timezone.now()).exists()
@@ -212,7 +217,8 @@ def test_reaching_out_logs_a_contact_and_tells_the_member_at_once(
     client.force_login(sam)
     page = client.get(reverse("nudges:sos_status", args=[alert.pk])).content.decode()
     assert "Maria is reaching out" in page
-    assert 'hx-trigger="every 10s"' in page and "Refresh" in page
+    assert 'hx-trigger="every 10s"' in page
+    assert "Refresh" in page
     partial = client.get(reverse("nudges:sos_answers", args=[alert.pk]))
     assert "Maria is reaching out" in partial.content.decode()
     assert "<html" not in partial.content.decode()
@@ -228,7 +234,8 @@ def test_kind_words_reach_the_inbox_and_the_members_sos_page(client, sam, maria,
     assert "here" not in words.title + words.body  # lock screen shows only that words came
     client.force_login(sam)
     page = client.get(reverse("nudges:sos_status", args=[alert.pk])).content.decode()
-    assert "Maria sent kind words" in page and "I&#x27;m here, Sam." in page
+    assert "Maria sent kind words" in page
+    assert "I&#x27;m here, Sam." in page
 
 
 def test_empty_kind_words_change_nothing(client, sam, maria, sos_tie):
@@ -253,7 +260,8 @@ def test_answer_urls_are_only_the_recipients(client, sam, maria, sos_tie, make_u
     client.logout()
     for url, data in urls:
         response = client.post(url, data)
-        assert response.status_code == HTTPStatus.FOUND and "/accounts/login/" in response.url
+        assert response.status_code == HTTPStatus.FOUND
+        assert "/accounts/login/" in response.url
     for user in (sam, stranger, staff):
         client.force_login(user)
         for url, data in urls:

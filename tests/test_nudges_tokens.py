@@ -41,7 +41,8 @@ def notes(member, make_user):
 def _nothing_happened(*notifications: Notification) -> None:
     for note in notifications:
         note.refresh_from_db()
-        assert note.response == "" and note.responded_at is None, note
+        assert note.response == "", note
+        assert note.responded_at is None, note
     assert not Mute.objects.exists()
     assert not NudgePreference.objects.filter(snoozed_until__isnull=False).exists()
     assert not Contact.objects.exists()

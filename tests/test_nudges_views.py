@@ -70,7 +70,8 @@ def test_another_persons_notification_is_404_everywhere(client, member, other):
     url = reverse("nudges:respond", args=[theirs.pk, "reached_out"])
     assert client.post(url).status_code == 404
     theirs.refresh_from_db()
-    assert theirs.read_at is None and theirs.response == ""
+    assert theirs.read_at is None
+    assert theirs.response == ""
 
 
 def test_unread_count_for_the_header(client, member):
@@ -181,7 +182,8 @@ def test_sos_alerts_contacts_and_shows_the_crisis_line(client, member, make_user
     assert alert.recipient == maria
     page = client.get(response.url).content.decode()
     assert "Maria" in page
-    assert "988" in page and "1-800-662-4357" in page
+    assert "988" in page
+    assert "1-800-662-4357" in page
     assert "not monitoring Rat Park around the clock" in page
 
 
@@ -267,7 +269,8 @@ def test_therapist_digest_shows_only_consenting_caseload(client, make_user):
     note = _note(therapist, kind=Kind.THERAPIST_DIGEST)
     client.force_login(therapist)
     page = client.get(reverse("nudges:detail", args=[note.pk])).content.decode()
-    assert "Alex" in page and "Blair" not in page
+    assert "Alex" in page
+    assert "Blair" not in page
 
 
 def test_therapist_digest_risk_signals_follow_the_checkins_within_scopes(client, make_user):
@@ -412,7 +415,8 @@ def test_admin_shows_dwell_percentiles_and_failed_notifications(client, make_use
     Notification.objects.filter(pk=failed.pk).update(status="failed")
     client.force_login(staff)
     page = client.get(reverse("admin:notifications_notification_changelist")).content.decode()
-    assert "p50 30.0 s" in page and "over 5" in page
+    assert "p50 30.0 s" in page
+    assert "over 5" in page
     failed_page = client.get(
         reverse("admin:notifications_notification_changelist") + "?status=failed"
     )

@@ -77,7 +77,8 @@ def test_staff_cannot_change_a_ties_sharing_or_people(client, staff, member, mak
     tie.refresh_from_db()
     assert tie.supporter == friend
     assert tie.scopes == {Scope.CHECKIN_STATUS}
-    assert not (tie.may_nudge or tie.is_sos_contact)
+    assert not (tie.may_nudge)
+    assert not (tie.is_sos_contact)
     assert client.get(_url(Tie, "add")).status_code == HTTPStatus.FORBIDDEN
     delete = client.post(_url(Tie, "delete", tie.pk), {"post": "yes"})
     assert delete.status_code == HTTPStatus.FORBIDDEN
@@ -166,8 +167,10 @@ def test_risk_events_and_sobriety_dates_are_not_in_the_admin(client, staff, hard
         path = f"/admin/checkins/{model._meta.model_name}/"
         assert client.get(path).status_code == HTTPStatus.NOT_FOUND
     index = _html(client.get("/admin/checkins/"))
-    assert "Risk" not in index and "Sobriety" not in index
-    assert "2026-11-21" not in index and "21 November" not in index
+    assert "Risk" not in index
+    assert "Sobriety" not in index
+    assert "2026-11-21" not in index
+    assert "21 November" not in index
 
 
 def test_contacts_are_listed_by_metadata_only_and_never_changed(client, staff, member):
@@ -283,8 +286,10 @@ def test_staff_cannot_verify_their_own_therapist_profile(client, staff, member):
     )
     own.refresh_from_db()
     theirs.refresh_from_db()
-    assert own.verified_at is None and own.verified_by is None
-    assert theirs.verified_at is not None and theirs.verified_by == staff
+    assert own.verified_at is None
+    assert own.verified_by is None
+    assert theirs.verified_at is not None
+    assert theirs.verified_by == staff
     shown = [str(m) for m in response.context["messages"]]
     assert any("Your own profile was skipped" in m for m in shown), shown
     assert "1 credential(s) verified." in shown
@@ -382,5 +387,6 @@ def test_the_consent_admin_hides_the_members_own_words(client, staff, member, ma
     )
     consent_revoke(consent=consent, reason="REASON-PRIVATE")
     page = _html(client.get(_url(consent.__class__, "change", consent.pk)))
-    assert "PURPOSE-PRIVATE" not in page and "REASON-PRIVATE" not in page
+    assert "PURPOSE-PRIVATE" not in page
+    assert "REASON-PRIVATE" not in page
     assert "End of treatment" in page

@@ -41,17 +41,21 @@ def test_a_departing_supporters_consents_end_with_their_ties(ana, member, make_u
     current.refresh_from_db()
     assert current.ended_at is not None
     assert current.end_reason == ConsentEnd.RECIPIENT_LEFT
-    assert current.recipient is None and current.recipient_name == "Sam"
+    assert current.recipient is None
+    assert current.recipient_name == "Sam"
     tie.refresh_from_db()
-    assert tie.status == TieStatus.ENDED and current.ended_at == tie.status_changed_at
+    assert tie.status == TieStatus.ENDED
+    assert current.ended_at == tie.status_changed_at
     first.refresh_from_db()
     assert (first.ended_at, first.end_reason) == (superseded_at, ConsentEnd.SUPERSEDED)
     assert list(Consent.objects.filter(member=ana).current()) == [other]
     # The access log keeps its entry under that consent, and the chain still verifies.
     event = DisclosureEvent.objects.get()
-    assert event.consent_ref == str(current.pk) and event.viewer_name == "Sam"
+    assert event.consent_ref == str(current.pk)
+    assert event.viewer_name == "Sam"
     report = verify_chain()
-    assert report.ok and report.checked == 1
+    assert report.ok
+    assert report.checked == 1
 
 
 def test_a_consent_left_open_on_an_old_ended_tie_ends_too(ana, member):
@@ -61,7 +65,8 @@ def test_a_consent_left_open_on_an_old_ended_tie_ends_too(ana, member):
     Tie.objects.filter(pk=tie.pk).update(status=TieStatus.ENDED)
     delete_account(member)
     consent.refresh_from_db()
-    assert consent.end_reason == ConsentEnd.RECIPIENT_LEFT and consent.ended_at is not None
+    assert consent.end_reason == ConsentEnd.RECIPIENT_LEFT
+    assert consent.ended_at is not None
 
 
 def test_the_members_consent_history_offers_no_revoke_for_someone_who_left(client, ana, member):
@@ -70,7 +75,8 @@ def test_the_members_consent_history_offers_no_revoke_for_someone_who_left(clien
     client.force_login(ana)
     history = reverse("network:consent_history")
     before = client.get(history).content.decode()
-    assert "In force" in before and "Revoke now" in before
+    assert "In force" in before
+    assert "Revoke now" in before
 
     delete_account(member)
 
@@ -95,4 +101,5 @@ def test_consents_stay_open_if_the_deletion_fails(ana, member, monkeypatch):
     consent.refresh_from_db()
     assert consent.ended_at is None
     tie.refresh_from_db()
-    assert tie.status == TieStatus.ACTIVE and tie.supporter_id == member.pk
+    assert tie.status == TieStatus.ACTIVE
+    assert tie.supporter_id == member.pk

@@ -69,14 +69,16 @@ def test_times_show_without_seconds(client, member):
     page = _page(client)
     for value in ("08:30", "22:00", "07:00", "17:45"):
         assert f'value="{value}"' in page
-    assert ":00:00" not in page and "08:30:00" not in page
+    assert ":00:00" not in page
+    assert "08:30:00" not in page
 
 
 def test_push_is_offered_only_when_the_server_can_send_it(client, member, settings):
     client.force_login(member)
     settings.VAPID_PUBLIC_KEY = ""
     page = _page(client)
-    assert 'name="channel_push"' not in page and 'id="push-enable"' not in page
+    assert 'name="channel_push"' not in page
+    assert 'id="push-enable"' not in page
     assert "has not set up device notifications" in page
     settings.VAPID_PUBLIC_KEY = "test-public-key"
     page = _page(client)
@@ -122,9 +124,11 @@ def test_everyone_sees_and_changes_only_their_own_choices(client, make_user):
         client.force_login(user)
         page = _page(client)
         if user == cast.member:
-            assert MEMBER_SOS_WORDS in page and 'value="09:15"' in page
+            assert MEMBER_SOS_WORDS in page
+            assert 'value="09:15"' in page
             continue
-        assert MEMBER_SOS_WORDS not in page and 'value="09:15"' not in page, name
+        assert MEMBER_SOS_WORDS not in page, name
+        assert 'value="09:15"' not in page, name
         # The therapist-only digest settings show only to a verified, unwithdrawn therapist.
         expected = name == "therapist_active" or (
             name.startswith("therapist_") and user.is_verified_therapist
@@ -155,7 +159,9 @@ def test_bad_input_is_explained_and_changes_nothing(client, member, data, messag
     page = response.content.decode()
     assert message in page
     # The other sections still show: the page is whole even when one form is refused.
-    assert 'name="sos_message"' in page and 'name="quiet_start"' in page and 'name="days"' in page
+    assert 'name="sos_message"' in page
+    assert 'name="quiet_start"' in page
+    assert 'name="days"' in page
     assert ReminderPreference.objects.filter(member=member).values().first() == before
     assert not NudgePreference.objects.filter(member=member).exists()
 

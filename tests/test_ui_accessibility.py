@@ -300,7 +300,8 @@ def test_pages_link_a_favicon_that_exists_and_mark_the_current_section(client, c
     client.login(email=cast.member.email, password=PASSWORD)
     html = client.get(reverse("network:contacts")).content.decode()
     current = [line for line in html.splitlines() if 'aria-current="page"' in line]
-    assert len(current) == 1 and "Contacts" in current[0]
+    assert len(current) == 1
+    assert "Contacts" in current[0]
 
 
 @pytest.mark.django_db

@@ -82,7 +82,8 @@ def test_several_messages_of_each_level_keep_list_semantics(rf, member):
         messages.add_message(request, level, text)
     page = facts(render(request, "base.html").content.decode())
     assert {"Saved.", "Not saved."} <= set(page.live_text)
-    assert page.roled_lists == [] and page.orphans == []
+    assert page.roled_lists == []
+    assert page.orphans == []
 
 
 @pytest.mark.parametrize("email", ["sam", "maria"])
