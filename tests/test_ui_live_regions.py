@@ -16,13 +16,12 @@ from .test_crawl import crawl, demo  # noqa: F401  (demo is a fixture)
 pytestmark = pytest.mark.django_db
 
 LIST_TAGS = {"ul", "ol", "menu"}
+VOID_TAGS = {"br", "img", "input", "meta", "link", "hr", "source", "wbr", "area", "col", "embed"}
 
 
 class ListFacts(HTMLParser):
     """Each ``<li>`` whose parent is not a list that keeps its list role, and the text that
     sits inside a live region."""
-
-    VOID = {"br", "img", "input", "meta", "link", "hr", "source", "wbr", "area", "col", "embed"}
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
@@ -39,7 +38,7 @@ class ListFacts(HTMLParser):
             parent_tag, parent_attrs = self.stack[-1] if self.stack else ("", {})
             if parent_tag not in LIST_TAGS or parent_attrs.get("role") not in (None, "list"):
                 self.orphans.append(f"li in <{parent_tag} {parent_attrs}>")
-        if tag not in self.VOID:
+        if tag not in VOID_TAGS:
             self.stack.append((tag, attrs))
 
     def handle_endtag(self, tag):
