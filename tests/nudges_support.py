@@ -338,12 +338,6 @@ def start_worker(transactional_db, clean_broker, tmp_path):
 
 
 @pytest.fixture
-def fast_passwords(settings):
-    """Cheap password hashing for tests that make many people."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture
 def no_default_quiet_hours(monkeypatch):
     """People without reminder preferences have quiet hours 22:00–08:00 UTC by default, which
     would defer email and push in tests that run at night; these tests are about delivery.

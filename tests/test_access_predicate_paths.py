@@ -46,7 +46,7 @@ SURNAME = "Okafor"  # only the member's name carries it, so a page without it na
 CASES = ["expired", "unverified", "withdrawn"]
 THERAPIST_SCOPES = [Scope.CHECKIN_STATUS, Scope.CONTACTS, Scope.MOOD_CRAVING]
 
-pytestmark = pytest.mark.usefixtures("fast_passwords", "no_default_quiet_hours")
+pytestmark = pytest.mark.usefixtures("no_default_quiet_hours")
 
 
 @dataclass

@@ -35,7 +35,7 @@ from .test_crawl import crawl
 
 pytestmark = [
     pytest.mark.django_db,
-    pytest.mark.usefixtures("fast_passwords", "no_default_quiet_hours"),
+    pytest.mark.usefixtures("no_default_quiet_hours"),
 ]
 
 TAGS = [

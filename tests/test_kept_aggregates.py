@@ -17,7 +17,7 @@ from checkins.selectors import counters, counters_from_history
 from network import services as network_services
 from network.models import Contact, ContactStats, Role, Tie
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_passwords")]
+pytestmark = pytest.mark.django_db
 
 DAY = datetime.timedelta(days=1)
 days_back = st.integers(min_value=0, max_value=20)

@@ -20,11 +20,6 @@ from network.selectors import (
 from network.services import contacts_sync_from_checkin
 
 
-@pytest.fixture(autouse=True)
-def _fast_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def _log(client, **data):
     return client.post(reverse("network:contacts"), data)
 

@@ -6,7 +6,6 @@ import datetime
 import zoneinfo
 from http import HTTPStatus
 
-import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -17,8 +16,6 @@ from network.selectors import supporter_cards
 from notifications.models import Kind, Notification
 
 from .network_cast import actors, build_cast
-
-pytestmark = pytest.mark.usefixtures("fast_passwords")
 
 
 def _card_of_sam(page: str) -> str:

@@ -33,7 +33,7 @@ DAY = {"mood": 3, "craving": 2, "connectedness": 3}
 # Wednesday 19:00:30 UTC: the default check-in reminder time for UTC members.
 EVENING = datetime.datetime(2026, 3, 4, 19, 0, 30, tzinfo=UTC)
 
-pytestmark = pytest.mark.usefixtures("fast_passwords", "no_default_quiet_hours")
+pytestmark = pytest.mark.usefixtures("no_default_quiet_hours")
 
 
 @pytest.fixture(autouse=True)

@@ -28,7 +28,7 @@ from nudges.models import NudgePreference
 from nudges.services import notify, quiet_hours_end, sos_send
 from recovery.celery import app
 
-pytestmark = pytest.mark.usefixtures("fast_passwords", "no_default_quiet_hours")
+pytestmark = pytest.mark.usefixtures("no_default_quiet_hours")
 
 
 @pytest.fixture(autouse=True)

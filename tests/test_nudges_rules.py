@@ -25,8 +25,6 @@ UTC = datetime.UTC
 NOON = datetime.datetime(2026, 3, 4, 12, 0, 30, tzinfo=UTC)  # a Wednesday
 MINUTE = datetime.timedelta(minutes=1)
 
-pytestmark = pytest.mark.usefixtures("fast_passwords")
-
 
 @pytest.fixture
 def person(make_user):

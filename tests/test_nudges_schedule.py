@@ -29,8 +29,6 @@ EVENING = datetime.datetime(2026, 3, 4, 19, 0, 30, tzinfo=UTC)
 MINUTE = datetime.timedelta(minutes=1)
 ROOT = Path(__file__).resolve().parent.parent
 
-pytestmark = pytest.mark.usefixtures("fast_passwords")
-
 
 def sweep(now: datetime.datetime, window: datetime.timedelta = MINUTE):
     SweepState.objects.update_or_create(id=1, defaults={"last_run_at": now - window})

@@ -19,8 +19,6 @@ from nudges.models import NudgePreference, SosAlert
 
 from .network_cast import actors, build_cast
 
-pytestmark = pytest.mark.usefixtures("fast_passwords")
-
 PHONE = "+15035550100"
 
 

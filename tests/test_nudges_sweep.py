@@ -16,8 +16,6 @@ from nudges.sweep import run_sweep
 
 UTC = datetime.UTC
 
-pytestmark = pytest.mark.usefixtures("fast_passwords")
-
 
 def at(zone: str, *args: int) -> datetime.datetime:
     """A moment given in local wall-clock time in ``zone``."""

@@ -23,7 +23,7 @@ from notifications.tokens import ACTION_MAX_AGE, action_token, unsubscribe_token
 from nudges.models import NudgePreference
 from nudges.services import notify
 
-pytestmark = pytest.mark.usefixtures("fast_passwords", "no_default_quiet_hours")
+pytestmark = pytest.mark.usefixtures("no_default_quiet_hours")
 
 
 def _note(user, key: str) -> Notification:

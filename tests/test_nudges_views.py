@@ -24,7 +24,7 @@ from nudges.services import notify
 
 from .network_cast import THERAPIST_TOTP_SECRET
 
-pytestmark = pytest.mark.usefixtures("fast_passwords", "no_default_quiet_hours")
+pytestmark = pytest.mark.usefixtures("no_default_quiet_hours")
 
 
 def _note(user, key="k", kind=Kind.ISOLATION_PROMPT, **extra) -> Notification:

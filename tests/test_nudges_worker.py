@@ -32,7 +32,7 @@ from .nudges_support import (
     wait_for,
 )
 
-pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("fast_passwords", "no_default_quiet_hours")]
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("no_default_quiet_hours")]
 
 FAST = {"NUDGES_RETRY_BASE_SECONDS": "0.3", "NUDGES_LEASE_SECONDS": "3"}
 
