@@ -32,10 +32,8 @@ from nudges.delivery import deliver_one
 from nudges.models import NudgePreference, SosAlert, SweepState
 from nudges.services import notify
 from nudges.sweep import run_sweep
-from tests.conftest import PASSWORD
+from tests.factories import PASSWORD, THERAPIST_TOTP_SECRET
 from tests.network_cast import build_cast
-
-from .network_cast import THERAPIST_TOTP_SECRET
 
 UTC = datetime.UTC
 NOON = datetime.datetime(2026, 3, 4, 12, 0, 30, tzinfo=UTC)  # a Wednesday: the sweep's clock
@@ -335,7 +333,7 @@ def test_supporter_pages_show_nothing_to_a_therapist_without_access(client, clin
 
 
 def test_the_per_tie_twin_agrees_with_the_queryset_predicate(make_user):
-    cast = build_cast(make_user)
+    cast = build_cast()
     withdrawn = cast.therapist_active.therapist_profile
     receivable = set(Tie.objects.receivable().values_list("pk", flat=True))
     for name, tie in cast.ties.items():

@@ -10,8 +10,8 @@ from django.core.cache import cache
 from django.urls import reverse
 
 from accounts.models import User
+from tests.factories import PASSWORD
 
-from .conftest import PASSWORD
 from .nudges_support import free_port
 
 pytestmark = pytest.mark.django_db

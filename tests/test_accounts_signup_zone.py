@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from accounts.forms import find_time_zone
 from accounts.models import User
-from tests.conftest import PASSWORD
+from tests.factories import PASSWORD
 
 
 def _signup(client, time_zone: str):

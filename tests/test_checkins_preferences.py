@@ -6,14 +6,12 @@ import datetime
 from http import HTTPStatus
 
 import pytest
-from allauth.mfa.totp.internal.auth import TOTP
 from django.urls import reverse
 from django.utils import timezone
 
 from checkins import selectors
 from checkins.models import ReminderPreference, SobrietyPeriod
-
-from .network_cast import THERAPIST_TOTP_SECRET
+from tests.factories import TherapistFactory
 
 VALID = {
     "action": "save",
@@ -158,14 +156,9 @@ def test_push_is_offered_only_when_the_server_has_web_push(client, member, setti
 
 
 def test_digest_settings_are_for_verified_therapists_only(client, member, make_user):
-    from django.utils import timezone
-
-    from accounts.models import TherapistProfile
 
     client.force_login(member)
     assert 'name="digest_hour"' not in client.get(reverse("nudges:preferences")).content.decode()
-    therapist = make_user(display_name="Dr K")
-    TherapistProfile.objects.create(user=therapist, credential="LCSW", verified_at=timezone.now())
-    TOTP.activate(therapist, THERAPIST_TOTP_SECRET)  # MFA: mandatory for therapists
+    therapist = TherapistFactory(display_name="Dr K")
     client.force_login(therapist)
     assert 'name="digest_hour"' in client.get(reverse("nudges:preferences")).content.decode()

@@ -15,8 +15,7 @@ from checkins import services
 from checkins.exports import export_user_data
 from checkins.instruments import BARC10, INSTRUMENTS, MSPSS, UCLA3, InvalidAnswers
 from checkins.models import QuestionnaireResponse, QuestionnaireSchedule
-
-from .network_cast import THERAPIST_TOTP_SECRET
+from tests.factories import THERAPIST_TOTP_SECRET
 
 
 def _scores(definition, answers):

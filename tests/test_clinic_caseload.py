@@ -9,14 +9,15 @@ from django.utils import timezone
 
 from checkins.services import checkin_record
 from network.models import Contact, ContactMethod, Role, Scope, Tie
+from tests.factories import TherapistFactory
 
 from .clinic_support import enrol_mfa
-from .network_cast import _therapist_tie, _verified
+from .network_cast import _therapist_tie
 
 
 def test_the_connection_streak_and_last_contact_reach_past_the_contact_window(client, make_user):
     member = make_user(display_name="Long Streak")
-    therapist = enrol_mfa(_verified(make_user(display_name="Dr Streak")))
+    therapist = enrol_mfa(TherapistFactory(display_name="Dr Streak"))
     _therapist_tie(member, therapist, [Scope.CONTACTS, Scope.CHECKIN_STATUS])
     friend = Tie.objects.create(member=member, offline_name="Pat", role=Role.FRIEND)
     now = timezone.now()

@@ -10,14 +10,15 @@ from django.urls import reverse
 
 from checkins.models import CheckIn, Instrument, QuestionnaireResponse
 from network.models import Scope
+from tests.factories import TherapistFactory
 
 from .clinic_support import enrol_mfa, reauthenticate
-from .network_cast import _therapist_tie, _verified
+from .network_cast import _therapist_tie
 
 
 @pytest.fixture
 def setup(client, make_user, member):
-    therapist = enrol_mfa(_verified(make_user(display_name="Dr Export")))
+    therapist = enrol_mfa(TherapistFactory(display_name="Dr Export"))
     member.display_name = "=HYPERLINK(1)"
     member.save()
     tie = _therapist_tie(

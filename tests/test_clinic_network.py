@@ -9,8 +9,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from network.models import Role, Scope, Tie, TieStatus
+from tests.factories import TherapistFactory
 
-from .network_cast import _therapist_tie, _verified
+from .network_cast import _therapist_tie
 
 
 def _tie(member, role, label, *, added_days_ago, status=TieStatus.ACTIVE, changed_days_ago=None):
@@ -31,7 +32,7 @@ def _circle(page: str, which: str) -> str:
 
 def test_the_circle_at_the_start_and_end_of_the_range(client, make_user):
     member = make_user(display_name="Sam")
-    therapist = _verified(make_user(display_name="Dr Circle"))
+    therapist = TherapistFactory(display_name="Dr Circle")
     tie = _therapist_tie(member, therapist, [Scope.NETWORK])
     Tie.objects.filter(pk=tie.pk).update(created_at=timezone.now() - timedelta(days=100))
     _tie(member, Role.FRIEND, "college", added_days_ago=200)
@@ -67,7 +68,7 @@ def test_the_circle_at_the_start_and_end_of_the_range(client, make_user):
 
 def test_no_circle_without_the_network_scope(client, make_user):
     member = make_user(display_name="Sam")
-    therapist = _verified(make_user(display_name="Dr Narrow"))
+    therapist = TherapistFactory(display_name="Dr Narrow")
     tie = _therapist_tie(member, therapist, [Scope.CHECKIN_STATUS])
     _tie(member, Role.FRIEND, "college", added_days_ago=200)
     client.force_login(therapist)

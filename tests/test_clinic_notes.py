@@ -15,9 +15,10 @@ from clinic.crypto import decrypt
 from clinic.models import DiscussedMark, SessionNote
 from clinic.services import session_note_add
 from network.models import Scope
+from tests.factories import TherapistFactory
 
 from .clinic_support import enrol_mfa, reauthenticate
-from .network_cast import _therapist_tie, _verified
+from .network_cast import _therapist_tie
 
 NOTE = "PRIVATE-SESSION-NOTE-9911"
 OLD_KEY = Fernet.generate_key().decode()
@@ -30,8 +31,8 @@ def _keys(settings):
 
 @pytest.fixture
 def pair(make_user, member):
-    therapist = enrol_mfa(_verified(make_user(display_name="Dr Note")))
-    colleague = enrol_mfa(_verified(make_user(display_name="Dr Colleague")))
+    therapist = enrol_mfa(TherapistFactory(display_name="Dr Note"))
+    colleague = enrol_mfa(TherapistFactory(display_name="Dr Colleague"))
     tie = _therapist_tie(member, therapist, [Scope.MOOD_CRAVING, Scope.NOTES])
     other_tie = _therapist_tie(member, colleague, [Scope.MOOD_CRAVING, Scope.NOTES])
     return therapist, colleague, tie, other_tie

@@ -12,13 +12,13 @@ from django.utils import timezone
 from clinic.sample import build_caseload
 from clinic.selectors import CASELOAD_PAGE_SIZE, CASELOAD_SCOPES
 from network.models import DisclosureEvent
+from tests.factories import TherapistFactory
 
 from .clinic_support import enrol_mfa, reauthenticate
-from .network_cast import _verified
 
 
 def _therapist(make_user):
-    return enrol_mfa(_verified(make_user(display_name="Dr Bench")))
+    return enrol_mfa(TherapistFactory(display_name="Dr Bench"))
 
 
 def test_caseload_of_200_with_a_year_each_is_constant_queries(

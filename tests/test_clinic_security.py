@@ -10,10 +10,10 @@ from django.utils import timezone
 from clinic.middleware import CLINICAL_SESSION_KEY
 from network.models import DisclosureEvent, Role, Scope, Tie
 from network.services import access_for_tie
+from tests.factories import PASSWORD, TherapistFactory
 
 from .clinic_support import TOTP_SECRET, enrol_mfa
-from .conftest import PASSWORD
-from .network_cast import _therapist_tie, _verified
+from .network_cast import _therapist_tie
 from .test_accounts_mfa import totp_code
 
 
@@ -21,7 +21,7 @@ def test_a_verified_therapists_session_idles_out_after_the_configured_time(
     client, settings, make_user
 ):
     settings.THERAPIST_IDLE_TIMEOUT_MINUTES = 7
-    therapist = enrol_mfa(_verified(make_user("dr@example.org")))
+    therapist = enrol_mfa(TherapistFactory(email="dr@example.org"))
     member = make_user()
     response = client.post(
         reverse("account_login"), {"login": "dr@example.org", "password": PASSWORD}
@@ -41,7 +41,7 @@ def test_a_verified_therapists_session_idles_out_after_the_configured_time(
 
 
 def test_withdrawing_verification_ends_the_session_at_once(client, make_user, member):
-    therapist = enrol_mfa(_verified(make_user("dr@example.org")))
+    therapist = enrol_mfa(TherapistFactory(email="dr@example.org"))
     tie = _therapist_tie(member, therapist, [Scope.MOOD_CRAVING])
     client.force_login(therapist)
     assert client.get(reverse("clinic:client", args=[tie.pk])).status_code == HTTPStatus.OK
@@ -70,7 +70,7 @@ def test_a_verified_therapist_without_a_second_factor_sees_no_client_data_anywhe
     """MFA is mandatory before any client data: not only the clinic, but the supporter pages
     and everything the access predicate serves (digest, nudges, SOS)."""
     member = make_user(display_name="Sam")
-    therapist = _verified(make_user(display_name="Dr Later"), mfa=False)
+    therapist = TherapistFactory(display_name="Dr Later", mfa=False)
     tie = _therapist_tie(member, therapist, [Scope.MOOD_CRAVING, Scope.CHECKIN_STATUS])
     assert not Tie.objects.receivable().filter(pk=tie.pk).exists()
     assert access_for_tie(Tie.objects.get(pk=tie.pk), therapist).scopes == frozenset()

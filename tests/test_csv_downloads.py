@@ -14,17 +14,14 @@ import re
 from datetime import timedelta
 
 import pytest
-from allauth.mfa.totp.internal.auth import TOTP
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from accounts.models import TherapistProfile
 from checkins.models import CheckIn
 from network.consents import consent_record_sharing, consent_sign_part2
 from network.models import SHARING_SCOPE_CHOICES, Role, Scope, Tie
 from recovery.csv import FORMULA_TRIGGERS
-
-from .network_cast import THERAPIST_TOTP_SECRET
+from tests.factories import TherapistFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -60,9 +57,7 @@ def our_routes(patterns=None, namespace: str = ""):
 def people(make_user):
     member = make_user("sam@example.org", display_name=HOSTILE["member"])
     friend = make_user(display_name=HOSTILE["supporter"])
-    therapist = make_user(display_name=HOSTILE["therapist"])
-    TherapistProfile.objects.create(user=therapist, credential="LCSW", verified_at=timezone.now())
-    TOTP.activate(therapist, THERAPIST_TOTP_SECRET)  # MFA: mandatory for therapists
+    therapist = TherapistFactory(display_name=HOSTILE["therapist"])
 
     friend_tie = Tie.objects.create(member=member, supporter=friend, role=Role.FRIEND)
     consent_record_sharing(

@@ -29,8 +29,8 @@ from notifications.models import Delivery, DeliveryStatus
 from nudges.delivery import deliver_one
 from nudges.models import NudgePreference
 from nudges.services import sos_send
+from tests.factories import THERAPIST_TOTP_SECRET
 
-from .network_cast import THERAPIST_TOTP_SECRET
 from .test_crawl import crawl
 
 pytestmark = [

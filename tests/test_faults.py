@@ -22,8 +22,8 @@ from notifications.models import Delivery, DeliveryStatus, Kind, Notification, S
 from nudges.models import NudgePreference, SosAlert
 from nudges.services import notify
 from nudges.sweep import dispatch_deliveries
+from tests.factories import PASSWORD
 
-from .conftest import PASSWORD
 from .nudges_support import RedisServer, broker, wait_for
 from .processes import free_port, running, wait_for_http
 from .settings_probe import base_env

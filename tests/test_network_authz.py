@@ -27,7 +27,7 @@ SAM_ONLY = ["Grandma", SECRET_NOTE]  # strings only Sam's own pages may contain
 
 @pytest.fixture
 def cast(make_user):
-    return build_cast(make_user)
+    return build_cast()
 
 
 def _as(client, user):

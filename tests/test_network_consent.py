@@ -16,16 +16,12 @@ from network.consents import CONSENT_TEXT_VERSION, consent_sign_part2, consents_
 from network.models import Consent, Role, Scope, Tie
 from network.services import shared_scopes, tie_add_offline
 from notifications.models import Notification
-
-from .network_cast import THERAPIST_TOTP_SECRET
+from tests.factories import THERAPIST_TOTP_SECRET, TherapistFactory
 
 
 @pytest.fixture
-def therapist(make_user):
-    user = make_user(display_name="Dr Lee")
-    TherapistProfile.objects.create(user=user, credential="LCSW 9", verified_at=timezone.now())
-    TOTP.activate(user, THERAPIST_TOTP_SECRET)  # MFA: mandatory for therapists
-    return user
+def therapist(db):
+    return TherapistFactory(display_name="Dr Lee")
 
 
 @pytest.fixture
@@ -264,14 +260,11 @@ def test_signing_again_starts_from_the_consent_in_force(client, make_user):
     from django.urls import reverse
     from django.utils import timezone
 
-    from accounts.models import TherapistProfile
     from network.consents import consent_sign_part2
     from network.models import Role, Scope, Tie
 
     sam = make_user(display_name="Sam")
-    dr = make_user(display_name="Dr K")
-    TherapistProfile.objects.create(user=dr, credential="LCSW", verified_at=timezone.now())
-    TOTP.activate(dr, THERAPIST_TOTP_SECRET)  # MFA: mandatory for therapists
+    dr = TherapistFactory(display_name="Dr K")
     tie = Tie.objects.create(member=sam, supporter=dr, role=Role.THERAPIST)
     consent_sign_part2(
         tie=tie,

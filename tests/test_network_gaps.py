@@ -39,8 +39,7 @@ from network.services import (
     tie_set_status,
 )
 from notifications.models import Notification
-
-from .network_cast import THERAPIST_TOTP_SECRET
+from tests.factories import THERAPIST_TOTP_SECRET
 
 
 def _text(response) -> str:

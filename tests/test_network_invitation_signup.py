@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from network.invitations import invitation_create
 from network.models import Invitation, TieStatus
-from tests.conftest import PASSWORD
+from tests.factories import PASSWORD
 
 CONFIRM_LINK = re.compile(r"https?://[^/\s]+(/accounts/confirm-email/[^/\s]+/)")
 

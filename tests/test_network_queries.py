@@ -5,20 +5,17 @@ from __future__ import annotations
 import random
 from datetime import timedelta
 
-from allauth.mfa.totp.internal.auth import TOTP
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import TherapistProfile
 from checkins.models import CheckIn
 from network.accesslog import disclosures_append
 from network.consents import consent_record_sharing
 from network.invitations import invitation_create
 from network.models import Contact, ContactMethod, Role, Scope, Tie
-
-from .network_cast import THERAPIST_TOTP_SECRET
+from tests.factories import TherapistFactory
 
 ROLES = [r.value for r in Role if r != Role.THERAPIST]
 MAX_QUERIES = 15
@@ -115,9 +112,7 @@ def _page_counts(client, member, make_user, ties, contacts, bound=None):
     build_network(member, make_user, ties=ties, contacts=contacts)
     client.force_login(member)
     counts = {name: _count(client, reverse(name), bound) for name in MEMBER_PAGES}
-    supporter = make_user()
-    TherapistProfile.objects.create(user=supporter, credential="x", verified_at=timezone.now())
-    TOTP.activate(supporter, THERAPIST_TOTP_SECRET)  # MFA: mandatory for therapists
+    supporter = TherapistFactory()
     their = supported_by(supporter, make_user, members=max(2, ties // 5))
     client.force_login(supporter)
     counts["network:supporting"] = _count(client, reverse("network:supporting"), bound)

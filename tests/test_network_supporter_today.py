@@ -24,7 +24,7 @@ def _card_of_sam(page: str) -> str:
 
 
 def test_each_supporter_sees_exactly_what_is_shared_on_their_today(client, make_user):
-    cast = build_cast(make_user)
+    cast = build_cast()
     expected = {
         f"scope:{Scope.CHECKIN_STATUS}": "Checked in today</dt><dd>Yes",
         f"scope:{Scope.CONTACTS}": "Last contact</dt><dd>Today",

@@ -9,23 +9,18 @@ import time
 from datetime import timedelta
 
 import pytest
-from allauth.mfa.totp.internal.auth import TOTP
 from django.conf import settings
 from django.utils import timezone
 
-from accounts.models import TherapistProfile
 from network.consents import consent_sign_part2
 from network.models import Consent, Role, Scope, Tie
 from network.tasks import expire_consents
 from recovery.celery import ping
-
-from .network_cast import THERAPIST_TOTP_SECRET
+from tests.factories import TherapistFactory
 
 
 def _expiring_consent(make_user, member, days: float) -> Consent:
-    therapist = make_user()
-    TherapistProfile.objects.create(user=therapist, credential="x", verified_at=timezone.now())
-    TOTP.activate(therapist, THERAPIST_TOTP_SECRET)  # MFA: mandatory for therapists
+    therapist = TherapistFactory()
     tie = Tie.objects.create(member=member, supporter=therapist, role=Role.THERAPIST)
     consent = consent_sign_part2(
         tie=tie,

@@ -25,8 +25,7 @@ from nudges.models import NudgePreference, SweepState
 from nudges.selectors import caseload_summary
 from nudges.services import notification_respond, notify
 from nudges.sweep import run_sweep
-
-from .network_cast import THERAPIST_TOTP_SECRET
+from tests.factories import THERAPIST_TOTP_SECRET, TherapistFactory
 
 UTC = datetime.UTC
 DAY = {"mood": 3, "craving": 2, "connectedness": 3}
@@ -265,9 +264,7 @@ def test_supporter_nudge_and_digest_details_carry_the_redisclosure_notice(client
     assert NOTICE in html
     assert 'aria-label="Redisclosure notice"' in html
 
-    therapist = make_user(display_name="Dr K")
-    TherapistProfile.objects.create(user=therapist, credential="LCSW", verified_at=timezone.now())
-    TOTP.activate(therapist, THERAPIST_TOTP_SECRET)  # MFA: mandatory for therapists
+    therapist = TherapistFactory(display_name="Dr K")
     digest = Notification.objects.create(
         recipient=therapist, kind=Kind.THERAPIST_DIGEST, idempotency_key="d", title="t", body="b"
     )
@@ -285,9 +282,7 @@ def test_supporter_nudge_and_digest_details_carry_the_redisclosure_notice(client
 
 
 def test_the_digest_counts_each_members_own_last_seven_local_days(make_user):
-    therapist = make_user()
-    TherapistProfile.objects.create(user=therapist, credential="LCSW", verified_at=timezone.now())
-    TOTP.activate(therapist, THERAPIST_TOTP_SECRET)  # MFA: mandatory for therapists
+    therapist = TherapistFactory()
     # 12:00 UTC on 4 March is 02:00 on 5 March in Kiritimati (UTC+14) and 01:00 on 4 March
     # in Pago Pago (UTC-11).
     now = datetime.datetime(2026, 3, 4, 12, 0, tzinfo=UTC)

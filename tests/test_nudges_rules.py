@@ -18,8 +18,7 @@ from nudges import rules
 from nudges.models import NudgePreference, SweepState
 from nudges.services import notification_respond
 from nudges.sweep import ADVISORY_LOCK_KEY, run_sweep
-
-from .network_cast import THERAPIST_TOTP_SECRET
+from tests.factories import THERAPIST_TOTP_SECRET, CheckinFactory, ContactFactory
 
 UTC = datetime.UTC
 NOON = datetime.datetime(2026, 3, 4, 12, 0, 30, tzinfo=UTC)  # a Wednesday
@@ -45,20 +44,14 @@ def picked(rule, now=NOON, since=None) -> list[tuple[int, int | None]]:
 
 
 def contact(user, day: datetime.date, tie=None, **fields) -> Contact:
-    return Contact.objects.create(
-        member=user,
-        tie=tie,
-        method="call",
-        occurred_at=datetime.datetime.combine(day, datetime.time(9), tzinfo=UTC),
-        local_date=day,
-        **fields,
-    )
+    """A call at 09:00 UTC on ``day``."""
+    at = datetime.datetime.combine(day, datetime.time(9), tzinfo=UTC)
+    return ContactFactory(member=user, tie=tie, local_date=day, occurred_at=at, **fields)
 
 
 def checkin(user, day: datetime.date, **fields) -> CheckIn:
-    return CheckIn.objects.create(
-        member=user, local_date=day, **({"mood": 3, "craving": 1, "connectedness": 3} | fields)
-    )
+    """A calm check-in with little craving on ``day``."""
+    return CheckinFactory(member=user, local_date=day, **({"craving": 1} | fields))
 
 
 def test_isolation_prompt_after_n_days_without_contact(person):

@@ -142,7 +142,7 @@ def test_a_contact_who_is_no_longer_an_sos_contact_sees_nothing_pinned(client, s
 
 
 def test_the_cast_who_is_pinned_and_who_sees_the_phone(client, make_user):
-    cast = build_cast(make_user)
+    cast = build_cast()
     Tie.objects.filter(member=cast.member).update(is_sos_contact=True)
     _ask(client, cast.member)
     receives = {"supporter_none", "therapist_active", *(f"scope:{s}" for s in Scope.values)}

@@ -7,12 +7,12 @@ import zoneinfo
 
 import pytest
 
-from checkins.models import CheckIn, ReminderPreference
-from network.models import Contact
+from checkins.models import ReminderPreference
 from notifications.models import Delivery, Kind, Mute, Notification
 from nudges import rules
 from nudges.models import NudgePreference
 from nudges.sweep import run_sweep
+from tests.factories import CheckinFactory
 
 UTC = datetime.UTC
 
@@ -44,21 +44,6 @@ def member_in(make_user):
     return make
 
 
-def _checkin(user, day: datetime.date, **fields) -> CheckIn:
-    values = {"mood": 3, "craving": 2, "connectedness": 3} | fields
-    return CheckIn.objects.create(member=user, local_date=day, **values)
-
-
-def _contact(user, day: datetime.date, tie=None) -> Contact:
-    return Contact.objects.create(
-        member=user,
-        tie=tie,
-        method="call",
-        occurred_at=datetime.datetime.combine(day, datetime.time(12), tzinfo=user.zone),
-        local_date=day,
-    )
-
-
 def test_it_reminds_a_member_who_has_not_checked_in_once(member_in):
     sam = member_in()
     now = datetime.datetime(2026, 3, 4, 19, 0, 30, tzinfo=UTC)
@@ -77,7 +62,7 @@ def test_it_reminds_a_member_who_has_not_checked_in_once(member_in):
 
 def test_it_does_not_remind_someone_who_checked_in_or_only_supports(member_in, make_user):
     sam = member_in()
-    _checkin(sam, datetime.date(2026, 3, 4))
+    CheckinFactory(member=sam, local_date=datetime.date(2026, 3, 4))
     make_user()  # a supporter-only account: no reminder preferences, no ties of their own
     assert sweep(datetime.datetime(2026, 3, 4, 19, 0, 30, tzinfo=UTC)).notifications == {
         "checkin_reminder": 0,

@@ -8,12 +8,10 @@ from http import HTTPStatus
 from unittest import mock
 
 import pytest
-from allauth.mfa.totp.internal.auth import TOTP
 from django.core import signing
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import TherapistProfile
 from checkins.models import CheckIn
 from network.consents import consent_sign_part2
 from network.models import Contact, DisclosureEvent, Role, Tie
@@ -21,8 +19,7 @@ from notifications.models import Kind, Mute, Notification, PushSubscription
 from notifications.tokens import action_token, unsubscribe_token
 from nudges.models import NudgePreference, SosAlert
 from nudges.services import notify
-
-from .network_cast import THERAPIST_TOTP_SECRET
+from tests.factories import TherapistFactory
 
 pytestmark = pytest.mark.usefixtures("no_default_quiet_hours")
 
@@ -252,9 +249,7 @@ def test_supporter_nudge_details_respect_scopes(client, member, make_user):
 
 
 def test_therapist_digest_shows_only_consenting_caseload(client, make_user):
-    therapist = make_user(display_name="Dr K")
-    TherapistProfile.objects.create(user=therapist, credential="LCSW", verified_at=timezone.now())
-    TOTP.activate(therapist, THERAPIST_TOTP_SECRET)  # MFA: mandatory for therapists
+    therapist = TherapistFactory(display_name="Dr K")
     sharing = make_user(display_name="Alex")
     private = make_user(display_name="Blair")
     consent_sign_part2(
@@ -274,9 +269,7 @@ def test_therapist_digest_shows_only_consenting_caseload(client, make_user):
 
 
 def test_therapist_digest_risk_signals_follow_the_checkins_within_scopes(client, make_user):
-    therapist = make_user(display_name="Dr K")
-    TherapistProfile.objects.create(user=therapist, credential="LCSW", verified_at=timezone.now())
-    TOTP.activate(therapist, THERAPIST_TOTP_SECRET)  # MFA: mandatory for therapists
+    therapist = TherapistFactory(display_name="Dr K")
     alex = make_user(display_name="Alex")
     consent_sign_part2(
         tie=Tie.objects.create(member=alex, supporter=therapist, role=Role.THERAPIST),
@@ -315,9 +308,7 @@ def test_the_digest_reads_the_caseload_in_a_fixed_few_queries(
 ):
     from nudges.selectors import caseload_summary
 
-    therapist = make_user(display_name="Dr K")
-    TherapistProfile.objects.create(user=therapist, credential="LCSW", verified_at=timezone.now())
-    TOTP.activate(therapist, THERAPIST_TOTP_SECRET)  # MFA: mandatory for therapists
+    therapist = TherapistFactory(display_name="Dr K")
     for i in range(size):
         member = make_user(display_name=f"Member {i}")
         consent_sign_part2(

@@ -110,7 +110,7 @@ def test_anonymous_visitors_are_sent_to_log_in_and_nothing_is_saved(client, db):
 
 
 def test_everyone_sees_and_changes_only_their_own_choices(client, make_user):
-    cast = build_cast(make_user)
+    cast = build_cast()
     client.force_login(cast.member)
     client.post(reverse(PAGE), {**REMINDERS, "reminder_time": "09:15"})
     NudgePreference.objects.update_or_create(

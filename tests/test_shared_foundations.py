@@ -32,7 +32,7 @@ def test_csv_lines_neutralise_header_preface_and_rows():
 
 @pytest.mark.django_db
 def test_receivable_keeps_valid_ties_and_drops_each_invalid_therapist(make_user):
-    cast = build_cast(make_user)
+    cast = build_cast()
     receivable = set(Tie.objects.receivable().filter(member=cast.member))
     assert cast.ties["therapist_active"] in receivable
     assert cast.ties["supporter_none"] in receivable
@@ -43,7 +43,7 @@ def test_receivable_keeps_valid_ties_and_drops_each_invalid_therapist(make_user)
 
 @pytest.mark.django_db
 def test_receivable_drops_a_consent_past_its_expiry_before_the_daily_job(make_user):
-    cast = build_cast(make_user)
+    cast = build_cast()
     tie = cast.ties["therapist_active"]
     Consent.objects.filter(tie=tie, ended_at__isnull=True).update(
         expires_at=timezone.now() - timedelta(hours=1)
@@ -53,7 +53,7 @@ def test_receivable_drops_a_consent_past_its_expiry_before_the_daily_job(make_us
 
 @pytest.mark.django_db
 def test_receivable_drops_a_therapist_whose_verification_was_withdrawn(make_user):
-    cast = build_cast(make_user)
+    cast = build_cast()
     tie = cast.ties["therapist_active"]
     profile = cast.therapist_active.therapist_profile
     profile.revoked_at = timezone.now()

@@ -29,8 +29,8 @@ from kombu.exceptions import OperationalError
 
 from accounts.tasks import clear_expired_sessions
 from recovery.celery import app, ping
+from tests.factories import PASSWORD
 
-from .conftest import PASSWORD
 from .processes import BIN, free_port, running, wait_for_http, wait_for_log
 from .settings_probe import ROOT, base_env, run
 

@@ -13,19 +13,15 @@ from datetime import timedelta
 from html.parser import HTMLParser
 
 import pytest
-from allauth.mfa.totp.internal.auth import TOTP
 from django.contrib.staticfiles import finders
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import TherapistProfile
 from checkins.models import CheckIn
 from network.consents import consent_record_sharing, consent_sign_part2
 from network.models import Role, Scope, Tie
 from network.services import contact_log
-from tests.conftest import PASSWORD
-
-from .network_cast import THERAPIST_TOTP_SECRET
+from tests.factories import PASSWORD, TherapistFactory
 
 UNLABELLED_TYPES = {"hidden", "submit", "button", "reset", "image"}
 
@@ -197,9 +193,7 @@ def cast(make_user) -> Cast:
     """A member a few weeks in, with a sponsor who sees check-ins, a therapist and family."""
     member = make_user("sam@example.org", display_name="Sam")
     supporter = make_user("maria@example.org", display_name="Maria")
-    therapist = make_user("rivera@example.org", display_name="Dr. Rivera")
-    TherapistProfile.objects.create(user=therapist, credential="LCSW 1", verified_at=timezone.now())
-    TOTP.activate(therapist, THERAPIST_TOTP_SECRET)  # MFA: mandatory for therapists
+    therapist = TherapistFactory(email="rivera@example.org", display_name="Dr. Rivera")
     sponsor_tie = Tie.objects.create(member=member, supporter=supporter, role=Role.SPONSOR)
     consent_record_sharing(
         tie=sponsor_tie,
