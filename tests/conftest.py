@@ -58,7 +58,7 @@ def _fast_password_hashing(settings):
 @pytest.fixture(autouse=True)
 def _admin_without_mfa(settings):
     # The admin tests predate the staff MFA rule and sign staff in without a second factor;
-    # tests/test_clinic_security.py turns the rule back on and checks it.
+    # tests/clinic/test_security.py turns the rule back on and checks it.
     settings.STAFF_ADMIN_REQUIRES_MFA = False
 
 

@@ -1,6 +1,6 @@
 """Real services for the nudges tests: an SMTP server, a push endpoint, Celery workers, Redis.
 
-Imported by the tests/test_nudges_*.py modules (fixtures are re-exported there).
+Imported by the tests of nudges and notifications (fixtures are re-exported there).
 """
 
 from __future__ import annotations

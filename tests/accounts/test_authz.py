@@ -9,7 +9,7 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import TherapistProfile, User
-from tests.test_accounts_export import give_data
+from tests.accounts.test_export import give_data
 
 pytestmark = pytest.mark.django_db
 

@@ -14,9 +14,9 @@ from accounts.services import delete_account
 from checkins.models import CheckIn, ReminderPreference
 from network.models import Contact, Role, Tie, TieStatus
 from notifications.models import Notification
+from tests.accounts.test_export import give_data
+from tests.accounts.test_mfa import enrol_totp, totp_code
 from tests.factories import PASSWORD
-from tests.test_accounts_export import give_data
-from tests.test_accounts_mfa import enrol_totp, totp_code
 
 pytestmark = pytest.mark.django_db
 

@@ -11,8 +11,7 @@ from django.urls import reverse
 
 from accounts.models import User
 from tests.factories import PASSWORD
-
-from .nudges_support import free_port
+from tests.nudges_support import free_port
 
 pytestmark = pytest.mark.django_db
 

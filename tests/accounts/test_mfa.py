@@ -13,8 +13,8 @@ from allauth.mfa.totp.internal.auth import SECRET_SESSION_KEY, format_hotp_value
 from django.core import mail
 from django.urls import reverse
 
+from tests.accounts.test_auth import emailed_code
 from tests.factories import PASSWORD
-from tests.test_accounts_auth import emailed_code
 
 pytestmark = pytest.mark.django_db
 

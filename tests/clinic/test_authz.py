@@ -8,9 +8,8 @@ import pytest
 from django.urls import reverse
 
 from network.models import DisclosureEvent, Scope
-
-from .clinic_support import build_clinic_cast, reauthenticate
-from .network_cast import SECRET_NOTE, actors
+from tests.clinic_support import build_clinic_cast, reauthenticate
+from tests.network_cast import SECRET_NOTE, actors
 
 EXPORTS = ("clinic:export_csv", "clinic:export_pdf", "clinic:export_fhir")
 

@@ -9,10 +9,9 @@ from django.utils import timezone
 
 from checkins.services import checkin_record
 from network.models import Contact, ContactMethod, Role, Scope, Tie
+from tests.clinic_support import enrol_mfa
 from tests.factories import TherapistFactory
-
-from .clinic_support import enrol_mfa
-from .network_cast import _therapist_tie
+from tests.network_cast import _therapist_tie
 
 
 def test_the_connection_streak_and_last_contact_reach_past_the_contact_window(client, make_user):

@@ -10,10 +10,9 @@ from django.urls import reverse
 
 from checkins.models import CheckIn, Instrument, QuestionnaireResponse
 from network.models import Scope
+from tests.clinic_support import enrol_mfa, reauthenticate
 from tests.factories import TherapistFactory
-
-from .clinic_support import enrol_mfa, reauthenticate
-from .network_cast import _therapist_tie
+from tests.network_cast import _therapist_tie
 
 
 @pytest.fixture

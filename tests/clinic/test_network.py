@@ -10,8 +10,7 @@ from django.utils import timezone
 
 from network.models import Role, Scope, Tie, TieStatus
 from tests.factories import TherapistFactory
-
-from .network_cast import _therapist_tie
+from tests.network_cast import _therapist_tie
 
 
 def _tie(member, role, label, *, added_days_ago, status=TieStatus.ACTIVE, changed_days_ago=None):

@@ -15,10 +15,9 @@ from clinic.crypto import decrypt
 from clinic.models import DiscussedMark, SessionNote
 from clinic.services import session_note_add
 from network.models import Scope
+from tests.clinic_support import enrol_mfa, reauthenticate
 from tests.factories import TherapistFactory
-
-from .clinic_support import enrol_mfa, reauthenticate
-from .network_cast import _therapist_tie
+from tests.network_cast import _therapist_tie
 
 NOTE = "PRIVATE-SESSION-NOTE-9911"
 OLD_KEY = Fernet.generate_key().decode()

@@ -12,9 +12,8 @@ from django.utils import timezone
 from clinic.sample import build_caseload
 from clinic.selectors import CASELOAD_PAGE_SIZE, CASELOAD_SCOPES
 from network.models import DisclosureEvent
+from tests.clinic_support import enrol_mfa, reauthenticate
 from tests.factories import TherapistFactory
-
-from .clinic_support import enrol_mfa, reauthenticate
 
 
 def _therapist(make_user):

@@ -10,11 +10,10 @@ from django.utils import timezone
 from clinic.middleware import CLINICAL_SESSION_KEY
 from network.models import DisclosureEvent, Role, Scope, Tie
 from network.services import access_for_tie
+from tests.accounts.test_mfa import totp_code
+from tests.clinic_support import TOTP_SECRET, enrol_mfa
 from tests.factories import PASSWORD, TherapistFactory
-
-from .clinic_support import TOTP_SECRET, enrol_mfa
-from .network_cast import _therapist_tie
-from .test_accounts_mfa import totp_code
+from tests.network_cast import _therapist_tie
 
 
 def test_a_verified_therapists_session_idles_out_after_the_configured_time(

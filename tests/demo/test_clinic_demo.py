@@ -32,7 +32,7 @@ def test_the_demo_caseload_has_flags_an_expiring_and_an_ended_consent(client, ca
 
 
 def test_the_printed_demo_secret_signs_the_therapist_in(client, capsys):
-    from .test_accounts_mfa import totp_code
+    from tests.accounts.test_mfa import totp_code
 
     call_command("seed_demo")
     secret = capsys.readouterr().out.rsplit(": ", 1)[1].strip()
@@ -47,5 +47,5 @@ def test_the_printed_demo_secret_signs_the_therapist_in(client, capsys):
 
 
 def test_the_digest_leads_to_the_caseload():
-    # The digest rule itself is checked in tests/test_nudges_rules.py.
+    # The digest rule itself is checked in tests/nudges/test_rules.py.
     assert caseload_url() == "/clinic/"

@@ -20,10 +20,11 @@ from pathlib import Path
 
 from aiosmtpd.controller import Controller
 
+from tests.recovery.test_stack import _compose_command, _test_database_url
+
 from ..nudges_support import RedisServer, wait_for
 from ..processes import free_port, running, wait_for_http, wait_for_log
 from ..settings_probe import base_env, run
-from ..test_stack import _compose_command, _test_database_url
 
 LINK = re.compile(r"https?://[^\s<>\"']+")
 

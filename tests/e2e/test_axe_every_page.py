@@ -22,9 +22,9 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from clinic.models import Organisation
+from tests.recovery.test_stack import _test_database_url
 
 from ..settings_probe import base_env, run
-from ..test_stack import _test_database_url
 from .browser import DESKTOP, PHONE, axe_problems
 from .stack import Stack
 from .steps import log_in

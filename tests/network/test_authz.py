@@ -11,8 +11,7 @@ from django.utils.html import escape
 from network.consents import REDISCLOSURE_NOTICE, REDISCLOSURE_PLAIN
 from network.invitations import invitation_create
 from network.models import Contact, ContactMethod, DisclosureEvent, Invitation, Role, Scope, Tie
-
-from .network_cast import ALL_SCOPES, SECRET_NOTE, actors, build_cast
+from tests.network_cast import ALL_SCOPES, SECRET_NOTE, actors, build_cast
 
 MARKERS = {
     Scope.CHECKIN_STATUS: "checked in today.",

@@ -12,9 +12,8 @@ import pytest
 from django.urls import reverse
 
 from network.models import DisclosureEvent, Scope
-
-from .network_cast import SECRET_NOTE, actors
-from .test_network_authz import EXPECTED_SCOPES, _as, _body, _is_login_redirect, cast  # noqa: F401
+from tests.network.test_authz import EXPECTED_SCOPES, _as, _body, _is_login_redirect, cast  # noqa: F401
+from tests.network_cast import SECRET_NOTE, actors
 
 pytestmark = pytest.mark.django_db
 

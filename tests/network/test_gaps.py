@@ -64,7 +64,7 @@ def _invite(client, email="maria@example.org"):
 @pytest.mark.django_db(transaction=True)
 def test_a_mail_server_failure_keeps_the_invitation_and_says_so_kindly(client, member, settings):
     # Committed transactions, as in production: the send runs right after the invitation saves.
-    settings.EMAIL_BACKEND = "tests.test_network_gaps.FailingBackend"
+    settings.EMAIL_BACKEND = "tests.network.test_gaps.FailingBackend"
     client.force_login(member)
     response = _invite(client)
     assert response.status_code == HTTPStatus.OK

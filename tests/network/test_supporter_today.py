@@ -14,8 +14,7 @@ from django.utils import timezone
 from network.models import Contact, ContactMethod, DisclosureEvent, Role, Scope, Tie
 from network.selectors import supporter_cards
 from notifications.models import Kind, Notification
-
-from .network_cast import actors, build_cast
+from tests.network_cast import actors, build_cast
 
 
 def _card_of_sam(page: str) -> str:

@@ -235,7 +235,7 @@ def test_celery_configuration_invariants():
     [(201, "sent", True), (410, "failed", False), (503, "retry", True)],
 )
 def test_push_outcomes(member, push_endpoint, settings, status, outcome, kept):
-    from .nudges_support import decrypt_push, make_browser_keys, make_vapid_keys
+    from tests.nudges_support import decrypt_push, make_browser_keys, make_vapid_keys
 
     settings.VAPID_PRIVATE_KEY, settings.VAPID_PUBLIC_KEY = make_vapid_keys()
     push_endpoint.status = status
@@ -259,7 +259,7 @@ def test_push_outcomes(member, push_endpoint, settings, status, outcome, kept):
 def test_a_resent_push_carries_the_same_topic_and_another_message_another(
     member, push_endpoint, settings
 ):
-    from .nudges_support import make_browser_keys, make_vapid_keys
+    from tests.nudges_support import make_browser_keys, make_vapid_keys
 
     settings.VAPID_PRIVATE_KEY, settings.VAPID_PUBLIC_KEY = make_vapid_keys()
     _, p256dh, _, auth_b64 = make_browser_keys()

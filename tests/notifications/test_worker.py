@@ -22,8 +22,7 @@ from notifications.models import (
 from nudges.models import SweepState
 from nudges.services import notify
 from nudges.sweep import dispatch_deliveries, run_sweep
-
-from .nudges_support import (
+from tests.nudges_support import (
     RedisServer,
     broker,
     decrypt_push,

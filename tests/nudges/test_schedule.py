@@ -27,7 +27,7 @@ from recovery.jitter import default_time, jitter_minutes
 UTC = datetime.UTC
 EVENING = datetime.datetime(2026, 3, 4, 19, 0, 30, tzinfo=UTC)
 MINUTE = datetime.timedelta(minutes=1)
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def sweep(now: datetime.datetime, window: datetime.timedelta = MINUTE):

@@ -16,8 +16,7 @@ from django.utils import timezone
 from network.models import Contact, DisclosureEvent, Role, Scope, Tie
 from notifications.models import Delivery, Kind, Notification
 from nudges.models import NudgePreference, SosAlert
-
-from .network_cast import actors, build_cast
+from tests.network_cast import actors, build_cast
 
 PHONE = "+15035550100"
 

@@ -13,7 +13,7 @@ import urllib.parse
 import psycopg
 import pytest
 
-from .settings_probe import ROOT, base_env, run
+from tests.settings_probe import ROOT, base_env, run
 
 pytestmark = pytest.mark.slow
 

@@ -14,8 +14,7 @@ from django.urls import reverse
 from network.services import _within_rate
 from recovery import cache as resilient
 from tests.factories import PASSWORD
-
-from .nudges_support import RedisServer
+from tests.nudges_support import RedisServer
 
 pytestmark = pytest.mark.django_db
 

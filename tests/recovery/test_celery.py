@@ -10,8 +10,7 @@ from celery.schedules import crontab
 from django.conf import settings
 
 from recovery.celery import app
-
-from .settings_probe import production_env, settings_for
+from tests.settings_probe import production_env, settings_for
 
 OUR_APPS = ("recovery", "accounts", "network", "checkins", "nudges")
 

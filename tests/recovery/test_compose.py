@@ -18,8 +18,8 @@ import yaml
 from celery import Celery
 from django.conf import settings
 
-from .settings_probe import ROOT, base_env, run
-from .settings_probe import settings_variables as read_variables
+from tests.settings_probe import ROOT, base_env, run
+from tests.settings_probe import settings_variables as read_variables
 
 APP_SERVICES = ("migrate", "web", "worker", "beat")
 _INTERPOLATION = re.compile(r"\$\{(?P<name>[A-Z0-9_]+)(?::?(?P<op>[-?])(?P<arg>[^}]*))?\}")

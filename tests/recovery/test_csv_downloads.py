@@ -38,7 +38,7 @@ HOSTILE = {
     "member": "\r=MEMBER()",
 }
 WRITES_CSV = re.compile(r"^\s*(import csv\b|from csv import)|text/csv|csv\.writer", re.M)
-ROOT = pathlib.Path(__file__).resolve().parent.parent
+ROOT = pathlib.Path(__file__).resolve().parents[2]
 
 
 def our_routes(patterns=None, namespace: str = ""):

@@ -29,9 +29,8 @@ from notifications.models import Delivery, DeliveryStatus
 from nudges.delivery import deliver_one
 from nudges.models import NudgePreference
 from nudges.services import sos_send
+from tests.demo.test_crawl import crawl
 from tests.factories import THERAPIST_TOTP_SECRET
-
-from .test_crawl import crawl
 
 pytestmark = [
     pytest.mark.django_db,

@@ -23,11 +23,10 @@ from nudges.models import NudgePreference, SosAlert
 from nudges.services import notify
 from nudges.sweep import dispatch_deliveries
 from tests.factories import PASSWORD
-
-from .nudges_support import RedisServer, broker, wait_for
-from .processes import free_port, running, wait_for_http
-from .settings_probe import base_env
-from .test_stack import HOST, _Browser, _compose_command, _test_database_url
+from tests.nudges_support import RedisServer, broker, wait_for
+from tests.processes import free_port, running, wait_for_http
+from tests.recovery.test_stack import HOST, _Browser, _compose_command, _test_database_url
+from tests.settings_probe import base_env
 
 pytestmark = [
     pytest.mark.slow,

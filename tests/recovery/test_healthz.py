@@ -14,8 +14,7 @@ from http import HTTPStatus
 import pytest
 
 from recovery.celery import app as celery_app
-
-from .settings_probe import production_env, run
+from tests.settings_probe import production_env, run
 
 pytestmark = pytest.mark.django_db
 

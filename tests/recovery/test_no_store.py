@@ -12,8 +12,7 @@ from django.urls import reverse
 from django.utils.cache import patch_cache_control
 
 from accounts.models import User
-
-from .test_crawl import crawl, demo  # noqa: F401  (demo is a fixture)
+from tests.demo.test_crawl import crawl, demo  # noqa: F401  (demo is a fixture)
 
 
 class Recording:

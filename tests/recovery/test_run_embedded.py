@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from .processes import (
+from tests.processes import (
     free_port,
     http_get,
     live_processes_in_group,
@@ -21,7 +21,7 @@ from .processes import (
     wait_for_http,
     wait_for_log,
 )
-from .settings_probe import ROOT, base_env, run
+from tests.settings_probe import ROOT, base_env, run
 
 pytestmark = pytest.mark.slow
 

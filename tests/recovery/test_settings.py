@@ -7,7 +7,14 @@ import sys
 
 from django.db import connection
 
-from .settings_probe import ROOT, base_env, production_env, run, settings_for, settings_variables
+from tests.settings_probe import (
+    ROOT,
+    base_env,
+    production_env,
+    run,
+    settings_for,
+    settings_variables,
+)
 
 
 def test_deploy_check_is_clean_with_production_variables(tmp_path):

@@ -9,8 +9,7 @@ import sys
 import pytest
 
 from recovery.logging import JsonFormatter
-
-from .settings_probe import production_env, run
+from tests.settings_probe import production_env, run
 
 
 def _record(message: str = "reminder sent to %s", *args, exc_info=None, **extra):

@@ -30,9 +30,8 @@ from kombu.exceptions import OperationalError
 from accounts.tasks import clear_expired_sessions
 from recovery.celery import app, ping
 from tests.factories import PASSWORD
-
-from .processes import BIN, free_port, running, wait_for_http, wait_for_log
-from .settings_probe import ROOT, base_env, run
+from tests.processes import BIN, free_port, running, wait_for_http, wait_for_log
+from tests.settings_probe import ROOT, base_env, run
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 

@@ -10,8 +10,7 @@ from django.contrib import messages
 from django.urls import reverse
 
 from accounts.models import User
-
-from .test_crawl import crawl, demo  # noqa: F401  (demo is a fixture)
+from tests.demo.test_crawl import crawl, demo  # noqa: F401  (demo is a fixture)
 
 pytestmark = pytest.mark.django_db
 
