@@ -27,7 +27,7 @@ def enrol_mfa(user: User) -> User:
 
 def reauthenticate(client) -> None:
     """Confirm it's you with the authenticator, as allauth's MFA reauthentication asks."""
-    from .test_accounts_mfa import totp_code
+    from tests.accounts.test_mfa import totp_code
 
     response = client.post(reverse("mfa_reauthenticate"), {"code": totp_code(TOTP_SECRET)})
     assert response.status_code == 302, response.content[:500]
