@@ -199,6 +199,7 @@ def _attack(form: Form, client: Client):
     return attack
 
 
+@pytest.mark.slow
 def test_every_form_survives_hostile_input(world, clients):
     forms = _forms(world, clients)
     # The discovery really found the forms people use every day.

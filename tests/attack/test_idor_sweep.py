@@ -381,6 +381,7 @@ def _sweep(world: World, clients: dict[str, Client], url: str, target: Target) -
     return leaks
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(n for n, b in SWEEP.items() if not isinstance(b, str)))
 def test_nobody_else_can_use_an_object_url(world, clients, name):
     targets = SWEEP[name](world)
@@ -397,6 +398,7 @@ def test_nobody_else_can_use_an_object_url(world, clients, name):
     assert changes == [], "\n".join(changes)
 
 
+@pytest.mark.slow
 def test_nobody_but_a_superuser_opens_an_admin_object(world, clients):
     leaks = []
     before = snapshot()

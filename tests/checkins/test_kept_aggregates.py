@@ -105,6 +105,7 @@ def _assert_kept_equals_recomputed(member, today: datetime.date) -> None:
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
+@pytest.mark.slow
 @given(ops=st.lists(operation, max_size=25))
 def test_kept_figures_equal_the_recomputed_ones(make_user, ops):
     member = make_user()

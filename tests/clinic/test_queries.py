@@ -6,6 +6,7 @@ import re
 from datetime import timedelta
 from http import HTTPStatus
 
+import pytest
 from django.urls import reverse
 from django.utils import timezone
 
@@ -20,6 +21,7 @@ def _therapist(make_user):
     return enrol_mfa(TherapistFactory(display_name="Dr Bench"))
 
 
+@pytest.mark.slow
 def test_caseload_of_200_with_a_year_each_is_constant_queries(
     client, make_user, django_assert_max_num_queries
 ):

@@ -108,6 +108,7 @@ def _csv_downloads(client, user, tie) -> dict[str, list[list[str]]]:
     return found
 
 
+@pytest.mark.slow
 def test_no_csv_cell_anywhere_starts_a_formula(client, people):
     # Both supporters look first, so the member's access log carries their names.
     for who in ("friend", "therapist"):

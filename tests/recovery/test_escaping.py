@@ -152,6 +152,7 @@ def _everything_shown(client, world) -> dict[str, str]:
     return shown
 
 
+@pytest.mark.slow
 def test_no_free_text_is_ever_rendered_as_markup(client, world):
     shown = _everything_shown(client, world)
     assert any(where.startswith("email") for where in shown)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from http import HTTPStatus
 
+import pytest
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
 
@@ -40,6 +41,7 @@ def _crawl_as(client, user: User, start: str = "/dashboard/") -> Recording:
     return recording
 
 
+@pytest.mark.slow
 def test_every_page_and_download_a_signed_in_person_reaches_is_no_store(client, demo):  # noqa: F811
     """One crawl per demo role (member, sponsor, therapist, a therapist's client)."""
     downloads = set()
@@ -57,6 +59,7 @@ def test_every_page_and_download_a_signed_in_person_reaches_is_no_store(client, 
     assert any("/export/" in path for path in downloads), downloads  # a supporter's export
 
 
+@pytest.mark.slow
 def test_the_admin_is_no_store_for_staff(client, demo):  # noqa: F811
     staff = User.objects.create_superuser("staff@example.org", "a-long-test-password-42")
     recording = _crawl_as(client, staff, "/admin/")

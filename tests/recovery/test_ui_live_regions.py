@@ -84,6 +84,7 @@ def test_several_messages_of_each_level_keep_list_semantics(rf, member):
     assert page.orphans == []
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("email", ["sam", "maria"])
 def test_no_page_a_person_reaches_breaks_list_semantics(client, demo, email):  # noqa: F811
     client.force_login(User.objects.get(email=f"{email}@demo.ratpark.local"))
