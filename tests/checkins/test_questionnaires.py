@@ -6,7 +6,6 @@ import datetime
 from http import HTTPStatus
 
 import pytest
-from allauth.mfa.totp.internal.auth import TOTP
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
@@ -15,7 +14,7 @@ from checkins import services
 from checkins.exports import export_user_data
 from checkins.instruments import BARC10, INSTRUMENTS, MSPSS, UCLA3, InvalidAnswers
 from checkins.models import QuestionnaireResponse, QuestionnaireSchedule
-from tests.factories import THERAPIST_TOTP_SECRET
+from tests.factories import TherapistFactory
 
 
 def _scores(definition, answers):
@@ -183,16 +182,11 @@ def test_export_includes_questionnaires_and_sobriety(member):
 
 @pytest.fixture
 def therapist(make_user):
-    from accounts.models import TherapistProfile
 
-    user = make_user(display_name="Dr. Lee")
-    TherapistProfile.objects.create(
-        user=user,
-        credential="LCSW 1",
-        verified_at=datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC),
+    return TherapistFactory(
+        display_name="Dr. Lee",
+        profile__verified_at=datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC),
     )
-    TOTP.activate(user, THERAPIST_TOTP_SECRET)  # MFA: mandatory for therapists
-    return user
 
 
 def _tie(member, supporter, *, consent=True, **fields):

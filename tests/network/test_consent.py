@@ -7,16 +7,14 @@ from datetime import timedelta
 from http import HTTPStatus
 
 import pytest
-from allauth.mfa.totp.internal.auth import TOTP
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import TherapistProfile
 from network.consents import CONSENT_TEXT_VERSION, consent_sign_part2, consents_expire
 from network.models import Consent, Role, Scope, Tie
 from network.services import shared_scopes, tie_add_offline
 from notifications.models import Notification
-from tests.factories import THERAPIST_TOTP_SECRET, TherapistFactory
+from tests.factories import TherapistFactory
 
 
 @pytest.fixture
@@ -165,9 +163,7 @@ def test_expiry_job_ends_due_consents_and_reminds_two_weeks_before(
         signature_name="Sam",
         expires_at=now + timedelta(days=1),
     )
-    other_therapist = make_user()
-    TherapistProfile.objects.create(user=other_therapist, credential="x", verified_at=now)
-    TOTP.activate(other_therapist, THERAPIST_TOTP_SECRET)  # MFA: mandatory for therapists
+    other_therapist = TherapistFactory(profile__verified_at=now)
     soon_tie = Tie.objects.create(member=member, supporter=other_therapist, role=Role.THERAPIST)
     soon = consent_sign_part2(
         tie=soon_tie,

@@ -10,12 +10,10 @@ from http import HTTPStatus
 
 import pytest
 from allauth.account.models import EmailAddress
-from allauth.mfa.totp.internal.auth import TOTP
 from django.core.mail.backends.base import BaseEmailBackend
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import TherapistProfile
 from checkins import selectors as checkins_selectors
 from network.consents import consent_record_sharing, consent_sign_part2, consents_expire
 from network.invitations import invitation_create
@@ -39,7 +37,7 @@ from network.services import (
     tie_set_status,
 )
 from notifications.models import Notification
-from tests.factories import THERAPIST_TOTP_SECRET
+from tests.factories import TherapistFactory
 
 
 def _text(response) -> str:
@@ -97,9 +95,7 @@ def test_a_working_mail_server_still_says_sent(client, member, settings, mailout
 
 def test_expiry_tells_the_therapist_neutrally_once(member, make_user):
     now = timezone.now()
-    therapist = make_user(display_name="Dr Lee")
-    TherapistProfile.objects.create(user=therapist, credential="LCSW 9", verified_at=now)
-    TOTP.activate(therapist, THERAPIST_TOTP_SECRET)  # MFA: mandatory for therapists
+    therapist = TherapistFactory(display_name="Dr Lee", profile__verified_at=now)
     tie = Tie.objects.create(member=member, supporter=therapist, role=Role.THERAPIST)
     consent = consent_sign_part2(
         tie=tie,

@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from http import HTTPStatus
 
 import pytest
-from allauth.mfa.totp.internal.auth import TOTP
 from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
@@ -32,7 +31,7 @@ from nudges.delivery import deliver_one
 from nudges.models import NudgePreference, SosAlert, SweepState
 from nudges.services import notify
 from nudges.sweep import run_sweep
-from tests.factories import PASSWORD, THERAPIST_TOTP_SECRET
+from tests.factories import PASSWORD, TherapistFactory
 from tests.network_cast import build_cast
 
 UTC = datetime.UTC
@@ -74,12 +73,11 @@ class Clinic:
 
 
 def _therapist(make_user, name: str, *, verified: bool = True) -> User:
-    user = make_user(f"{name.lower()}@example.org", display_name=f"Dr {name}")
-    TherapistProfile.objects.create(
-        user=user, credential="LCSW 1", verified_at=NOON - 30 * DAY if verified else None
+    return TherapistFactory(
+        email=f"{name.lower()}@example.org",
+        display_name=f"Dr {name}",
+        profile__verified_at=NOON - 30 * DAY if verified else None,
     )
-    TOTP.activate(user, THERAPIST_TOTP_SECRET)  # MFA: mandatory for therapists
-    return user
 
 
 def _therapist_tie(member: User, therapist: User) -> Tie:

@@ -9,13 +9,11 @@ import json
 from http import HTTPStatus
 
 import pytest
-from allauth.mfa.totp.internal.auth import TOTP
 from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
 
-from accounts.models import TherapistProfile
 from checkins.models import CheckIn, ReminderPreference
 from network.consents import REDISCLOSURE_PLAIN, consent_sign_part2
 from network.models import Role, Tie
@@ -25,7 +23,7 @@ from nudges.models import NudgePreference, SweepState
 from nudges.selectors import caseload_summary
 from nudges.services import notification_respond, notify
 from nudges.sweep import run_sweep
-from tests.factories import THERAPIST_TOTP_SECRET, TherapistFactory
+from tests.factories import TherapistFactory
 
 UTC = datetime.UTC
 DAY = {"mood": 3, "craving": 2, "connectedness": 3}
@@ -301,9 +299,7 @@ def test_the_digest_counts_each_members_own_last_seven_local_days(make_user):
 
 
 def test_digest_email_and_push_wait_for_the_therapists_quiet_hours(make_user):
-    therapist = make_user()
-    TherapistProfile.objects.create(user=therapist, credential="LCSW", verified_at=EVENING)
-    TOTP.activate(therapist, THERAPIST_TOTP_SECRET)  # MFA: mandatory for therapists
+    therapist = TherapistFactory(profile__verified_at=EVENING)
     tie = Tie.objects.create(member=make_user(), supporter=therapist, role=Role.THERAPIST)
     NudgePreference.objects.create(member=therapist, digest_weekday=0, digest_hour=9)
     ReminderPreference.objects.create(

@@ -13,13 +13,11 @@ import re
 from datetime import timedelta
 
 import pytest
-from allauth.mfa.totp.internal.auth import TOTP
 from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
 
-from accounts.models import TherapistProfile
 from checkins.models import CheckIn
 from network.consents import consent_record_sharing, consent_sign_part2
 from network.invitations import invitation_create
@@ -30,7 +28,7 @@ from nudges.delivery import deliver_one
 from nudges.models import NudgePreference
 from nudges.services import sos_send
 from tests.demo.test_crawl import crawl
-from tests.factories import THERAPIST_TOTP_SECRET
+from tests.factories import TherapistFactory
 
 pytestmark = [
     pytest.mark.django_db,
@@ -66,14 +64,12 @@ def world(make_user, settings, django_capture_on_commit_callbacks):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     member = make_user("sam@example.org", display_name=payload("MEMBERNM"))
     friend = make_user("friend@example.org", display_name=payload("FRIENDNM"))
-    therapist = make_user("dr@example.org", display_name=payload("THERAPNM"))
-    TherapistProfile.objects.create(
-        user=therapist,
-        credential=payload("CREDENT"),
-        organisation=payload("ORGANISE"),
-        verified_at=timezone.now(),
+    therapist = TherapistFactory(
+        email="dr@example.org",
+        display_name=payload("THERAPNM"),
+        profile__credential=payload("CREDENT"),
+        profile__organisation=payload("ORGANISE"),
     )
-    TOTP.activate(therapist, THERAPIST_TOTP_SECRET)  # MFA: mandatory for therapists
     friend_tie = Tie.objects.create(
         member=member,
         supporter=friend,
