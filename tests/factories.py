@@ -21,7 +21,7 @@ from django.utils import timezone
 from factory.django import DjangoModelFactory
 
 from accounts.models import TherapistProfile, User
-from checkins.models import CheckIn, ReminderPreference
+from checkins.models import CheckIn
 from network.consents import consent_record_sharing, consent_sign_part2
 from network.models import Consent, Contact, ContactMethod, Role, Tie
 
@@ -72,13 +72,6 @@ class TherapistFactory(UserFactory):
             TOTP.activate(user, THERAPIST_TOTP_SECRET)
 
 
-class ReminderPreferenceFactory(DjangoModelFactory):
-    class Meta:
-        model = ReminderPreference
-
-    member = factory.SubFactory(UserFactory)
-
-
 class TieFactory(DjangoModelFactory):
     """A member's tie to a supporter who has an account.
 
@@ -110,22 +103,6 @@ class OfflineTieFactory(TieFactory):
     supporter = None
     offline_name = factory.Sequence(lambda n: f"Offline {n}")
     role = Role.FAMILY
-
-
-class SharingConsentFactory(DjangoModelFactory):
-    """A new version of a supporter's sharing, recorded by the consent service."""
-
-    class Meta:
-        model = Consent
-
-    tie = factory.SubFactory(TieFactory)
-    scopes = ()
-    may_nudge = True
-    is_sos_contact = False
-
-    @classmethod
-    def _create(cls, model_class, *args, **kwargs):
-        return consent_record_sharing(**kwargs)
 
 
 class TherapistConsentFactory(DjangoModelFactory):
