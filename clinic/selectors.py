@@ -24,7 +24,7 @@ from django.utils import timezone
 from accounts.models import User
 from checkins.models import HIGH_CRAVING, CheckIn, Instrument, Mood, QuestionnaireResponse
 from network.models import Consent, ConsentKind, Contact, Role, Scope, Tie
-from network.services import Access, access_for_tie
+from network.services.access import Access, access_for_tie
 from recovery.streaks import RunState
 from recovery.streaks import current as current_run
 

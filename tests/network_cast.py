@@ -10,7 +10,7 @@ from django.utils import timezone
 from accounts.models import User
 from network.consents import consent_revoke
 from network.models import SHARING_SCOPE_CHOICES, Consent, Role, Scope, Tie, TieStatus
-from network.services import tie_set_status
+from network.services.ties import tie_set_status
 from tests.factories import (
     CheckinFactory,
     ContactFactory,

@@ -20,7 +20,7 @@ from django.utils import timezone
 from checkins.models import CheckIn
 from network.consents import consent_record_sharing, consent_sign_part2
 from network.models import Role, Scope, Tie
-from network.services import contact_log
+from network.services.contacts import contact_log
 from tests.factories import PASSWORD, TherapistFactory
 
 UNLABELLED_TYPES = {"hidden", "submit", "button", "reset", "image"}
