@@ -49,7 +49,8 @@ def test_the_reminders_page_saves_quiet_hours_and_channels_in_accounts(client, m
     assert not contact.channel_email  # unticked
     assert ReminderPreference.objects.get(member=member).reminder_time == datetime.time(19)
     page = client.get(reverse("nudges:preferences")).content.decode()
-    assert 'value="23:00"' in page and 'value="06:30"' in page
+    assert 'value="23:00"' in page
+    assert 'value="06:30"' in page
 
 
 def test_a_refused_reminder_time_saves_no_quiet_hours_either(client, member):
