@@ -5,9 +5,10 @@ scopes). What other apps may read of a member's own notifications is in
 from __future__ import annotations
 
 import datetime
+import uuid
 from typing import Any
 
-from django.db.models import BooleanField, Case, Exists, F, OuterRef, QuerySet, Value, When
+from django.db.models import BooleanField, Case, Exists, F, OuterRef, Q, QuerySet, Value, When
 from django.utils import timezone
 
 import recovery.lookups  # noqa: F401  (registers field__any)
@@ -47,6 +48,28 @@ def with_access(
             output_field=BooleanField(),
         )
     )
+
+
+def inbox_cursor_for(notification: Notification) -> str:
+    """Where the inbox's next page starts: after this message (``older_than``)."""
+    return f"{notification.created_at.isoformat()}_{notification.pk}"
+
+
+def inbox_cursor(value: str) -> tuple[datetime.datetime, uuid.UUID] | None:
+    """The ``?older=`` cursor read back; anything malformed is ignored (the first page)."""
+    at, _, pk = value.partition("_")
+    try:
+        when = datetime.datetime.fromisoformat(at)
+        return (when, uuid.UUID(pk)) if when.tzinfo is not None else None
+    except ValueError:
+        return None
+
+
+def older_than(
+    notifications: QuerySet[Notification], created_at: datetime.datetime, pk: uuid.UUID
+) -> QuerySet[Notification]:
+    """The messages after (created_at, pk) in the inbox's order (newest first, then by id)."""
+    return notifications.filter(Q(created_at__lt=created_at) | Q(created_at=created_at, id__lt=pk))
 
 
 def details_for(notification: Notification) -> tuple[dict[str, Any], list[Access]]:

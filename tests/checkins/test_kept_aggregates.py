@@ -3,15 +3,18 @@ recomputed from history, whatever sequence of check-ins, contacts, edits and del
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.db.models import Max
 from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from checkins import services as checkins_services
 from checkins.models import CheckIn, CheckinStats
 from checkins.selectors import counters, counters_from_history
 from network.models import Contact, ContactStats, Role, Tie
@@ -30,6 +33,9 @@ operation = st.one_of(
     st.tuples(st.just("edit_contact"), st.integers(0, 30), days_back),
     st.tuples(st.just("delete_contact"), st.integers(0, 30)),
     st.tuples(st.just("sync"), days_back, st.booleans(), st.booleans()),
+    # The check-in service (the POST's path: counters read before the write, the fold in one
+    # conditional UPDATE, the insert without reading first when the page saw no check-in).
+    st.tuples(st.just("record"), st.integers(0, 1), st.booleans(), st.booleans()),
 )
 
 
@@ -81,6 +87,16 @@ def _apply(op: tuple, member, ties: list[Tie], today: datetime.date, now) -> Non
         rows = list(confirmed)
         if rows:
             network_contacts.contact_delete(contact=rows[op[1] % len(rows)])
+    elif kind == "record":
+        with contextlib.suppress(ValidationError):  # yesterday, after noon: refused
+            checkins_services.checkin_record(
+                member=member,
+                local_date=today - DAY * op[1],
+                values={"mood": 4, "craving": 2, "used": False, "connectedness": 4},
+                connected_with=[str(ties[0].pk)] if op[2] else [],
+                now=now,
+                known_new=op[3],
+            )
     elif kind == "sync":
         network_contacts.contacts_sync_from_checkin(
             member=member,

@@ -49,6 +49,20 @@ def test_it_creates_then_edits_instead_of_duplicating(member):
     assert CheckIn.objects.get(member=member).mood == 2
 
 
+def test_a_save_that_expected_no_checkin_edits_the_one_made_meanwhile(member):
+    """The POST inserts without reading first when its page saw no check-in; when another
+    submission made one in between, the insert fails and the record runs again as an edit."""
+    now = at("UTC", 2026, 3, 10, 9, 0)
+    day = datetime.date(2026, 3, 10)
+    CheckIn.objects.create(member=member, local_date=day, **CALM)
+    result = services.checkin_record(
+        member=member, local_date=day, values={**CALM, "mood": 1}, now=now, known_new=True
+    )
+    assert not result.created
+    assert CheckIn.objects.get(member=member).mood == 1
+    assert selectors.counters(member, day) == selectors.counters_from_history(member, day)
+
+
 def test_the_database_refuses_a_second_checkin_for_the_same_date(member):
     CheckIn.objects.create(member=member, local_date=datetime.date(2026, 3, 10), **CALM)
     with pytest.raises(IntegrityError), transaction.atomic():

@@ -175,3 +175,30 @@ def test_export_covers_the_users_network_data(member, make_user):
     ]
     assert theirs["access_log"] == []
     assert theirs["contacts"] == []
+
+
+def test_the_network_page_lists_each_person_with_their_actions_escaped(client, member, make_user):
+    """The cards are built in Python (network.markup): every value escaped, every action there."""
+    offline = Tie.objects.create(
+        member=member,
+        offline_name="<script>x</script>",
+        relationship_label='"aunt" & <b>more</b>',
+        role=Role.FAMILY,
+    )
+    friend = Tie.objects.create(member=member, supporter=make_user(), role=Role.FRIEND)
+    paused = Tie.objects.create(
+        member=member, offline_name="Dad", role=Role.FAMILY, status="paused"
+    )
+    client.force_login(member)
+    page = client.get(reverse("network:home")).content.decode()
+    assert "<script>x</script>" not in page and "&lt;script&gt;x&lt;/script&gt;" in page
+    assert "&quot;aunt&quot; &amp; &lt;b&gt;more&lt;/b&gt;" in page
+    for tie in (offline, friend, paused):
+        assert f'id="tie-{tie.pk}"' in page
+        assert reverse("network:tie_edit", args=[tie.pk]) in page
+        assert reverse("network:tie_status", args=[tie.pk, "end"]) in page
+    assert reverse("network:tie_sharing", args=[friend.pk]) in page
+    assert reverse("network:tie_sharing", args=[offline.pk]) not in page
+    assert reverse("network:tie_status", args=[friend.pk, "pause"]) in page
+    assert reverse("network:tie_status", args=[paused.pk, "resume"]) in page
+    assert "No contact logged yet." in page and "0 contacts in 30 days." in page

@@ -59,6 +59,55 @@ def test_inbox_queries_stay_constant(client, member, django_assert_max_num_queri
         assert client.get(reverse("nudges:inbox")).status_code == HTTPStatus.OK
 
 
+def test_the_inbox_shows_a_page_at_a_time_and_costs_the_same_with_ten_times_more(
+    client, member, django_assert_max_num_queries
+):
+    """A page of the inbox is one bounded query: 30 messages kept or 300, the same page."""
+    import re
+
+    from nudges.views import INBOX_SIZE
+
+    client.force_login(member)
+    for i in range(30):
+        _note(member, f"p{i}")
+    with django_assert_max_num_queries(8) as few:
+        page = client.get(reverse("nudges:inbox")).content.decode()
+    baseline = len(few)  # now: the log restarts with the next request
+    assert page.count('class="inbox-item') == INBOX_SIZE
+    older = re.search(r'href="\?older=([^"]+)"', page)[1]
+    rest = client.get(reverse("nudges:inbox") + "?older=" + older).content.decode()
+    assert rest.count('class="inbox-item') == 30 - INBOX_SIZE and "?older=" not in rest
+    shown = set(re.findall(r'href="/nudges/([0-9a-f-]{36})/"', page + rest))
+    assert shown == {str(pk) for pk in Notification.objects.values_list("pk", flat=True)}
+    for i in range(270):
+        _note(member, f"q{i}")
+    with django_assert_max_num_queries(baseline):
+        page = client.get(reverse("nudges:inbox")).content.decode()
+    assert page.count('class="inbox-item') == INBOX_SIZE
+    for bad in ("garbage", "2026-01-01T00:00:00_nope", "2026-01-01T00:00:00_" + "0" * 32):
+        response = client.get(reverse("nudges:inbox") + "?older=" + bad)
+        assert response.status_code == HTTPStatus.OK
+
+
+def test_the_inbox_escapes_what_it_shows_and_answers_with_forms(client, member):
+    note = notify(
+        recipient=member,
+        kind=Kind.ISOLATION_PROMPT,
+        title="<script>alert(1)</script>",
+        body='Say "hi" & <b>wave</b>',
+        idempotency_key="x",
+        data={"name": "<i>Ann</i>", "phone": "555-0100"},
+    )[0]
+    client.force_login(member)
+    page = client.get(reverse("nudges:inbox")).content.decode()
+    assert "<script>alert(1)</script>" not in page and "&lt;script&gt;alert(1)" in page
+    assert "<b>wave</b>" not in page and "&quot;hi&quot; &amp; &lt;b&gt;" in page
+    assert "Call &lt;i&gt;Ann&lt;/i&gt;" in page and 'href="tel:555-0100"' in page
+    assert f'action="{reverse("nudges:respond", args=[note.pk, "reached_out"])}"' in page
+    assert f'action="{reverse("nudges:mark_read", args=[note.pk])}"' in page
+    assert page.count('name="csrfmiddlewaretoken"') >= 4  # mark all, 2 answers, mark read
+
+
 def test_another_persons_notification_is_404_everywhere(client, member, other):
     theirs = _note(other)
     client.force_login(member)
