@@ -142,7 +142,7 @@ def checkin_reminder(batch: Batch, uids: list[int]) -> list[Candidate]:
     due: dict[int, tuple[datetime.datetime, datetime.date]] = {}
     for uid in uids:
         p = batch.people[uid]
-        if not p["is_member"] or p["rp_member"] is not None and not p["rp_enabled"]:
+        if not p["is_member"] or (p["rp_member"] is not None and not p["rp_enabled"]):
             continue
         if (today := batch.today(uid, Kind.CHECKIN_REMINDER)) is not None:
             due[uid] = today
@@ -180,7 +180,7 @@ def isolation_prompt(batch: Batch, uids: list[int]) -> list[Candidate]:
     due: dict[int, tuple[datetime.datetime, datetime.date, int]] = {}
     for uid in uids:
         p = batch.people[uid]
-        if not p["is_member"] or p["np_member"] is not None and not p["np_isolation_enabled"]:
+        if not p["is_member"] or (p["np_member"] is not None and not p["np_isolation_enabled"]):
             continue
         days = p["np_isolation_days"] if p["np_member"] is not None else 2
         if p["date_joined"] > batch.now - datetime.timedelta(days=days):
@@ -267,10 +267,8 @@ def supporter_nudge(batch: Batch, uids: list[int]) -> list[Candidate]:
     made = []
     for tie in ties:
         has_np = tie["member__nudge_preference__member"] is not None
-        if (
-            tie["recently_nudged"]
-            or has_np
-            and not tie["member__nudge_preference__supporter_nudges_enabled"]
+        if tie["recently_nudged"] or (
+            has_np and not tie["member__nudge_preference__supporter_nudges_enabled"]
         ):
             continue
         paused = tie["member__reminder_preference__paused_until"]
