@@ -200,7 +200,8 @@ def test_a_key_twice_in_one_batch_makes_one_notification_with_one_delivery_each(
         for _ in range(2)
     ]
     made, deliveries = insert_made(now, twice)
-    assert made == {Kind.CHECKIN_REMINDER: 1} and deliveries == 2
+    assert made == {Kind.CHECKIN_REMINDER: 1}
+    assert deliveries == 2
     # Made once: the same key again (another sweep, a redelivered task) adds nothing.
     assert insert_made(now, twice[:1]) == ({}, 0)
     assert Delivery.objects.filter(notification__recipient=sam).count() == 2
