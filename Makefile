@@ -36,6 +36,7 @@ test: $(STAMP) $(AXE_JS)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
+	DEBUG=true $(BIN)/mypy
 	@$(BIN)/python scripts/test_services.py "$(TEST_DATABASE_URL)" "$(TEST_REDIS_URL)" -- \
 	  $(MAKE) --no-print-directory test-run
 
@@ -67,6 +68,7 @@ $(AXE_JS):
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	DEBUG=true $(BIN)/mypy
 
 # The apps' layers (pyproject [tool.importlinter], also run by `make test`) and the import
 # graph's figures.
@@ -74,7 +76,8 @@ layers: $(STAMP)
 	$(BIN)/lint-imports
 	$(BIN)/python scripts/import_graph.py
 
-# Type check (pyproject [tool.mypy]); settings are imported, so it needs DEBUG or a SECRET_KEY.
+# Type check (pyproject [tool.mypy], also run by `make test` and `make lint`); settings are
+# imported, so it needs DEBUG or a SECRET_KEY.
 typecheck: $(STAMP)
 	DEBUG=true $(BIN)/mypy
 

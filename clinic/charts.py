@@ -44,7 +44,8 @@ def sparkline(
     title: str, values: Mapping[datetime.date, int], today: datetime.date, lo: int, hi: int
 ) -> Sparkline:
     """A 30-day sparkline; a day without a value breaks the line."""
-    runs, current = [], []
+    runs: list[list[str]] = []
+    current: list[str] = []
     for i in range(WINDOW_DAYS):
         day = today - datetime.timedelta(days=WINDOW_DAYS - 1 - i)
         value = values.get(day)

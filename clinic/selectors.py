@@ -125,7 +125,8 @@ class CaseloadRow:
 
     @property
     def expires_at(self) -> datetime.datetime | None:
-        return self.access.consent.expires_at
+        consent = self.access.consent  # always one: a row is made for clinical access only
+        return consent.expires_at if consent is not None else None
 
     def shows(self, scope: str) -> bool:
         return scope in self.scopes
@@ -182,7 +183,7 @@ def caseload(viewer: User, now: datetime.datetime | None = None) -> Caseload:
                     contacts.last_contact_on, contacts.run_started_on, contacts.longest_streak
                 )
                 row.streak = current_run(state, today)
-        expires = access.consent.expires_at
+        expires = access.consent.expires_at if access.consent is not None else None
         row.expires_soon = expires is not None and expires - now <= datetime.timedelta(
             days=EXPIRY_WARNING_DAYS
         )

@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from django.db import connection
+from django.db.models import Field, Model
 
 from notifications.models import Channel, Delivery, Notification
 
@@ -40,12 +41,20 @@ def q(name: str) -> str:
     return connection.ops.quote_name(name)
 
 
-def _columns(model, names: list[str]) -> list[str]:
-    return [q(model._meta.get_field(name).column) for name in names]
+def _field(model: type[Model], name: str) -> Field:
+    """A column of ``model`` (``get_field`` also answers with relations' reverse sides)."""
+    field = model._meta.get_field(name)
+    if not isinstance(field, Field):
+        raise TypeError(f"{model.__name__}.{name} is not a column.")
+    return field
 
 
-def _column(model, name: str) -> str:
-    return q(model._meta.get_field(name).column)
+def _columns(model: type[Model], names: list[str]) -> list[str]:
+    return [q(_field(model, name).column) for name in names]
+
+
+def _column(model: type[Model], name: str) -> str:
+    return q(_field(model, name).column)
 
 
 def binary_cursor() -> CursorWrapper:
@@ -209,16 +218,16 @@ def _insert_notifications_values(now: datetime.datetime, rows: dict[uuid.UUID, C
     writer's key pre-empted, and keeps ``created_at`` at the sweep's clock.
     """
     meta = Notification._meta
-    fields = [meta.get_field(name) for name in _NOTIFICATION_FIELDS]
+    fields = [_field(Notification, name) for name in _NOTIFICATION_FIELDS]
     columns = ", ".join(q(f.column) for f in fields)
     one = "(" + ", ".join(["%s"] * len(fields)) + ")"
-    key, pk = q(meta.get_field("idempotency_key").column), q(meta.pk.column)
+    key, pk = _column(Notification, "idempotency_key"), q(meta.pk.column)
     inserted: list[uuid.UUID] = []
     items = list(rows.items())
     with connection.cursor() as cursor:
         for start in range(0, len(items), INSERT_CHUNK):
             chunk = items[start : start + INSERT_CHUNK]
-            params = []
+            params: list[Any] = []
             for notification_id, c in chunk:
                 values = {
                     "id": notification_id,

@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime
 import uuid
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import (
     BooleanField,
@@ -34,6 +34,17 @@ from network.selectors import is_sos_contact, last_confirmed_contact_dates, supp
 from network.services.access import Access, access_for_tie
 from notifications.models import ABOUT_A_MEMBER, Kind, Notification, PushSubscription
 
+if TYPE_CHECKING:
+    from typing import TypeAlias, TypedDict
+
+    from django_stubs_ext import WithAnnotations
+
+    class MayShow(TypedDict):
+        may_show: bool
+
+    # A notification read through ``with_access``: it knows whether it may be shown.
+    ShownNotification: TypeAlias = WithAnnotations[Notification, MayShow]
+
 WITHHELD_TITLE = "A message about someone you support"
 WITHHELD_BODY = (
     "This message is no longer shown: what they share with you, or your role, has changed."
@@ -45,7 +56,7 @@ DIGEST_SCOPES = ("checkin_status", "mood_craving", "use", "contacts")
 
 def with_access(
     notifications: QuerySet[Notification], now: datetime.datetime | None = None
-) -> QuerySet[Notification]:
+) -> QuerySet[ShownNotification]:
     """Annotate ``may_show``: whether each notification may still be shown to its recipient.
 
     False for a message about a member (``ABOUT_A_MEMBER``) once the recipient's tie to that
@@ -85,7 +96,7 @@ def older_than(
     return notifications.filter(Q(created_at__lt=created_at) | Q(created_at=created_at, id__lt=pk))
 
 
-def details_for(notification: Notification) -> tuple[dict[str, Any], list[Access]]:
+def details_for(notification: ShownNotification) -> tuple[dict[str, Any], list[Access]]:
     """What the notification's page may show beyond its title and text, and the member data
     it shows (to record as disclosures: ``services.notification_details`` does).
 

@@ -73,7 +73,7 @@ def _log_reach_out(notification: Notification, now: dt) -> None:
 SOS_REPEAT_MINUTES = 15  # a second press within this reuses the alert: no second wave
 
 
-def notification_details(notification: Notification) -> dict[str, Any]:
+def notification_details(notification: selectors.ShownNotification) -> dict[str, Any]:
     """What the notification's page shows beyond its title and text.
 
     Every part of a member's shared data it shows (a nudge's facts, the digest's caseload, an
