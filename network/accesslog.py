@@ -198,7 +198,7 @@ def disclosures_append_batch(
     many members — every member's chain lock in one statement, every head in one, one insert —
     where one ``disclosures_append`` per member would cost three each. Each entry extends its
     own member's chain exactly as ``disclosures_append`` would (same ``entry_hash``, next
-    ``seq``); on PostgreSQL the rows go in as one ``INSERT ... SELECT FROM unnest(...)``
+    ``seq``); on PostgreSQL the rows go in as one ``INSERT ... SELECT FROM json_to_recordset``
     (building a model instance per entry cost more than the insert itself). Returns the
     number of entries written.
     """
@@ -294,13 +294,23 @@ def _insert_rows(rows: list[tuple]) -> None:
             DisclosureEvent(**dict(zip(_BATCH_COLUMNS, row, strict=True))) for row in rows
         )
         return
-    table = connection.ops.quote_name(DisclosureEvent._meta.db_table)
-    columns = ", ".join(connection.ops.quote_name(c) for c in _BATCH_COLUMNS)
-    arrays = ", ".join(f"%s::{t}[]" for t in _BATCH_TYPES)
+    # The rows travel as one JSON document rather than an array per column: adapting 14
+    # arrays value by value cost more than the insert itself. ``str`` gives a UUID its
+    # canonical form and a timestamp its ISO form with offset, which PostgreSQL reads back to
+    # the same instant the hash was computed from.
+    qn = connection.ops.quote_name
+    columns = ", ".join(qn(c) for c in _BATCH_COLUMNS)
+    record = ", ".join(f"{qn(c)} {t}" for c, t in zip(_BATCH_COLUMNS, _BATCH_TYPES, strict=True))
+    payload = json.dumps(
+        [dict(zip(_BATCH_COLUMNS, row, strict=True)) for row in rows],
+        ensure_ascii=False,
+        default=str,
+    )
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {table} ({columns}) SELECT * FROM unnest({arrays})",  # noqa: S608
-            [list(column) for column in zip(*rows, strict=True)],
+            f"INSERT INTO {qn(DisclosureEvent._meta.db_table)} ({columns}) "  # noqa: S608
+            f"SELECT {columns} FROM json_to_recordset(%s::json) AS r({record})",
+            [payload],
         )
 
 
