@@ -17,16 +17,16 @@ import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.core.exceptions import ObjectDoesNotExist
-from django.db.models import Prefetch, QuerySet
+from django.db.models import F, Prefetch, QuerySet
 from django.utils import timezone
 
 from accounts.models import User
 from checkins.models import HIGH_CRAVING, CheckIn, Instrument, Mood, QuestionnaireResponse
 from network.models import Consent, ConsentKind, Contact, Role, Scope, Tie
-from network.services import Access, access_for_tie
+from network.services import LOADED_CONSENTS, Access, access_for_tie
 from recovery.streaks import RunState
 from recovery.streaks import current as current_run
+from recovery.windows import member_windows
 
 WINDOW_DAYS = 30  # sparklines, missed check-ins, hard days
 CONTACT_DAYS = 35  # the last 7 days and the 4 weeks before them
@@ -45,6 +45,13 @@ CHECKIN_SCOPES = frozenset(
 CONTACT_SCOPES = frozenset({Scope.CONTACTS, Scope.NETWORK})
 
 
+def _consents_in_force(now: datetime.datetime, *fields: str) -> Prefetch:
+    consents = Consent.objects.current(now).filter(kind=ConsentKind.PART2)
+    return Prefetch(
+        "consents", queryset=consents.only(*fields) if fields else consents, to_attr=LOADED_CONSENTS
+    )
+
+
 def therapist_ties(viewer: User, now: datetime.datetime | None = None) -> QuerySet[Tie]:
     """The viewer's clients right now: receivable therapist ties, consents in force loaded."""
     now = now or timezone.now()
@@ -52,12 +59,7 @@ def therapist_ties(viewer: User, now: datetime.datetime | None = None) -> QueryS
         Tie.objects.receivable(now)
         .filter(supporter=viewer, role=Role.THERAPIST)
         .select_related("member")
-        .prefetch_related(
-            Prefetch(
-                "consents",
-                queryset=Consent.objects.current(now).filter(kind=ConsentKind.PART2),
-            )
-        )
+        .prefetch_related(_consents_in_force(now))
     )
 
 
@@ -144,13 +146,46 @@ class Caseload:
     ended: list[EndedLine]
 
 
-def _kept(member: User, name: str):
-    """A kept-aggregate row loaded with the member, or None: a member with no check-in (or no
-    confirmed contact) has none, as every write that adds one also creates it."""
-    try:
-        return getattr(member, name)
-    except ObjectDoesNotExist:
-        return None
+# A caseload loads every client at once, so only the columns its rows and the access
+# predicate read: instantiating whole ties, members and consents was most of its cost. (Any
+# other column would be loaded on first use, a query per client: the query-count tests
+# would show it.)
+_CASELOAD_TIE_FIELDS = (
+    "id",
+    "member_id",
+    "supporter_id",
+    "role",
+    "status",
+    "member__id",
+    "member__display_name",
+    "member__time_zone",
+)
+_CASELOAD_CONSENT_FIELDS = (
+    "id",
+    "tie_id",
+    "kind",
+    "scopes",
+    "expires_at",
+    "expiry_event",
+    "ended_at",
+)
+
+
+def _caseload_ties(viewer: User, now: datetime.datetime) -> list[Tie]:
+    """The viewer's clients with their kept aggregates as plain values (None for a member with
+    no check-in, or no confirmed contact: every write that adds one creates their row)."""
+    return list(
+        therapist_ties(viewer, now)
+        .only(*_CASELOAD_TIE_FIELDS)
+        .prefetch_related(None)
+        .prefetch_related(_consents_in_force(now, *_CASELOAD_CONSENT_FIELDS))
+        .annotate(
+            last_checkin_on=F("member__checkin_stats__last_checkin_on"),
+            last_contact_on=F("member__contact_stats__last_contact_on"),
+            run_started_on=F("member__contact_stats__run_started_on"),
+            longest_streak=F("member__contact_stats__longest_streak"),
+        )
+    )
 
 
 def caseload(viewer: User, now: datetime.datetime | None = None) -> Caseload:
@@ -159,29 +194,24 @@ def caseload(viewer: User, now: datetime.datetime | None = None) -> Caseload:
     of their history: the ties with their kept aggregates, their consents, the therapist's
     second factor, 7 days of check-ins, UCLA-3 scores, the ended lines."""
     now = now or timezone.now()
-    ties = list(
-        therapist_ties(viewer, now).select_related("member__checkin_stats", "member__contact_stats")
-    )
     rows = []
-    for tie in ties:
+    for tie in _caseload_ties(viewer, now):
         access = access_for_tie(tie, viewer, now=now)
         if not access.is_clinical:
             continue
         today = now.astimezone(tie.member.zone).date()
         row = CaseloadRow(access=access, today=today)
         if access.scopes & CHECKIN_SCOPES:
-            checkins = _kept(tie.member, "checkin_stats")
-            row.last_checkin = checkins.last_checkin_on if checkins else None
+            row.last_checkin = tie.last_checkin_on
         if access.scopes & CONTACT_SCOPES:
-            contacts = _kept(tie.member, "contact_stats")
-            if contacts is None or contacts.last_contact_on is None:
-                row.streak = 0
-            else:
-                row.last_contact = contacts.last_contact_on
-                state = RunState(
-                    contacts.last_contact_on, contacts.run_started_on, contacts.longest_streak
+            row.last_contact = tie.last_contact_on
+            row.streak = (
+                0
+                if tie.last_contact_on is None
+                else current_run(
+                    RunState(tie.last_contact_on, tie.run_started_on, tie.longest_streak), today
                 )
-                row.streak = current_run(state, today)
+            )
         expires = access.consent.expires_at
         row.expires_soon = expires is not None and expires - now <= datetime.timedelta(
             days=EXPIRY_WARNING_DAYS
@@ -205,11 +235,16 @@ def caseload_disclosure(access: Access) -> Access:
 FLAG_DAYS = 7  # hard check-ins and missed check-ins look at the last 7 days
 
 
-def _checkins_since(rows: list[CaseloadRow], days: int):
+def _checkins_since(rows: list[CaseloadRow], days: int, fields: tuple[str, ...]) -> list[tuple]:
+    """``(member id, date, *fields)`` of the rows' check-ins of the last ``days`` days (and a
+    day more, for members whose today differs): one index probe per member, whatever the
+    length of their history."""
     earliest = min(r.today for r in rows)
-    return CheckIn.objects.filter(
-        member_id__in={r.tie.member_id for r in rows},
-        local_date__gt=earliest - datetime.timedelta(days=days + 1),
+    return member_windows(
+        CheckIn,
+        (r.tie.member_id for r in rows),
+        after=earliest - datetime.timedelta(days=days + 1),
+        fields=fields,
     )
 
 
@@ -219,9 +254,7 @@ def _fill_windows(rows: list[CaseloadRow], now: datetime.datetime) -> None:
     by_member = {r.tie.member_id: r for r in rows}
     if not by_member:
         return
-    checkins = _checkins_since(rows, FLAG_DAYS).values_list(
-        "member_id", "local_date", "mood", "craving", "used"
-    )
+    checkins = _checkins_since(rows, FLAG_DAYS, ("mood", "craving", "used"))
     seen: dict[int, set] = defaultdict(set)
     hard: dict[int, list[str]] = defaultdict(list)
     for member_id, day, mood, craving, used in checkins:
@@ -266,9 +299,7 @@ def caseload_details(rows: list[CaseloadRow]) -> None:
     if not rows:
         return
     by_member = {r.tie.member_id: r for r in rows}
-    checkins = _checkins_since(rows, WINDOW_DAYS).values_list(
-        "member_id", "local_date", "mood", "craving", "connectedness"
-    )
+    checkins = _checkins_since(rows, WINDOW_DAYS, ("mood", "craving", "connectedness"))
     for member_id, day, mood, craving, connected in checkins:
         row = by_member[member_id]
         if not 0 <= (row.today - day).days < WINDOW_DAYS:
@@ -279,11 +310,13 @@ def caseload_details(rows: list[CaseloadRow]) -> None:
         if Scope.CONNECTEDNESS in row.scopes:
             row.connectedness[day] = connected
     earliest = min(r.today for r in rows)
-    contacts = Contact.objects.filter(
-        member_id__in=by_member,
-        confirmed=True,
-        local_date__gt=earliest - datetime.timedelta(days=CONTACT_DAYS + 1),
-    ).values_list("member_id", "local_date")
+    contacts = member_windows(
+        Contact,
+        by_member,
+        after=earliest - datetime.timedelta(days=CONTACT_DAYS + 1),
+        fields=(),
+        where={"confirmed": True},
+    )
     contact_days: dict[int, list[datetime.date]] = defaultdict(list)
     for member_id, day in contacts:
         contact_days[member_id].append(day)
