@@ -26,7 +26,6 @@ from network.models import Consent, ConsentKind, Contact, Role, Scope, Tie
 from network.services import LOADED_CONSENTS, Access, access_for_tie
 from recovery.streaks import RunState
 from recovery.streaks import current as current_run
-from recovery.windows import member_windows
 
 WINDOW_DAYS = 30  # sparklines, missed check-ins, hard days
 CONTACT_DAYS = 35  # the last 7 days and the 4 weeks before them
@@ -45,13 +44,6 @@ CHECKIN_SCOPES = frozenset(
 CONTACT_SCOPES = frozenset({Scope.CONTACTS, Scope.NETWORK})
 
 
-def _consents_in_force(now: datetime.datetime, *fields: str) -> Prefetch:
-    consents = Consent.objects.current(now).filter(kind=ConsentKind.PART2)
-    return Prefetch(
-        "consents", queryset=consents.only(*fields) if fields else consents, to_attr=LOADED_CONSENTS
-    )
-
-
 def therapist_ties(viewer: User, now: datetime.datetime | None = None) -> QuerySet[Tie]:
     """The viewer's clients right now: receivable therapist ties, consents in force loaded."""
     now = now or timezone.now()
@@ -59,7 +51,13 @@ def therapist_ties(viewer: User, now: datetime.datetime | None = None) -> QueryS
         Tie.objects.receivable(now)
         .filter(supporter=viewer, role=Role.THERAPIST)
         .select_related("member")
-        .prefetch_related(_consents_in_force(now))
+        .prefetch_related(
+            Prefetch(
+                "consents",
+                queryset=Consent.objects.current(now).filter(kind=ConsentKind.PART2),
+                to_attr=LOADED_CONSENTS,
+            )
+        )
     )
 
 
@@ -173,12 +171,12 @@ _CASELOAD_CONSENT_FIELDS = (
 
 def _caseload_ties(viewer: User, now: datetime.datetime) -> list[Tie]:
     """The viewer's clients with their kept aggregates as plain values (None for a member with
-    no check-in, or no confirmed contact: every write that adds one creates their row)."""
-    return list(
+    no check-in, or no confirmed contact: every write that adds one creates their row), and
+    their consents in force. Two queries."""
+    ties = list(
         therapist_ties(viewer, now)
         .only(*_CASELOAD_TIE_FIELDS)
         .prefetch_related(None)
-        .prefetch_related(_consents_in_force(now, *_CASELOAD_CONSENT_FIELDS))
         .annotate(
             last_checkin_on=F("member__checkin_stats__last_checkin_on"),
             last_contact_on=F("member__contact_stats__last_contact_on"),
@@ -186,6 +184,20 @@ def _caseload_ties(viewer: User, now: datetime.datetime) -> list[Tie]:
             longest_streak=F("member__contact_stats__longest_streak"),
         )
     )
+    # What the prefetch in therapist_ties loads, selected by the viewer's therapist ties in
+    # the query rather than by a list of every tie's id (binding 1,000 ids cost more than
+    # the query).
+    consents = (
+        Consent.objects.current(now)
+        .filter(kind=ConsentKind.PART2, tie__supporter=viewer, tie__role=Role.THERAPIST)
+        .only(*_CASELOAD_CONSENT_FIELDS)
+    )
+    by_tie: dict[uuid.UUID, list[Consent]] = defaultdict(list)
+    for consent in consents:
+        by_tie[consent.tie_id].append(consent)
+    for tie in ties:
+        setattr(tie, LOADED_CONSENTS, by_tie.get(tie.pk, []))
+    return ties
 
 
 def caseload(viewer: User, now: datetime.datetime | None = None) -> Caseload:
@@ -235,16 +247,18 @@ def caseload_disclosure(access: Access) -> Access:
 FLAG_DAYS = 7  # hard check-ins and missed check-ins look at the last 7 days
 
 
-def _checkins_since(rows: list[CaseloadRow], days: int, fields: tuple[str, ...]) -> list[tuple]:
+def _checkins_since(rows: list[CaseloadRow], days: int, *fields: str) -> QuerySet:
     """``(member id, date, *fields)`` of the rows' check-ins of the last ``days`` days (and a
-    day more, for members whose today differs): one index probe per member, whatever the
-    length of their history."""
+    day more, for members whose today differs): read from the (member, local_date) index,
+    so the cost follows the window, whatever the length of their history."""
     earliest = min(r.today for r in rows)
-    return member_windows(
-        CheckIn,
-        (r.tie.member_id for r in rows),
-        after=earliest - datetime.timedelta(days=days + 1),
-        fields=fields,
+    return (
+        CheckIn.objects.filter(
+            member_id__in={r.tie.member_id for r in rows},
+            local_date__gt=earliest - datetime.timedelta(days=days + 1),
+        )
+        .order_by("-local_date")  # newest first: a flag names the latest hard days
+        .values_list("member_id", "local_date", *fields)
     )
 
 
@@ -254,7 +268,7 @@ def _fill_windows(rows: list[CaseloadRow], now: datetime.datetime) -> None:
     by_member = {r.tie.member_id: r for r in rows}
     if not by_member:
         return
-    checkins = _checkins_since(rows, FLAG_DAYS, ("mood", "craving", "used"))
+    checkins = _checkins_since(rows, FLAG_DAYS, "mood", "craving", "used")
     seen: dict[int, set] = defaultdict(set)
     hard: dict[int, list[str]] = defaultdict(list)
     for member_id, day, mood, craving, used in checkins:
@@ -299,7 +313,7 @@ def caseload_details(rows: list[CaseloadRow]) -> None:
     if not rows:
         return
     by_member = {r.tie.member_id: r for r in rows}
-    checkins = _checkins_since(rows, WINDOW_DAYS, ("mood", "craving", "connectedness"))
+    checkins = _checkins_since(rows, WINDOW_DAYS, "mood", "craving", "connectedness")
     for member_id, day, mood, craving, connected in checkins:
         row = by_member[member_id]
         if not 0 <= (row.today - day).days < WINDOW_DAYS:
@@ -310,12 +324,14 @@ def caseload_details(rows: list[CaseloadRow]) -> None:
         if Scope.CONNECTEDNESS in row.scopes:
             row.connectedness[day] = connected
     earliest = min(r.today for r in rows)
-    contacts = member_windows(
-        Contact,
-        by_member,
-        after=earliest - datetime.timedelta(days=CONTACT_DAYS + 1),
-        fields=(),
-        where={"confirmed": True},
+    contacts = (
+        Contact.objects.filter(
+            member_id__in=by_member,
+            confirmed=True,
+            local_date__gt=earliest - datetime.timedelta(days=CONTACT_DAYS + 1),
+        )
+        .order_by()
+        .values_list("member_id", "local_date")
     )
     contact_days: dict[int, list[datetime.date]] = defaultdict(list)
     for member_id, day in contacts:
