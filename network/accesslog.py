@@ -214,17 +214,22 @@ def disclosures_append_batch(
         heads = _chain_heads(member_refs)
         rows = []
         for viewer, member, scopes, consent in entries:
-            seq, prev = heads.get(member.pk, (0, GENESIS_HASH))
-            consent_ref = str(consent.pk) if consent else ""
+            # Read once per entry: ``viewer`` is often the request's lazy user, and a caseload
+            # page writes 350 entries.
+            member_ref, member_name = member.pk, member.display_name
+            viewer_ref, viewer_name = viewer.pk, viewer.display_name
+            seq, prev = heads.get(member_ref, (0, GENESIS_HASH))
+            consent_id = consent.pk if consent else None
+            consent_ref = str(consent_id) if consent else ""
             for scope in scopes:
                 seq += 1
                 digest = entry_hash(
                     prev_hash=prev,
                     seq=seq,
-                    member_ref=member.pk,
-                    member_name=member.display_name,
-                    viewer_ref=viewer.pk,
-                    viewer_name=viewer.display_name,
+                    member_ref=member_ref,
+                    member_name=member_name,
+                    viewer_ref=viewer_ref,
+                    viewer_name=viewer_name,
                     consent_ref=consent_ref,
                     scope=scope,
                     action=action,
@@ -232,14 +237,14 @@ def disclosures_append_batch(
                 )
                 rows.append(
                     (
-                        member.pk,
-                        viewer.pk,
-                        consent.pk if consent else None,
+                        member_ref,
+                        viewer_ref,
+                        consent_id,
                         seq,
-                        member.pk,
-                        member.display_name,
-                        viewer.pk,
-                        viewer.display_name,
+                        member_ref,
+                        member_name,
+                        viewer_ref,
+                        viewer_name,
                         consent_ref,
                         scope,
                         action,
@@ -249,7 +254,7 @@ def disclosures_append_batch(
                     )
                 )
                 prev = digest
-            heads[member.pk] = (seq, prev)
+            heads[member_ref] = (seq, prev)
         _insert_rows(rows)
     return len(rows)
 
