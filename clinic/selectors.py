@@ -173,10 +173,18 @@ def _caseload_ties(viewer: User, now: datetime.datetime) -> list[Tie]:
     """The viewer's clients with their kept aggregates as plain values (None for a member with
     no check-in, or no confirmed contact: every write that adds one creates their row), and
     their consents in force. Two queries."""
-    ties = list(
+    consents = Consent.objects.current(now).filter(kind=ConsentKind.PART2)
+    return list(
         therapist_ties(viewer, now)
         .only(*_CASELOAD_TIE_FIELDS)
         .prefetch_related(None)
+        .prefetch_related(
+            Prefetch(
+                "consents",
+                queryset=consents.only(*_CASELOAD_CONSENT_FIELDS),
+                to_attr=LOADED_CONSENTS,
+            )
+        )
         .annotate(
             last_checkin_on=F("member__checkin_stats__last_checkin_on"),
             last_contact_on=F("member__contact_stats__last_contact_on"),
@@ -184,20 +192,6 @@ def _caseload_ties(viewer: User, now: datetime.datetime) -> list[Tie]:
             longest_streak=F("member__contact_stats__longest_streak"),
         )
     )
-    # What the prefetch in therapist_ties loads, selected by the viewer's therapist ties in
-    # the query rather than by a list of every tie's id (binding 1,000 ids cost more than
-    # the query).
-    consents = (
-        Consent.objects.current(now)
-        .filter(kind=ConsentKind.PART2, tie__supporter=viewer, tie__role=Role.THERAPIST)
-        .only(*_CASELOAD_CONSENT_FIELDS)
-    )
-    by_tie: dict[uuid.UUID, list[Consent]] = defaultdict(list)
-    for consent in consents:
-        by_tie[consent.tie_id].append(consent)
-    for tie in ties:
-        setattr(tie, LOADED_CONSENTS, by_tie.get(tie.pk, []))
-    return ties
 
 
 def caseload(viewer: User, now: datetime.datetime | None = None) -> Caseload:
