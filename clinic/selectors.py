@@ -13,6 +13,7 @@ limited to the viewer's therapist ties, and what may be shown from ``access_for_
 from __future__ import annotations
 
 import datetime
+import functools
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -20,6 +21,7 @@ from dataclasses import dataclass, field
 from django.db.models import F, Prefetch, QuerySet
 from django.utils import timezone
 
+import recovery.lookups  # noqa: F401  (registers field__any: ids as one array parameter)
 from accounts.models import User
 from checkins.models import HIGH_CRAVING, CheckIn, Instrument, Mood, QuestionnaireResponse
 from network.models import Consent, ConsentKind, Contact, Role, Scope, Tie
@@ -173,18 +175,10 @@ def _caseload_ties(viewer: User, now: datetime.datetime) -> list[Tie]:
     """The viewer's clients with their kept aggregates as plain values (None for a member with
     no check-in, or no confirmed contact: every write that adds one creates their row), and
     their consents in force. Two queries."""
-    consents = Consent.objects.current(now).filter(kind=ConsentKind.PART2)
-    return list(
+    ties = list(
         therapist_ties(viewer, now)
         .only(*_CASELOAD_TIE_FIELDS)
         .prefetch_related(None)
-        .prefetch_related(
-            Prefetch(
-                "consents",
-                queryset=consents.only(*_CASELOAD_CONSENT_FIELDS),
-                to_attr=LOADED_CONSENTS,
-            )
-        )
         .annotate(
             last_checkin_on=F("member__checkin_stats__last_checkin_on"),
             last_contact_on=F("member__contact_stats__last_contact_on"),
@@ -192,6 +186,20 @@ def _caseload_ties(viewer: User, now: datetime.datetime) -> list[Tie]:
             longest_streak=F("member__contact_stats__longest_streak"),
         )
     )
+    # What the prefetch of therapist_ties loads, with the ties' ids as one array parameter: a
+    # prefetch binds one placeholder per tie, and for 1,000 clients binding cost more than
+    # the query.
+    by_tie: dict[uuid.UUID, list[Consent]] = {tie.pk: [] for tie in ties}
+    consents = (
+        Consent.objects.current(now)
+        .filter(kind=ConsentKind.PART2, tie_id__any=list(by_tie))
+        .only(*_CASELOAD_CONSENT_FIELDS)
+    )
+    for consent in consents:
+        by_tie[consent.tie_id].append(consent)
+    for tie in ties:
+        setattr(tie, LOADED_CONSENTS, by_tie[tie.pk])
+    return ties
 
 
 def caseload(viewer: User, now: datetime.datetime | None = None) -> Caseload:
@@ -248,12 +256,18 @@ def _checkins_since(rows: list[CaseloadRow], days: int, *fields: str) -> QuerySe
     earliest = min(r.today for r in rows)
     return (
         CheckIn.objects.filter(
-            member_id__in={r.tie.member_id for r in rows},
+            member_id__any=list({r.tie.member_id for r in rows}),
             local_date__gt=earliest - datetime.timedelta(days=days + 1),
         )
         .order_by("-local_date")  # newest first: a flag names the latest hard days
         .values_list("member_id", "local_date", *fields)
     )
+
+
+@functools.lru_cache(maxsize=8)
+def _flag_window(today: datetime.date) -> frozenset[datetime.date]:
+    """The last ``FLAG_DAYS`` days up to ``today`` (a caseload's clients share a few)."""
+    return frozenset(today - datetime.timedelta(days=n) for n in range(FLAG_DAYS))
 
 
 def _fill_windows(rows: list[CaseloadRow], now: datetime.datetime) -> None:
@@ -263,17 +277,26 @@ def _fill_windows(rows: list[CaseloadRow], now: datetime.datetime) -> None:
     if not by_member:
         return
     checkins = _checkins_since(rows, FLAG_DAYS, "mood", "craving", "used")
+    # Per member, read once: the days that count and which signals the consent shows (a
+    # caseload of 1,000 walks 8,000 check-ins here).
+    shown = {
+        member_id: (
+            _flag_window(row.today),
+            Scope.USE in row.scopes,
+            Scope.MOOD_CRAVING in row.scopes,
+        )
+        for member_id, row in by_member.items()
+    }
     seen: dict[int, set] = defaultdict(set)
     hard: dict[int, list[str]] = defaultdict(list)
     for member_id, day, mood, craving, used in checkins:
-        row = by_member[member_id]
-        age = (row.today - day).days
-        if age < 0 or age >= FLAG_DAYS:
+        window, use_shown, mood_shown = shown[member_id]
+        if day not in window:
             continue
         seen[member_id].add(day)
-        if Scope.USE in row.scopes and used:
+        if use_shown and used:
             hard[member_id].append(f"use reported on {day:%b %-d}")
-        if Scope.MOOD_CRAVING in row.scopes and (craving >= HIGH_CRAVING or mood == Mood.VERY_LOW):
+        if mood_shown and (craving >= HIGH_CRAVING or mood == Mood.VERY_LOW):
             hard[member_id].append(
                 f"craving {craving}/10 on {day:%b %-d}"
                 if craving >= HIGH_CRAVING
@@ -285,7 +308,7 @@ def _fill_windows(rows: list[CaseloadRow], now: datetime.datetime) -> None:
 
     responses = (
         QuestionnaireResponse.objects.filter(
-            member_id__in=by_member,
+            member_id__any=list(by_member),
             instrument=Instrument.UCLA3,
             completed_at__gte=now - datetime.timedelta(days=QUESTIONNAIRE_DAYS),
         )
@@ -320,7 +343,7 @@ def caseload_details(rows: list[CaseloadRow]) -> None:
     earliest = min(r.today for r in rows)
     contacts = (
         Contact.objects.filter(
-            member_id__in=by_member,
+            member_id__any=list(by_member),
             confirmed=True,
             local_date__gt=earliest - datetime.timedelta(days=CONTACT_DAYS + 1),
         )
@@ -381,7 +404,7 @@ def _ended_lines(viewer: User, current: set, now: datetime.datetime) -> list[End
             kind=ConsentKind.PART2,
             signed_at__gte=now - datetime.timedelta(days=3 * 365),
         )
-        .exclude(tie_id__in=current)
+        .exclude(tie_id__any=list(current))
         .select_related("member")
         .order_by("tie_id", "-signed_at")
     )
