@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from recovery.admin import DeclaredFiltersOnly
 
-from .models import TherapistProfile, User
+from .models import ContactPreferences, TherapistProfile, User
 
 if TYPE_CHECKING:
     from django.db.models import QuerySet
@@ -28,6 +28,13 @@ class UserAdmin(DeclaredFiltersOnly, BaseUserAdmin):
         ("Dates", {"fields": ["last_login", "date_joined"]}),
     ]
     add_fieldsets = [(None, {"fields": ["email", "display_name", "password1", "password2"]})]
+
+
+@admin.register(ContactPreferences)
+class ContactPreferencesAdmin(DeclaredFiltersOnly, admin.ModelAdmin):
+    list_display = ["user", "quiet_start", "quiet_end", "channel_email", "channel_push"]
+    raw_id_fields = ["user"]
+    search_fields = ["user__email"]
 
 
 @admin.register(TherapistProfile)

@@ -1,12 +1,13 @@
 from __future__ import annotations
 
 import zoneinfo
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django import forms
+from django.conf import settings
 from django.utils.html import format_html, format_html_join
 
-from .models import TherapistProfile, User
+from .models import ContactPreferences, TherapistProfile, User
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
@@ -133,3 +134,28 @@ class DeleteAccountForm(forms.Form):
         label="I understand that my account and everything in it will be deleted for good.",
         error_messages={"required": "Tick the box to confirm, or go back to your settings."},
     )
+
+
+class ContactPreferencesForm(forms.ModelForm):
+    """Quiet hours and channels, shown on the reminders page under the reminder choices."""
+
+    class Meta:
+        model = ContactPreferences
+        fields = ["quiet_start", "quiet_end", "channel_email", "channel_push"]
+        labels = {
+            "quiet_start": "Quiet hours start",
+            "quiet_end": "Quiet hours end",
+            "channel_email": "By email",
+            "channel_push": "By web push notification",
+        }
+        help_texts = {"channel_push": "On the devices where you turned notifications on."}
+        widgets = {
+            "quiet_start": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+            "quiet_end": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Offer push only where this server can send it (the browser check is push.js's).
+        if not settings.VAPID_PUBLIC_KEY:
+            del self.fields["channel_push"]

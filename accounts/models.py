@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime
 import zoneinfo
 
 from django.conf import settings
@@ -9,6 +10,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.functional import cached_property
+
+from recovery import quiet_hours
 
 # allauth.mfa's Authenticator types that count as a second factor (its "recovery_codes" don't).
 SECOND_FACTOR_TYPES = ("totp", "webauthn")
@@ -138,3 +141,33 @@ class TherapistProfile(models.Model):
     @property
     def is_verified(self) -> bool:
         return self.verified_at is not None and self.revoked_at is None
+
+
+class ContactPreferences(models.Model):
+    """How a person may be contacted: their quiet hours and the channels they accept.
+
+    Read by every app that tells people anything (notifications, network, nudges). No row
+    means the defaults (quiet hours ``quiet_hours.DEFAULT``, every channel on); the nudges
+    sweep reads a missing row the same way, so nobody gets a row just by being a user.
+    """
+
+    user = models.OneToOneField(
+        User, on_delete=models.CASCADE, primary_key=True, related_name="contact_preferences"
+    )
+    quiet_start = models.TimeField(default=quiet_hours.DEFAULT_START)
+    quiet_end = models.TimeField(default=quiet_hours.DEFAULT_END)
+    # Unused: the inbox always gets everything. Kept so old exports and rows stay readable.
+    channel_in_app = models.BooleanField(default=True)
+    channel_email = models.BooleanField(default=True)
+    # Push goes to anyone with a subscribed device unless they turn it off here.
+    channel_push = models.BooleanField(default=True)
+
+    class Meta:
+        verbose_name = "contact preferences"
+        verbose_name_plural = "contact preferences"
+
+    def __str__(self) -> str:
+        return f"Contact preferences of {self.user}"
+
+    def in_quiet_hours(self, local_time: datetime.time) -> bool:
+        return quiet_hours.inside(local_time, self.quiet_start, self.quiet_end)

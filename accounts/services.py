@@ -18,9 +18,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from .models import TherapistProfile, User
+from .models import ContactPreferences, TherapistProfile, User
 
-EXPORT_FORMAT_VERSION = 1
+# 2: quiet hours and channels moved from checkins.reminder_preference to
+# account.contact_preferences.
+EXPORT_FORMAT_VERSION = 2
 
 # Every app that stores a person's data adds its exporter here: a function taking the user
 # and returning a JSON-serialisable dict of what they own, and nothing of anyone else's.
@@ -34,7 +36,7 @@ EXPORTERS: dict[str, str] = {
 # before it is deleted: each takes the departing user and returns nothing.
 DELETION_HANDLERS: list[str] = [
     # Supporters and therapists are told once; ties where the user supports someone end.
-    "network.services.end_ties_of_departing_user",
+    "network.services.departure.end_ties_of_departing_user",
 ]
 
 
@@ -59,8 +61,20 @@ def therapist_apply(*, user: User, credential: str, organisation: str = "") -> T
     return profile
 
 
+def contact_push_enable(*, user: User) -> None:
+    """Turn push back on in the person's saved contact preferences: they subscribed a device.
+
+    Someone without saved preferences gets no row: without one push is on already (the
+    model default, which every reader applies to a missing row).
+    """
+    ContactPreferences.objects.filter(user=user).update(channel_push=True)
+
+
 def _export_account(user: User) -> dict[str, Any]:
-    profile = TherapistProfile.objects.filter(user=user).first()
+    # The one-to-one rows in the user's own query (absent rows come back as None).
+    row = User.objects.select_related("therapist_profile", "contact_preferences").get(pk=user.pk)
+    profile: TherapistProfile | None = getattr(row, "therapist_profile", None)
+    contact: ContactPreferences | None = getattr(row, "contact_preferences", None)
     return {
         "email": user.email,
         "display_name": user.display_name,
@@ -78,6 +92,15 @@ def _export_account(user: User) -> dict[str, Any]:
             {"type": authenticator.type, "created_at": authenticator.created_at.isoformat()}
             for authenticator in Authenticator.objects.filter(user=user).order_by("created_at")
         ],
+        "contact_preferences": None
+        if contact is None
+        else {
+            "quiet_start": contact.quiet_start.isoformat(),
+            "quiet_end": contact.quiet_end.isoformat(),
+            "channel_in_app": contact.channel_in_app,
+            "channel_email": contact.channel_email,
+            "channel_push": contact.channel_push,
+        },
         "therapist_profile": None
         if profile is None
         else {
@@ -114,7 +137,7 @@ def delete_account(user: User) -> None:
 
     Each supporter and therapist of theirs is told once that they closed their account, and
     ties where the user supports someone end, with a neutral notification to each member
-    (network.services.end_ties_of_departing_user, in DELETION_HANDLERS). The delete then
+    (network.services.departure.end_ties_of_departing_user, in DELETION_HANDLERS). The delete then
     cascades to their check-ins, contacts, ties as a member, notifications, email addresses
     and authenticators.
     """

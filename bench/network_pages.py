@@ -30,7 +30,7 @@ from django.urls import reverse  # noqa: E402
 
 from accounts.models import User  # noqa: E402
 from network.accesslog import disclosures_append, verify_chain  # noqa: E402
-from network.services import suggest_reach_out  # noqa: E402
+from network.services.suggestion import suggest_reach_out  # noqa: E402
 from tests.test_network_queries import build_network, supported_by  # noqa: E402
 
 TIES, CONTACTS, RUNS = 50, 5000, 20

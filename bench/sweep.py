@@ -50,7 +50,7 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from scratch import access_log_guard_off  # noqa: E402
 
-from accounts.models import User  # noqa: E402
+from accounts.models import ContactPreferences, User  # noqa: E402
 from checkins.models import CheckIn, ReminderPreference  # noqa: E402
 from network.models import Contact, Tie  # noqa: E402
 from notifications.models import PROMPT_KINDS, Kind, Notification  # noqa: E402
@@ -122,6 +122,7 @@ TABLES = [
     "network_tie",
     "checkins_checkin",
     "checkins_reminderpreference",
+    "accounts_contactpreferences",
     "accounts_user",
 ]
 
@@ -178,10 +179,15 @@ def build(n: int) -> None:
         (
             "reminder preferences (members who chose a time)",
             f"""INSERT INTO checkins_reminderpreference (member_id, checkin_reminder_enabled,
-                reminder_time, reminder_days, quiet_start, quiet_end, channel_in_app,
-                channel_email, channel_push)
-            SELECT i, true, {chosen_time}, 127,
-                   TIME '22:00', TIME '08:00', true, true, false
+                reminder_time, reminder_days)
+            SELECT i, true, {chosen_time}, 127
+            FROM generate_series(1::bigint, %(n)s::bigint) i WHERE {chosen}""",
+        ),
+        (
+            "contact preferences (the same members)",
+            f"""INSERT INTO accounts_contactpreferences (user_id, quiet_start, quiet_end,
+                channel_in_app, channel_email, channel_push)
+            SELECT i, TIME '22:00', TIME '08:00', true, true, false
             FROM generate_series(1::bigint, %(n)s::bigint) i WHERE {chosen}""",
         ),
         (
@@ -318,7 +324,8 @@ def naive_sweep(ids: list[int], now: datetime.datetime, since: datetime.datetime
         npref = NudgePreference.objects.filter(member=user).first()
         local = now.astimezone(user.zone)
         today = local.date()
-        quiet = pref.in_quiet_hours(local.time()) if pref else False
+        contact = ContactPreferences.objects.filter(user=user).first()
+        quiet = contact.in_quiet_hours(local.time()) if contact else False
         if pref and pref.checkin_reminder_enabled and pref.reminds_on(today) and not quiet:
             due = datetime.datetime.combine(today, pref.reminder_time, tzinfo=user.zone)
             if (

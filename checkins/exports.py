@@ -47,11 +47,6 @@ def export_user_data(user: User) -> dict[str, Any]:
                 for bit, day in enumerate(("mon", "tue", "wed", "thu", "fri", "sat", "sun"))
                 if preference.reminder_days & (1 << bit)
             ],
-            "quiet_start": preference.quiet_start.isoformat(),
-            "quiet_end": preference.quiet_end.isoformat(),
-            "channel_in_app": preference.channel_in_app,
-            "channel_email": preference.channel_email,
-            "channel_push": preference.channel_push,
             "paused_until": preference.paused_until.isoformat()
             if preference.paused_until
             else None,

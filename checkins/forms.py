@@ -5,8 +5,10 @@ from typing import Any
 
 from django import forms
 
+from accounts.forms import ContactPreferencesForm
 from accounts.models import User
 from network import selectors as network_selectors
+from recovery import quiet_hours
 
 from .instruments import InstrumentDefinition
 from .models import SCHEDULE_INTERVALS, CheckIn, Connectedness, Instrument, Mood, ReminderPreference
@@ -125,6 +127,10 @@ class SobrietyForm(forms.Form):
 
 
 class ReminderPreferenceForm(forms.ModelForm):
+    """The reminder choices. Quiet hours and channels are the person's contact preferences
+    (``accounts.forms.ContactPreferencesForm``), posted with this form on the same page:
+    pass that form as ``contact_form`` so a reminder time inside them is refused."""
+
     reminder_days = forms.TypedMultipleChoiceField(
         label="On these days",
         choices=WEEKDAYS,
@@ -135,40 +141,23 @@ class ReminderPreferenceForm(forms.ModelForm):
 
     class Meta:
         model = ReminderPreference
-        fields = [
-            "checkin_reminder_enabled",
-            "reminder_time",
-            "reminder_days",
-            "quiet_start",
-            "quiet_end",
-            "channel_email",
-            "channel_push",
-        ]
+        fields = ["checkin_reminder_enabled", "reminder_time", "reminder_days"]
         labels = {
             "checkin_reminder_enabled": "Remind me to check in",
             "reminder_time": "At this time (your local time)",
-            "quiet_start": "Quiet hours start",
-            "quiet_end": "Quiet hours end",
-            "channel_email": "By email",
-            "channel_push": "By web push notification",
         }
         help_texts = {
             "reminder_time": "Choose a time outside your quiet hours: nothing is sent then.",
-            "channel_push": "On the devices where you turned notifications on.",
         }
         widgets = {
             "reminder_time": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
-            "quiet_start": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
-            "quiet_end": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
         }
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, contact_form: ContactPreferencesForm | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
-        from django.conf import settings
-
-        # Offer push only where this server can send it (the browser check is push.js's).
-        if not settings.VAPID_PUBLIC_KEY:
-            del self.fields["channel_push"]
+        self.contact_form = contact_form
         mask = self.instance.reminder_days
         self.initial["reminder_days"] = [day for day, _ in WEEKDAYS if mask & (1 << day)]
 
@@ -176,20 +165,30 @@ class ReminderPreferenceForm(forms.ModelForm):
         return sum(1 << day for day in set(self.cleaned_data["reminder_days"]))
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if data.get("checkin_reminder_enabled") and not data.get("reminder_days"):
             self.add_error("reminder_days", "Choose at least one day, or turn reminders off.")
-        at, start, end = data.get("reminder_time"), data.get("quiet_start"), data.get("quiet_end")
-        if data.get("checkin_reminder_enabled") and None not in (at, start, end):
-            # The sweep skips reminders due in quiet hours, so such a time would never fire.
-            probe = ReminderPreference(quiet_start=start, quiet_end=end)
-            if probe.in_quiet_hours(at):
-                self.add_error(
-                    "reminder_time",
-                    f"{at:%H:%M} is inside your quiet hours ({start:%H:%M} to {end:%H:%M}), "
-                    "when no reminders are sent. Choose a time outside them, or change your "
-                    "quiet hours.",
-                )
+        contact = self.contact_form
+        quiet: dict[str, Any] = {}
+        if contact is not None and contact.is_bound:
+            contact.is_valid()  # cleans once; the view asks again for its own answer
+            quiet = contact.cleaned_data
+        at, start, end = data.get("reminder_time"), quiet.get("quiet_start"), quiet.get("quiet_end")
+        # The sweep skips reminders due in quiet hours, so such a time would never fire.
+        if (
+            data.get("checkin_reminder_enabled")
+            and at is not None
+            and start is not None
+            and end is not None
+            and quiet_hours.inside(at, start, end)
+        ):
+            self.add_error(
+                "reminder_time",
+                f"{at:%H:%M} is inside your quiet hours ({start:%H:%M} to {end:%H:%M}), "
+                "when no reminders are sent. Choose a time outside them, or change your "
+                "quiet hours.",
+            )
         return data
 
 

@@ -14,8 +14,6 @@ from django.db.models.functions import Length
 from django.db.models.lookups import LessThanOrEqual
 from django.utils import timezone
 
-from recovery import quiet_hours
-
 HIGH_CRAVING = 8
 NOTES_MAX_LENGTH = 2000
 
@@ -141,7 +139,9 @@ ALL_DAYS = 0b1111111  # bit 0 is Monday, as in date.weekday()
 
 
 class ReminderPreference(models.Model):
-    """When and how a member wants to be reminded. The nudges sweep reads these in bulk."""
+    """When a member wants to be reminded to check in, and a pause. The nudges sweep reads
+    these in bulk. Quiet hours and channels are the person's, not the reminder's:
+    ``accounts.ContactPreferences``."""
 
     member = models.OneToOneField(
         settings.AUTH_USER_MODEL,
@@ -153,14 +153,6 @@ class ReminderPreference(models.Model):
     reminder_time = models.TimeField(default=datetime.time(19, 0))
     # Days of the week as a bit mask (bit 0 = Monday), so the sweep can filter in SQL.
     reminder_days = models.PositiveSmallIntegerField(default=ALL_DAYS)
-    quiet_start = models.TimeField(default=quiet_hours.DEFAULT_START)
-    quiet_end = models.TimeField(default=quiet_hours.DEFAULT_END)
-    # Unused: the inbox always gets everything. Kept so old exports and rows stay readable.
-    channel_in_app = models.BooleanField(default=True)
-    channel_email = models.BooleanField(default=True)
-    # Push goes to anyone with a subscribed device unless they turn it off here; the nudges
-    # sweep and notify() read a missing row the same way.
-    channel_push = models.BooleanField(default=True)
     paused_until = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -176,9 +168,6 @@ class ReminderPreference(models.Model):
 
     def reminds_on(self, day: datetime.date) -> bool:
         return bool(self.reminder_days & (1 << day.weekday()))
-
-    def in_quiet_hours(self, local_time: datetime.time) -> bool:
-        return quiet_hours.inside(local_time, self.quiet_start, self.quiet_end)
 
     def is_paused(self, now: datetime.datetime | None = None) -> bool:
         return self.paused_until is not None and self.paused_until > (now or timezone.now())

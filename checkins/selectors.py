@@ -30,7 +30,6 @@ from .models import (
     Mood,
     QuestionnaireResponse,
     QuestionnaireSchedule,
-    ReminderPreference,
     SobrietyPeriod,
 )
 from .stats import checkin_stats_for, checkin_stats_state
@@ -391,8 +390,8 @@ def shared_checkins(
     """The member's check-ins of the last ``days`` days up to ``today``, newest first, as plain
     dicts holding only the fields ``scopes`` allow (always ``local_date``).
 
-    Authorising is the caller's job (``network.services.access_for_tie``); this only limits the
-    columns read. One query, none when no check-in scope is given.
+    Authorising is the caller's job (``network.services.access.access_for_tie``); this only
+    limits the columns read. One query, none when no check-in scope is given.
     """
     scopes = set(scopes)
     if not scopes & CHECKIN_SCOPES:
@@ -421,12 +420,6 @@ def schedule_options() -> dict[str, list[tuple]]:
     return {"instruments": list(Instrument.choices), "intervals": list(SCHEDULE_INTERVALS)}
 
 
-def saved_reminder_preference(member: User) -> ReminderPreference | None:
-    """The member's saved reminder choices, or None where they never saved any (the defaults
-    apply). Unlike ``services.reminder_preference_for`` this never creates a row. One query."""
-    return ReminderPreference.objects.filter(member=member).first()
-
-
 def checked_in_pairs(
     member_ids: Iterable[int], days: Iterable[datetime.date]
 ) -> set[tuple[int, datetime.date]]:
@@ -437,14 +430,3 @@ def checked_in_pairs(
             member_id__in=list(member_ids), local_date__in=set(days)
         ).values_list("member_id", "local_date")
     )
-
-
-def quiet_hours_for(user_ids: Iterable[int]) -> dict[int, tuple[datetime.time, datetime.time]]:
-    """Each user's quiet hours (start, end) as they set them; users who never did are left out,
-    so callers apply the defaults. One query."""
-    return {
-        row["member_id"]: (row["quiet_start"], row["quiet_end"])
-        for row in ReminderPreference.objects.filter(member_id__in=list(user_ids)).values(
-            "member_id", "quiet_start", "quiet_end"
-        )
-    }

@@ -16,8 +16,8 @@ from django.utils import timezone
 
 from accounts.models import User
 from network import selectors as network_selectors
-from network import services as network_services
 from network.models import Contact
+from network.services.contacts import contacts_sync_from_checkin
 from notifications.models import Kind
 from notifications.services import notify
 from recovery.jitter import default_time
@@ -133,10 +133,10 @@ def log_contacts_from_checkin(
     """Make the member's contact log for the check-in's date match who they said they saw.
 
     ``connected_with`` holds tie ids and/or MEETING. The contact log is the network app's:
-    this only translates the form's choices for ``network.services.contacts_sync_from_checkin``.
+    this only translates the form's choices for ``contacts_sync_from_checkin``.
     """
     chosen = set(connected_with)
-    return network_services.contacts_sync_from_checkin(
+    return contacts_sync_from_checkin(
         member=checkin.member,
         local_date=checkin.local_date,
         tie_ids=chosen - {MEETING},
@@ -315,16 +315,6 @@ def reminder_preference_for(member: User) -> ReminderPreference:
         member=member, defaults={"reminder_time": default_time(default, member.pk)}
     )
     return preference
-
-
-def reminder_push_enable(*, member: User) -> None:
-    """Turn push on in the member's saved reminder choices: they just subscribed a device.
-
-    For the nudges app. Someone without saved choices gets no row: a row would make them a
-    member the sweep reminds to check in (a supporter subscribes too), and without one push
-    is on by default (the model default, which the nudges app reads for a missing row).
-    """
-    ReminderPreference.objects.filter(member=member).update(channel_push=True)
 
 
 def reminders_pause(

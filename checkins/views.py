@@ -10,7 +10,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from network import services as network_services
+from network.services.access import supporter_access
+from network.services.suggestion import suggest_reach_out
 
 from . import charts, markup, selectors, services
 from .forms import (
@@ -36,7 +37,7 @@ def _parse_day(value: str) -> datetime.date:
 def _risk_context(request: HttpRequest, checkin: CheckIn | None) -> dict:
     if checkin is None or not checkin.is_high_risk:
         return {}
-    suggestions = network_services.suggest_reach_out(request.user, crisis=True, limit=1)
+    suggestions = suggest_reach_out(request.user, crisis=True, limit=1)
     return {"risk": True, "suggestion": suggestions[0] if suggestions else None}
 
 
@@ -108,7 +109,7 @@ def day(request: HttpRequest, date: str) -> HttpResponse:
     context.update(_risk_context(request, checkin))
     if context["closure"] and not context.get("risk"):
         # One person to reach out to, one tap to call, text or log it.
-        suggestions = network_services.suggest_reach_out(member, limit=1)
+        suggestions = suggest_reach_out(member, limit=1)
         context["closure_suggestion"] = suggestions[0] if suggestions else None
     started = context["counters"].sobriety_started_on
     # Offer a restart after reported use, unless the member already restarted since.
@@ -322,7 +323,7 @@ def therapist_schedule(request: HttpRequest, tie_id: uuid.UUID) -> HttpResponse:
 
     The member sees the schedule and answers when ready; the scores stay the member's.
     """
-    access = network_services.supporter_access(request.user, tie_id)
+    access = supporter_access(request.user, tie_id)
     if access is None:
         raise Http404("Not found.")
     if not access.is_clinical:

@@ -15,7 +15,7 @@ from checkins.models import CheckIn, QuestionnaireResponse
 from checkins.selectors import week_start
 from network.models import Contact, Role, Scope, Tie, TieStatus, contact_method_label
 from network.selectors import ROLES_DRAWN, EgoNode, contact_category, ego_layout
-from network.services import Access
+from network.services.access import Access
 
 from .selectors import MAX_RANGE_DAYS, TIMELINE_MAX_DAYS
 

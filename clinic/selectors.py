@@ -25,7 +25,7 @@ import recovery.lookups  # noqa: F401  (registers field__any: ids as one array p
 from accounts.models import User
 from checkins.models import HIGH_CRAVING, CheckIn, Instrument, Mood, QuestionnaireResponse
 from network.models import Consent, ConsentKind, Contact, Role, Scope, Tie
-from network.services import LOADED_CONSENTS, Access, access_for_tie
+from network.services.access import LOADED_CONSENTS, Access, access_for_tie
 from recovery.streaks import RunState
 from recovery.streaks import current as current_run
 

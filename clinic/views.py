@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 
 from network.consents import REDISCLOSURE_NOTICE, REDISCLOSURE_PLAIN
 from network.models import DisclosureAction, Scope
-from network.services import record_disclosures_for_tie, record_disclosures_for_ties
+from network.services.disclosure import record_disclosures_for_tie, record_disclosures_for_ties
 
 from . import charts, exports, history, markup, selectors, services
 from .access import therapist_required

@@ -20,7 +20,7 @@ from .models import (
     Tie,
     TieStatus,
 )
-from .services import ENCOURAGEMENT_TEMPLATES
+from .services.encouragement import ENCOURAGEMENT_TEMPLATES
 
 
 class OfflineTieForm(forms.Form):

@@ -21,9 +21,11 @@ from django.utils import timezone
 from accounts.models import User
 from notifications.models import Kind
 from notifications.services import notify
+from recovery.ratelimit import within_rate
 
 from .models import Consent, ConsentEnd, Invitation, InvitationStatus, Tie, TieStatus
-from .services import NetworkError, _initial_consent, _validate, _within_rate
+from .services.errors import NetworkError, clean_or_raise
+from .services.ties import tie_initial_consent
 
 logger = logging.getLogger(__name__)
 
@@ -42,8 +44,8 @@ def invitation_link(token: str) -> str:
 
 
 def _check_rate(member: User) -> None:
-    hourly = _within_rate(f"network:invite:h:{member.pk}", INVITES_PER_HOUR, 3600)
-    daily = _within_rate(f"network:invite:d:{member.pk}", INVITES_PER_DAY, 86400)
+    hourly = within_rate(f"network:invite:h:{member.pk}", INVITES_PER_HOUR, 3600)
+    daily = within_rate(f"network:invite:d:{member.pk}", INVITES_PER_DAY, 86400)
     if not (hourly and daily):
         raise NetworkError(
             "You've sent a lot of invitations in a short time. Please try again later."
@@ -118,9 +120,9 @@ def invitation_create(
             status=TieStatus.INVITED,
             status_changed_at=now,
         )
-        _validate(tie)
+        clean_or_raise(tie)
         tie.save()
-        _initial_consent(tie)
+        tie_initial_consent(tie)
         invitation = Invitation(
             tie=tie,
             member=member,

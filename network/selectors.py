@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from django.db.models import Count, Max, Prefetch, Q, QuerySet
+from django.db.models import Count, Max, Q, QuerySet
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
@@ -25,7 +25,8 @@ from .models import (
     TieStatus,
     contact_method_label,
 )
-from .services import CONTACTABLE_STATUSES, access_for_tie
+from .services.access import Access, access_for_tie
+from .services.ties import CONTACTABLE_STATUSES
 
 # Each role is drawn with a CSS class, ``role-<role>`` (static/css/site.css holds the colours
 # of both themes, each at least 3:1 against its background; the circle and the History chart
@@ -263,10 +264,7 @@ def supported_ties(supporter: User, now: datetime | None = None) -> list[tuple[T
     now = now or timezone.now()
     ties = (
         Tie.objects.filter(supporter=supporter, status__in=[TieStatus.ACTIVE, TieStatus.PAUSED])
-        .select_related("member", "supporter__therapist_profile")
-        .prefetch_related(
-            Prefetch("consents", queryset=Consent.objects.filter(ended_at__isnull=True))
-        )
+        .with_open_consents()
         .annotate(
             last_reached_out=Max(
                 "contacts__occurred_at",
@@ -285,14 +283,7 @@ def supported_ties(supporter: User, now: datetime | None = None) -> list[tuple[T
 
 def supporter_tie(supporter: User, tie_id) -> Tie | None:
     """The tie ``tie_id`` if ``supporter`` is its supporter (any status), with consents loaded."""
-    return (
-        Tie.objects.filter(pk=tie_id, supporter=supporter)
-        .select_related("member", "supporter__therapist_profile")
-        .prefetch_related(
-            Prefetch("consents", queryset=Consent.objects.filter(ended_at__isnull=True))
-        )
-        .first()
-    )
+    return Tie.objects.filter(pk=tie_id, supporter=supporter).with_open_consents().first()
 
 
 SHARED_DAYS = 14
@@ -366,6 +357,8 @@ class SupporterCard:
     checked_in_today: bool | None = None  # None: not shared
     last_contact: str | None = None  # "Today", "Yesterday", a date, "None yet"; None: not shared
     phone: str = ""
+    # What showing the card discloses of the member's shared data (None: nothing).
+    disclosed: Access | None = None
 
 
 def _day_word(day: date | None, today: date) -> str:
@@ -384,12 +377,9 @@ def supporter_cards(
     """A card per person ``supporter`` supports on an active tie, with exactly what is shared.
 
     "Checked in today" and "last contact" are on the member's own calendar (a contact at
-    19:00 yesterday their time is "Yesterday"). A fixed few queries however many cards: the
-    reads, and one batched append to the access log of every member whose card shows shared
-    data.
+    19:00 yesterday their time is "Yesterday"). A fixed few queries however many cards.
+    Reads only: each card's ``disclosed`` is recorded by ``services.supporter_cards_show``.
     """
-    from .services import Access, access_for_tie, record_disclosures_for_ties
-
     now = now or timezone.now()
     if supported is None:
         supported = supported_ties(supporter, now)
@@ -404,7 +394,6 @@ def supporter_cards(
     contact_ids = [t.member_id for t, s in rows if Scope.CONTACTS in s]
     last = last_confirmed_contact_dates(contact_ids) if contact_ids else {}
     cards = []
-    disclosed = []
     for tie, scopes in rows:
         today = today_of[tie.member_id]
         card = SupporterCard(tie=tie, scopes=scopes)
@@ -420,7 +409,6 @@ def supporter_cards(
             shown.append(Scope.REACH)
         if shown:
             consent = access_for_tie(tie, supporter, now=now).consent
-            disclosed.append(Access(tie, consent, frozenset(shown)))
+            card.disclosed = Access(tie, consent, frozenset(shown))
         cards.append(card)
-    record_disclosures_for_ties(disclosed, viewer=supporter)
     return cards

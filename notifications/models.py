@@ -30,6 +30,12 @@ class Kind(models.TextChoices):
 # Kinds that count towards the "at most 3 prompts a day" limit (SOS and digests never do).
 PROMPT_KINDS = (Kind.CHECKIN_REMINDER, Kind.ISOLATION_PROMPT, Kind.SUPPORTER_NUDGE)
 DAILY_PROMPT_LIMIT = 3
+# Kinds that tell their recipient about another member (``subject_member``). Such a message
+# is shown (inbox, its page, a delivery still waiting) only while the recipient may receive
+# anything about that member: the network app's access predicate, checked again at reading
+# and at sending time, so an expired consent or a withdrawn verification also hides what was
+# already sent.
+ABOUT_A_MEMBER = (Kind.SOS, Kind.SUPPORTER_NUDGE)
 
 
 class Status(models.TextChoices):

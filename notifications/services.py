@@ -1,41 +1,30 @@
 """Creating notifications: ``notify()``, the channels a person accepts, their quiet hours.
 
-This app knows no rule, and sits below the apps that call it, so it imports none of them. Two
-names of higher apps reach it as dotted paths (the registry mechanism of docs/architecture.md),
-resolved when used:
-
-- ``CONTACT_PREFERENCES``: a person's saved channels and quiet hours. They are still part of
-  ``checkins.ReminderPreference``; once they move to ``accounts`` this becomes an import.
-- ``DELIVERY_TASK``: the Celery task that delivers, which still lives in ``nudges.tasks``
-  (with the delivery ledger it drives, ``nudges.delivery``).
+This app knows no rule, and sits below the apps that call it, so it imports none of them.
+The channels and quiet hours a person accepts are their contact preferences
+(``accounts.ContactPreferences``), read through ``accounts.selectors``. The deliveries made
+here are sent by this app's ``tasks.deliver`` (``delivery.deliver_one``).
 """
 
 from __future__ import annotations
 
-import datetime
 import functools
 import logging
-from collections.abc import Iterable
 from datetime import datetime as dt
 from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django.utils.module_loading import import_string
 
 from accounts.models import User
+from accounts.selectors import contact_preferences_of, quiet_hours_of
 from recovery import quiet_hours
 
 from .models import Channel, Delivery, Kind, Mute, Notification, PushSubscription
+from .tasks import deliver
 
 logger = logging.getLogger(__name__)
 
-# A function taking a user and returning their saved contact preferences or None (defaults).
-CONTACT_PREFERENCES = "checkins.selectors.saved_reminder_preference"
-# The same for many people at once: {user id: (start, end)} for those who saved any.
-CONTACT_QUIET_HOURS = "checkins.selectors.quiet_hours_for"
-# The task that delivers a list of delivery ids (published after commit).
-DELIVERY_TASK = "nudges.tasks.deliver"
 
 # Kinds a person cannot stop: an SOS contact ends the role instead, and account, consent and
 # network notices carry changes to what is shared about them.
@@ -49,10 +38,6 @@ def stopped(recipient: User, kind: str) -> bool:
     return Mute.objects.filter(user=recipient, kind=kind, channel=Mute.ALL).exists()
 
 
-def _reminder_preference(user: User):
-    return import_string(CONTACT_PREFERENCES)(user)
-
-
 def channels_for(recipient: User, kind: str) -> list[str]:
     """The channels a new notification of ``kind`` goes out on for ``recipient``.
 
@@ -61,7 +46,7 @@ def channels_for(recipient: User, kind: str) -> list[str]:
     preference row means the model default, on). A kind stopped on every channel makes no
     notification at all (``notify`` checks ``stopped`` first).
     """
-    pref = _reminder_preference(recipient)
+    pref = contact_preferences_of(recipient)
     muted = set(Mute.objects.filter(user=recipient, kind=kind).values_list("channel", flat=True))
     channels = [Channel.INAPP]
     if (pref is None or pref.channel_email) and Channel.EMAIL not in muted:
@@ -73,18 +58,6 @@ def channels_for(recipient: User, kind: str) -> list[str]:
     ):
         channels.append(Channel.PUSH)
     return channels
-
-
-def quiet_hours_of(user: User) -> tuple[datetime.time, datetime.time]:
-    """The user's quiet hours (start, end), the defaults if they never saved any."""
-    pref = _reminder_preference(user)
-    return (pref.quiet_start, pref.quiet_end) if pref else quiet_hours.DEFAULT
-
-
-def quiet_hours_for(user_ids: Iterable[int]) -> dict[int, tuple[datetime.time, datetime.time]]:
-    """The quiet hours these people saved, by id; people who never did are left out (callers
-    apply ``quiet_hours.DEFAULT``). One query."""
-    return import_string(CONTACT_QUIET_HOURS)(user_ids)
 
 
 def quiet_hours_end(recipient: User, now: dt) -> dt | None:
@@ -163,7 +136,6 @@ def publish_deliveries(delivery_ids: list[int]) -> bool:
 
     Never raises: a web request must succeed even when Redis is down.
     """
-    deliver = import_string(DELIVERY_TASK)
     try:
         deliver.apply_async((delivery_ids,))
     except Exception:  # kombu and redis raise many kinds; all mean "not published"

@@ -4,7 +4,7 @@ import datetime
 
 from django import forms
 
-from notifications.services import quiet_hours_of
+from accounts.selectors import quiet_hours_of
 
 from .models import NudgePreference
 

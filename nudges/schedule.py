@@ -125,7 +125,9 @@ class Times:
             prompt_time=row["np_prompt_time"] if np else default_time(DEFAULT_PROMPT_TIME, uid),
             digest_weekday=row["np_digest_weekday"] if np else DEFAULT_DIGEST[0],
             digest_hour=row["np_digest_hour"] if np else DEFAULT_DIGEST[1],
-            quiet=(row["rp_quiet_start"], row["rp_quiet_end"]) if rp else quiet_hours.DEFAULT,
+            quiet=(row["cp_quiet_start"], row["cp_quiet_end"])
+            if row["cp_user"] is not None
+            else quiet_hours.DEFAULT,
             reminds=bool(rp or row["is_member"]),
             supports=bool(row["supports"]),
             therapist=bool(row["therapist"]),

@@ -17,14 +17,9 @@ from checkins.selectors import RiskSummary, checked_in_on, risk_summaries
 from network.consents import REDISCLOSURE_NOTICE, REDISCLOSURE_PLAIN
 from network.models import Role, Scope, Tie, TieStatus
 from network.selectors import is_sos_contact, last_confirmed_contact_dates, supported_ties
-from network.services import record_disclosure, record_disclosures_for_tie, shared_scopes
-from notifications.models import Kind, Notification
+from network.services.access import Access, access_for_tie
+from notifications.models import ABOUT_A_MEMBER, Kind, Notification
 
-# Kinds that tell their recipient about another member (``subject_member``). Such a message
-# is shown (inbox, its page, a delivery still waiting) only while the recipient may receive
-# anything about that member: the network app's access predicate, checked again at reading
-# time, so an expired consent or a withdrawn verification also hides what was already sent.
-ABOUT_A_MEMBER = (Kind.SOS, Kind.SUPPORTER_NUDGE)
 WITHHELD_TITLE = "A message about someone you support"
 WITHHELD_BODY = (
     "This message is no longer shown: what they share with you, or your role, has changed."
@@ -54,26 +49,27 @@ def with_access(
     )
 
 
-def details_for(notification: Notification) -> dict[str, Any]:
-    """What the notification's page may show beyond its title and text.
+def details_for(notification: Notification) -> tuple[dict[str, Any], list[Access]]:
+    """What the notification's page may show beyond its title and text, and the member data
+    it shows (to record as disclosures: ``services.notification_details`` does).
 
     ``notification`` must come from ``with_access``: a withheld one shows nothing more.
     """
     if not notification.may_show:
-        return {}
+        return {}, []
     if notification.kind in (Kind.ENCOURAGEMENT, Kind.CELEBRATION):
         # The recipient's own words (a supporter's message, a milestone), never on a lock screen.
-        return {"message": notification.data.get("message", "")}
+        return {"message": notification.data.get("message", "")}, []
     if notification.kind == Kind.SOS:
         return _sos_details(notification)
     if notification.kind == Kind.SUPPORTER_NUDGE:
-        facts = _member_facts(notification.recipient, notification.subject_member)
+        facts, shown = _member_facts(notification.recipient, notification.subject_member)
         clinical = notification.recipient.is_verified_therapist
-        return {"facts": facts, **(_redisclosure(clinical=clinical) if facts else {})}
+        return {"facts": facts, **(_redisclosure(clinical=clinical) if facts else {})}, shown
     if notification.kind == Kind.THERAPIST_DIGEST:
-        caseload = caseload_summary(notification.recipient)
-        return {"caseload": caseload, **(_redisclosure() if caseload else {})}
-    return {}
+        caseload, shown = caseload_rows(notification.recipient)
+        return {"caseload": caseload, **(_redisclosure() if caseload else {})}, shown
+    return {}, []
 
 
 def _redisclosure(*, clinical: bool = True) -> dict[str, str]:
@@ -85,43 +81,48 @@ def _redisclosure(*, clinical: bool = True) -> dict[str, str]:
     }
 
 
-def _sos_details(notification: Notification) -> dict[str, Any]:
+def _sos_details(notification: Notification) -> tuple[dict[str, Any], list[Access]]:
     member = notification.subject_member
     # The member's chosen words are for their current SOS contacts only.
     if member and is_sos_contact(member, notification.recipient):
         from .sos import card_for
 
         card = None if notification.response else card_for(notification)
-        return {"sos_words": notification.data.get("words", ""), "card": card}
-    return {}
+        shown = [card.disclosed] if card and card.disclosed else []
+        return {"sos_words": notification.data.get("words", ""), "card": card}, shown
+    return {}, []
 
 
-def _member_facts(viewer, member) -> list[tuple[str, str]]:
-    """A few facts about ``member`` that ``viewer`` may see, each logged as a disclosure."""
+def _member_facts(viewer, member) -> tuple[list[tuple[str, str]], list[Access]]:
+    """A few facts about ``member`` that ``viewer`` may see, and what of theirs they show."""
     if member is None:
-        return []
-    scopes = shared_scopes(viewer, member)
+        return [], []
+    tie = Tie.objects.active().filter(member=member, supporter=viewer).with_open_consents().first()
+    if tie is None:
+        return [], []
+    access = access_for_tie(tie, viewer)
     facts = []
     today = member.local_now().date()
-    if Scope.CHECKIN_STATUS in scopes:
+    if Scope.CHECKIN_STATUS in access.scopes:
         checked = checked_in_on(member, today)
         facts.append(("Checked in today", "Yes" if checked else "Not yet"))
-        record_disclosure(viewer=viewer, member=member, scope=Scope.CHECKIN_STATUS)
-    if Scope.CONTACTS in scopes:
+    if Scope.CONTACTS in access.scopes:
         last = last_confirmed_contact_dates([member.pk]).get(member.pk)
         facts.append(("Last contact logged", last.isoformat() if last else "None yet"))
-        record_disclosure(viewer=viewer, member=member, scope=Scope.CONTACTS)
-    return facts
+    shown = access.scopes & {Scope.CHECKIN_STATUS, Scope.CONTACTS}
+    return facts, [Access(tie, access.consent, frozenset(shown))] if shown else []
 
 
-def caseload_summary(therapist, *, now: datetime.datetime | None = None) -> list[dict[str, Any]]:
-    """The therapist's consenting caseload: isolating, missed check-ins, risk signals.
+def caseload_rows(
+    therapist, *, now: datetime.datetime | None = None
+) -> tuple[list[dict[str, Any]], list[Access]]:
+    """The therapist's consenting caseload: isolating, missed check-ins, risk signals; and
+    what of each member it shows (``services.caseload_summary`` records it).
 
     Each column is shown only where that member's consent covers it; a member who shares
     nothing with this therapist is left out. Risk signals come from
     ``checkins.selectors.risk_summaries`` (the check-in app's one definition of a hard day).
-    Reads are a fixed few queries for the whole caseload; each member shown adds one
-    access-log append (three queries), which the accounting of disclosures requires.
+    A fixed few queries for the whole caseload.
     """
     caseload = [
         (tie, scopes)
@@ -129,7 +130,7 @@ def caseload_summary(therapist, *, now: datetime.datetime | None = None) -> list
         if tie.role == Role.THERAPIST and tie.status == TieStatus.ACTIVE and scopes
     ]
     if not caseload:
-        return []
+        return [], []
     member_ids = [tie.member_id for tie, _ in caseload]
     # The window is each member's own last 7 local days (check-ins carry the member's local
     # date), so a member far east or west of UTC is counted over the days they lived. Members
@@ -145,7 +146,7 @@ def caseload_summary(therapist, *, now: datetime.datetime | None = None) -> list
         since = day - datetime.timedelta(days=DIGEST_WINDOW_DAYS)
         checkins.update(risk_summaries(ids, since=since))
     contacts = last_confirmed_contact_dates(member_ids)
-    rows = []
+    rows, shown_of = [], []
     for tie, scopes in caseload:
         today = today_of[tie.member_id]
         row: dict[str, Any] = {"name": tie.member.display_name}
@@ -159,10 +160,10 @@ def caseload_summary(therapist, *, now: datetime.datetime | None = None) -> list
         if Scope.CONTACTS in scopes:
             last = contacts.get(tie.member_id)
             row["isolating"] = last is None or (today - last).days >= 2
-        shown = [s for s in DIGEST_SCOPES if s in scopes]
-        record_disclosures_for_tie(tie=tie, scopes=shown)
+        shown = frozenset(s for s in DIGEST_SCOPES if s in scopes)
+        shown_of.append(Access(tie, access_for_tie(tie, therapist).consent, shown))
         rows.append(row)
-    return rows
+    return rows, shown_of
 
 
 def schedule_inputs(user_ids: list[int]) -> dict[int, dict]:
@@ -195,11 +196,12 @@ def schedule_inputs(user_ids: list[int]) -> dict[int, dict]:
             rp_enabled=F("reminder_preference__checkin_reminder_enabled"),
             rp_reminder_time=F("reminder_preference__reminder_time"),
             rp_reminder_days=F("reminder_preference__reminder_days"),
-            rp_quiet_start=F("reminder_preference__quiet_start"),
-            rp_quiet_end=F("reminder_preference__quiet_end"),
             rp_paused_until=F("reminder_preference__paused_until"),
-            rp_channel_email=F("reminder_preference__channel_email"),
-            rp_channel_push=F("reminder_preference__channel_push"),
+            cp_user=F("contact_preferences__user"),
+            cp_quiet_start=F("contact_preferences__quiet_start"),
+            cp_quiet_end=F("contact_preferences__quiet_end"),
+            cp_channel_email=F("contact_preferences__channel_email"),
+            cp_channel_push=F("contact_preferences__channel_push"),
             np_member=F("nudge_preference__member"),
             np_isolation_enabled=F("nudge_preference__isolation_enabled"),
             np_isolation_days=F("nudge_preference__isolation_days"),

@@ -8,19 +8,22 @@ from __future__ import annotations
 import datetime
 import logging
 from datetime import datetime as dt
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.services import contact_push_enable
 from checkins.models import CheckIn
-from checkins.services import reminder_push_enable, risk_event_claim
+from checkins.services import risk_event_claim
 from network.selectors import sos_ties
-from network.services import contact_log_from_nudge
+from network.services.contacts import contact_log_from_nudge
+from network.services.disclosure import record_disclosures_for_ties
 from notifications.models import Kind, Mute, Notification, PushSubscription
 from notifications.services import UNSTOPPABLE_KINDS, notify, quiet_hours_end
 
+from . import selectors
 from .models import NudgePreference, SosAlert
 
 if TYPE_CHECKING:
@@ -68,6 +71,26 @@ def _log_reach_out(notification: Notification, now: dt) -> None:
 
 
 SOS_REPEAT_MINUTES = 15  # a second press within this reuses the alert: no second wave
+
+
+def notification_details(notification: Notification) -> dict[str, Any]:
+    """What the notification's page shows beyond its title and text.
+
+    Every part of a member's shared data it shows (a nudge's facts, the digest's caseload, an
+    SOS card's phone number) is recorded in that member's access log: one batched append.
+    ``notification`` must come from ``selectors.with_access``.
+    """
+    details, shown = selectors.details_for(notification)
+    record_disclosures_for_ties(shown, viewer=notification.recipient)
+    return details
+
+
+def caseload_summary(therapist: User, *, now: dt | None = None) -> list[dict[str, Any]]:
+    """The therapist's consenting caseload (``selectors.caseload_rows``), each member's
+    columns shown recorded in their access log: one batched append for the whole caseload."""
+    rows, shown = selectors.caseload_rows(therapist, now=now)
+    record_disclosures_for_ties(shown, viewer=therapist)
+    return rows
 
 
 def sos_send(
@@ -155,11 +178,11 @@ def sos_alert_send(alert: SosAlert) -> list[Notification]:
 def push_subscribe(*, user: User, endpoint: str, p256dh: str, auth: str) -> PushSubscription:
     """Remember a device for web push and turn push on for its owner.
 
-    Without saved reminder choices push is on already (the default); with them, subscribing
+    Without saved contact preferences push is on already (the default); with them, subscribing
     a device is the owner asking for push, so it turns a saved "off" back on.
     """
     subscription, _ = PushSubscription.objects.update_or_create(
         endpoint=endpoint, defaults={"user": user, "p256dh": p256dh, "auth": auth}
     )
-    reminder_push_enable(member=user)
+    contact_push_enable(user=user)
     return subscription

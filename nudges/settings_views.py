@@ -9,10 +9,14 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.db import transaction
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
+from accounts.forms import ContactPreferencesForm
+from accounts.models import ContactPreferences
+from accounts.types import AuthenticatedHttpRequest
 from checkins import services as checkin_services
 from checkins.forms import PauseForm, ReminderPreferenceForm
 from notifications.models import Mute, PushSubscription
@@ -29,7 +33,7 @@ REMINDERS, PAUSE, PROMPTS = "save", "pause", "prompts"
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def preferences(request: HttpRequest) -> HttpResponse:
+def preferences(request: AuthenticatedHttpRequest) -> HttpResponse:
     member = request.user
     action = request.POST.get("action", PROMPTS) if request.method == "POST" else None
     reminder_pref = checkin_services.reminder_preference_for(member)
@@ -37,15 +41,27 @@ def preferences(request: HttpRequest) -> HttpResponse:
     nudge_pref = NudgePreference.objects.filter(member=member).first() or NudgePreference(
         member=member, prompt_time=default_time(DEFAULT_PROMPT_TIME, member.pk)
     )
+    # Quiet hours and channels are the person's contact preferences; no row means the
+    # defaults, and saving the form makes one.
+    contact_pref = ContactPreferences.objects.filter(user=member).first() or ContactPreferences(
+        user=member
+    )
+    contact_form = ContactPreferencesForm(
+        request.POST if action == REMINDERS else None, instance=contact_pref
+    )
     reminder_form = ReminderPreferenceForm(
-        request.POST if action == REMINDERS else None, instance=reminder_pref
+        request.POST if action == REMINDERS else None,
+        instance=reminder_pref,
+        contact_form=contact_form,
     )
     pause_form = PauseForm(request.POST if action == PAUSE else None)
     prompts_form = NudgePreferenceForm(
         request.POST if action == PROMPTS else None, instance=nudge_pref
     )
-    if action == REMINDERS and reminder_form.is_valid():
-        reminder_form.save()
+    if action == REMINDERS and reminder_form.is_valid() and contact_form.is_valid():
+        with transaction.atomic():
+            reminder_form.save()
+            contact_form.save()
         messages.success(request, "Your reminder settings are saved.")
         return redirect("nudges:preferences")
     if action == PAUSE and pause_form.is_valid():
@@ -67,6 +83,7 @@ def preferences(request: HttpRequest) -> HttpResponse:
         "nudges/preferences.html",
         {
             "reminder_form": reminder_form,
+            "contact_form": contact_form,
             "pause_form": pause_form,
             "form": prompts_form,
             "preference": reminder_pref,

@@ -1,10 +1,10 @@
 """Mark a person's schedule stale when something it is computed from changes.
 
 The one mechanism by which lower apps' changes reach the sweep's schedule: Django's own model
-signals for the rows the schedule reads (a user's time zone, reminder and nudge choices, a
-therapist profile, a tie, a first check-in). The handlers only flag rows; the next sweep
-recomputes them (``nudges.schedule.refresh_stale``), so a burst of saves costs one
-recomputation. Bulk ``update()`` calls bypass signals: code that bulk-changes these fields
+signals for the rows the schedule reads (a user's time zone and contact preferences, reminder
+and nudge choices, a therapist profile, a tie, a first check-in). The handlers only flag rows;
+the next sweep recomputes them (``nudges.schedule.refresh_stale``), so a burst of saves costs
+one recomputation. Bulk ``update()`` calls bypass signals: code that bulk-changes these fields
 calls ``schedule_mark_stale`` itself.
 """
 
@@ -14,7 +14,7 @@ from collections.abc import Iterable
 
 from django.db.models.signals import post_delete, post_save
 
-from accounts.models import TherapistProfile, User
+from accounts.models import ContactPreferences, TherapistProfile, User
 from checkins.models import CheckIn, ReminderPreference
 from network.models import Tie
 
@@ -47,6 +47,10 @@ def _member_pref_changed(sender, instance, **kwargs) -> None:
     schedule_mark_stale([instance.member_id])
 
 
+def _contact_pref_changed(sender, instance, **kwargs) -> None:
+    schedule_mark_stale([instance.user_id])
+
+
 def _profile_changed(sender, instance, **kwargs) -> None:
     schedule_mark_stale([instance.user_id])
 
@@ -72,6 +76,7 @@ def connect() -> None:
         for signal in (post_save, post_delete):
             signal.connect(_member_pref_changed, sender=model, dispatch_uid=f"nudges_{model}")
     for signal in (post_save, post_delete):
+        signal.connect(_contact_pref_changed, sender=ContactPreferences, dispatch_uid="nudges_cp")
         signal.connect(_profile_changed, sender=TherapistProfile, dispatch_uid="nudges_tp")
         signal.connect(_tie_changed, sender=Tie, dispatch_uid="nudges_tie")
     post_save.connect(_checkin_saved, sender=CheckIn, dispatch_uid="nudges_first_checkin")

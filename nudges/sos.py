@@ -15,14 +15,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
-from network.models import Consent, Scope, Tie
-from network.services import (
-    NetworkError,
-    access_for_tie,
-    contact_log_by_supporter,
-    encouragement_send,
-    record_disclosures_for_tie,
-)
+from network.models import Scope, Tie
+from network.services.access import Access, access_for_tie
+from network.services.contacts import contact_log_by_supporter
+from network.services.disclosure import record_disclosures_for_ties
+from network.services.encouragement import encouragement_send
+from network.services.errors import NetworkError
 from notifications.models import Kind, Notification
 
 from .models import SosAlert
@@ -46,6 +44,8 @@ class SosCard:
     words: str
     phone: str  # empty unless the member shares "how to reach me" with this contact
     sos_id: str
+    # The phone number is the member's shared data: what showing this card discloses.
+    disclosed: Access | None = None
 
 
 @dataclass(frozen=True)
@@ -64,8 +64,8 @@ def pinned_for(supporter: User, *, now: datetime.datetime | None = None) -> list
     """The unanswered SOS alerts of the last 24 hours to ``supporter`` from members who still
     have them as an SOS contact, newest first.
 
-    Three queries however many (alerts, their ties with consents); each card that shows a
-    phone number adds one append to that member's access log.
+    Three queries however many (alerts, their ties with consents), and one batched append to
+    the access log of every member whose card shows their phone number.
     """
     now = now or timezone.now()
     alerts = list(
@@ -77,16 +77,12 @@ def pinned_for(supporter: User, *, now: datetime.datetime | None = None) -> list
     )
     if not alerts:
         return []
-    from django.db.models import Prefetch
 
     ties = {
         tie.member_id: tie
         for tie in Tie.objects.sos(now)
         .filter(supporter=supporter, member__in={a.subject_member_id for a in alerts})
-        .select_related("member", "supporter__therapist_profile")
-        .prefetch_related(
-            Prefetch("consents", queryset=Consent.objects.filter(ended_at__isnull=True))
-        )
+        .with_open_consents()
     }
     cards, seen = [], set()
     for alert in alerts:
@@ -95,14 +91,16 @@ def pinned_for(supporter: User, *, now: datetime.datetime | None = None) -> list
             continue  # no longer their SOS contact; or an older alert of the same member
         seen.add(alert.subject_member_id)
         cards.append(_card(alert, tie, supporter, now))
+    record_disclosures_for_ties([c.disclosed for c in cards if c.disclosed], viewer=supporter)
     return cards
 
 
 def _card(alert: Notification, tie, supporter: User, now: datetime.datetime) -> SosCard:
-    phone = ""
-    if tie.member.phone and Scope.REACH in access_for_tie(tie, supporter, now=now).scopes:
+    phone, disclosed = "", None
+    access = access_for_tie(tie, supporter, now=now)
+    if tie.member.phone and Scope.REACH in access.scopes:
         phone = tie.member.phone
-        record_disclosures_for_tie(tie=tie, scopes=[Scope.REACH])
+        disclosed = Access(tie, access.consent, frozenset({Scope.REACH}))
     return SosCard(
         notification=alert,
         member=tie.member,
@@ -110,23 +108,22 @@ def _card(alert: Notification, tie, supporter: User, now: datetime.datetime) -> 
         words=alert.data.get("words", ""),
         phone=phone,
         sos_id=alert.data.get("sos_id", ""),
+        disclosed=disclosed,
     )
 
 
 def card_for(notification: Notification) -> SosCard | None:
-    """The answer card for one SOS notification, if its recipient may still answer it."""
-    from django.db.models import Prefetch
+    """The answer card for one SOS notification, if its recipient may still answer it.
 
+    Reads only: the card's ``disclosed`` is for the caller to record (the detail page's
+    ``services.notification_details``)."""
     if notification.kind != Kind.SOS or notification.subject_member_id is None:
         return None
     now = timezone.now()
     tie = (
         Tie.objects.sos(now)
         .filter(member_id=notification.subject_member_id, supporter_id=notification.recipient_id)
-        .select_related("member", "supporter__therapist_profile")
-        .prefetch_related(
-            Prefetch("consents", queryset=Consent.objects.filter(ended_at__isnull=True))
-        )
+        .with_open_consents()
         .first()
     )
     if tie is None:

@@ -40,9 +40,11 @@ from notifications.models import (
     Channel,
     Delivery,
     DeliveryStatus,
+    Mute,
     Notification,
     PushSubscription,
 )
+from notifications.services import publish_deliveries
 
 from .bulk import insert_deliveries, insert_notifications, save_schedules
 from .models import Schedule, SweepState
@@ -185,8 +187,6 @@ def _evaluate(now: datetime.datetime, claimed: list[dict], result: SweepResult) 
     ids = [row["user_id"] for row in claimed]
     people = schedule_inputs(ids)
     times = {uid: Times.from_row(p) for uid, p in people.items()}
-    from notifications.models import Mute
-
     mutes = set(Mute.objects.filter(user_id__any=ids).values_list("user_id", "kind", "channel"))
     batch = Batch(now=now, people=people, times=times, mutes=mutes)
     made: list[tuple[Rule, list[Candidate]]] = []
@@ -269,11 +269,11 @@ def _insert(batch: Batch, made: list[tuple[Rule, list[Candidate]]], result: Swee
         c = ids[pk]
         result.notifications[_rule_name(c.kind)] += 1
         person = batch.people[c.recipient_id]
-        saved = person["rp_member"] is not None
+        saved = person["cp_user"] is not None
         wanted = {
             Channel.INAPP: True,
-            Channel.EMAIL: not saved or person["rp_channel_email"],
-            Channel.PUSH: (not saved or person["rp_channel_push"]) and c.recipient_id in with_push,
+            Channel.EMAIL: not saved or person["cp_channel_email"],
+            Channel.PUSH: (not saved or person["cp_channel_push"]) and c.recipient_id in with_push,
         }
         for channel, on in wanted.items():
             if not on or (
@@ -299,8 +299,6 @@ def dispatch_deliveries(
     dispatchers never take the same rows). If the broker is down, the rest go back to
     ``queued_at = NULL`` and the next sweep tries again.
     """
-    from notifications.services import publish_deliveries
-
     now = now or timezone.now()
     stale = now - datetime.timedelta(seconds=settings.NUDGES_REDRIVE_SECONDS)
     due_rows = (

@@ -1,4 +1,4 @@
-"""Celery tasks: thin, idempotent wrappers around the sweep and delivery services."""
+"""Celery tasks: thin, idempotent wrappers around the sweep (delivery: ``notifications.tasks``)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ import datetime
 
 from celery import shared_task
 
-from .delivery import deliver_one
 from .sweep import run_sweep, sweep_due
 
 
@@ -24,21 +23,3 @@ def sweep_share(now: str) -> None:
     its minute. Needs no lock: a claimed person belongs to one worker.
     """
     sweep_due(now=datetime.datetime.fromisoformat(now))
-
-
-@shared_task(name="nudges.tasks.deliver", acks_late=True, ignore_result=True)
-def deliver(delivery_ids: list[int]) -> None:
-    """Send these deliveries; each is skipped if already sent or held by another worker.
-
-    A temporary failure with a short back-off is re-published with that countdown (a few
-    minutes at most); longer back-offs wait in the database for the sweep's dispatch.
-    """
-    from notifications.models import Delivery
-
-    for delivery_id in delivery_ids:
-        outcome = deliver_one(delivery_id)
-        if outcome.status == "retry" and outcome.countdown is not None:
-            try:
-                deliver.apply_async(([delivery_id],), countdown=outcome.countdown)
-            except Exception:  # broker down: the sweep re-drives it
-                Delivery.objects.filter(pk=delivery_id).update(queued_at=None)

@@ -117,7 +117,7 @@ def detail(request: AuthenticatedHttpRequest, pk) -> HttpResponse:
         "actions": links.actions_for(notification, absolute=False),
         "withheld": {"title": selectors.WITHHELD_TITLE, "body": selectors.WITHHELD_BODY},
     }
-    context.update(selectors.details_for(notification))
+    context.update(services.notification_details(notification))
     return render(request, "nudges/detail.html", context)
 
 

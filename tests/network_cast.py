@@ -21,7 +21,7 @@ from network.models import (
     Tie,
     TieStatus,
 )
-from network.services import tie_set_status
+from network.services.ties import tie_set_status
 
 ALL_SCOPES = [value for value, _ in SHARING_SCOPE_CHOICES]  # what a supporter can be given
 EVERY_SCOPE = [s.value for s in Scope]  # with the clinical ones a formal consent adds

@@ -21,14 +21,15 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import TherapistProfile, User
+from accounts.models import ContactPreferences, TherapistProfile, User
 from accounts.services import export_user_data
-from checkins.models import CheckIn, ReminderPreference
+from checkins.models import CheckIn
 from network.consents import consent_record_sharing, consent_sign_part2
 from network.models import Consent, DisclosureEvent, Role, Scope, Tie, TieStatus
-from network.services import access_for_tie, suggest_reach_out
+from network.services.access import access_for_tie
+from network.services.suggestion import suggest_reach_out
+from notifications.delivery import deliver_one
 from notifications.models import Channel, Delivery, DeliveryStatus, Kind, Notification
-from nudges.delivery import deliver_one
 from nudges.models import NudgePreference, SosAlert, SweepState
 from nudges.services import notify
 from nudges.sweep import run_sweep
@@ -404,8 +405,8 @@ def test_reach_out_reasons_state_facts_and_quote_no_one(client, make_user):
     sam = make_user(display_name="Sam")
     maria = make_user(display_name="Maria Okafor")
     # No quiet hours for Maria, so the facts don't depend on when the test runs.
-    ReminderPreference.objects.create(
-        member=maria, quiet_start=datetime.time(0), quiet_end=datetime.time(0)
+    ContactPreferences.objects.create(
+        user=maria, quiet_start=datetime.time(0), quiet_end=datetime.time(0)
     )
     night = make_user(display_name="Nox", time_zone="Pacific/Kiritimati")
     tie = Tie.objects.create(member=sam, supporter=maria, role=Role.SPONSOR, is_sos_contact=True)
@@ -442,7 +443,9 @@ def test_reach_out_reasons_state_facts_and_quote_no_one(client, make_user):
 
 def test_a_therapist_without_access_can_no_longer_send_kind_words_or_log_reaching_out(clinic):
     from network.models import Contact, ContactMethod
-    from network.services import NetworkError, contact_log_by_supporter, encouragement_send
+    from network.services.contacts import contact_log_by_supporter
+    from network.services.encouragement import encouragement_send
+    from network.services.errors import NetworkError
 
     clinic.lose_access(timezone.now())
     invalid, valid = clinic.ties["invalid"], clinic.ties["valid"]

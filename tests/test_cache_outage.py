@@ -11,8 +11,8 @@ import redis
 from django.core.cache import cache
 from django.urls import reverse
 
-from network.services import _within_rate
 from recovery import cache as resilient
+from recovery.ratelimit import within_rate
 
 from .conftest import PASSWORD
 from .nudges_support import RedisServer
@@ -104,7 +104,7 @@ def test_rate_limits_fail_open_and_sign_in_works_with_redis_down(
     user = make_user("sam@example.org")
     stoppable_cache.stop()
     # The encouragement and supporter-log limits count in the cache: no count, no refusal.
-    assert all(_within_rate("network:encourage:x", 1, 60) for _ in range(5))
+    assert all(within_rate("network:encourage:x", 1, 60) for _ in range(5))
     # allauth's login limit takes a cache lock (cache.add): it must not wait and refuse.
     for _ in range(3):
         response = client.post(

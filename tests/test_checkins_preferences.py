@@ -10,6 +10,7 @@ from allauth.mfa.totp.internal.auth import TOTP
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.models import ContactPreferences
 from checkins import selectors
 from checkins.models import ReminderPreference, SobrietyPeriod
 
@@ -41,7 +42,8 @@ def test_reminder_settings_are_saved_as_a_weekday_mask(client, member):
     assert preference.reminder_days == 0b10101
     assert preference.reminds_on(datetime.date(2026, 3, 9))  # a Monday
     assert not preference.reminds_on(datetime.date(2026, 3, 10))
-    assert preference.channel_push and not preference.channel_email
+    contact = ContactPreferences.objects.get(user=member)
+    assert contact.channel_push and not contact.channel_email
     page = client.get(reverse("nudges:preferences")).content.decode()
     assert 'value="2" id="id_reminder_days_2" checked' in page
 
@@ -119,8 +121,8 @@ def test_the_inbox_is_always_on_so_the_page_offers_no_inbox_switch(client, membe
     # Email and push off: reminders still reach the inbox, so that is a valid choice.
     data = {k: v for k, v in VALID.items() if k != "channel_push"}
     assert client.post(reverse("nudges:preferences"), data).status_code == HTTPStatus.FOUND
-    preference = ReminderPreference.objects.get(member=member)
-    assert not preference.channel_email and not preference.channel_push
+    contact = ContactPreferences.objects.get(user=member)
+    assert not contact.channel_email and not contact.channel_push
 
 
 def test_a_reminder_time_outside_quiet_hours_is_accepted(client, member):

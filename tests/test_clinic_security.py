@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from clinic.middleware import CLINICAL_SESSION_KEY
 from network.models import DisclosureEvent, Role, Scope, Tie
-from network.services import access_for_tie
+from network.services.access import access_for_tie
 
 from .clinic_support import TOTP_SECRET, enrol_mfa
 from .conftest import PASSWORD

@@ -24,9 +24,9 @@ from checkins.models import CheckIn
 from network.consents import consent_record_sharing, consent_sign_part2
 from network.invitations import invitation_create
 from network.models import SHARING_SCOPE_CHOICES, Role, Scope, Tie
-from network.services import encouragement_send
+from network.services.encouragement import encouragement_send
+from notifications.delivery import deliver_one
 from notifications.models import Delivery, DeliveryStatus
-from nudges.delivery import deliver_one
 from nudges.models import NudgePreference
 from nudges.services import sos_send
 

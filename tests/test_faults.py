@@ -201,7 +201,7 @@ def test_a_worker_mid_task_survives_a_redis_restart_and_every_delivery_completes
         assert len(emails) == len(people)
         worker = start_worker(broker_url=redis_server.url, EMAIL_URL=smtp_server.url, **FAST)
         with broker(redis_server.url):
-            from nudges.tasks import deliver
+            from notifications.tasks import deliver
 
             deliver.apply_async((emails,))
         time.sleep(3)

@@ -28,19 +28,19 @@ def test_dashboard_requires_login(client, member):
 
 @pytest.mark.django_db
 def test_dashboard_prompts_a_specific_person_and_lists_people_i_support(client, make_user):
-    from checkins.models import ReminderPreference
+    from accounts.models import ContactPreferences
     from network.models import Role, Tie
 
     sam = make_user(display_name="Sam")
     maria = make_user(display_name="Maria")
     # No quiet hours for Maria: otherwise, run at night, she is rightly not suggested.
-    ReminderPreference.objects.create(member=maria, quiet_start="00:00", quiet_end="00:00")
+    ContactPreferences.objects.create(user=maria, quiet_start="00:00", quiet_end="00:00")
     Tie.objects.create(member=sam, supporter=maria, role=Role.SPONSOR, phone="+15551234567")
     # No quiet hours for Maria, so the suggestion shows whatever time the test runs at.
-    from checkins.models import ReminderPreference
+    from accounts.models import ContactPreferences
 
-    ReminderPreference.objects.update_or_create(
-        member=maria, defaults={"quiet_start": "08:00", "quiet_end": "08:00"}
+    ContactPreferences.objects.update_or_create(
+        user=maria, defaults={"quiet_start": "08:00", "quiet_end": "08:00"}
     )
     client.force_login(sam)
     body = client.get(reverse("dashboard")).content.decode()

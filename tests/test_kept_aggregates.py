@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 
 from checkins.models import CheckIn, CheckinStats
 from checkins.selectors import counters, counters_from_history
-from network import services as network_services
 from network.models import Contact, ContactStats, Role, Tie
+from network.services import contacts as network_contacts
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_passwords")]
 
@@ -48,7 +48,7 @@ def _apply(op: tuple, member, ties: list[Tie], today: datetime.date, now) -> Non
             rows[op[1] % len(rows)].delete()
     elif kind == "contact":
         tie = ties[op[2]] if op[2] < len(ties) else None
-        network_services.contact_log(
+        network_contacts.contact_log(
             member=member,
             tie=tie,
             method="meeting" if tie is None else "call",
@@ -69,20 +69,20 @@ def _apply(op: tuple, member, ties: list[Tie], today: datetime.date, now) -> Non
         waiting = list(Contact.objects.filter(member=member, confirmed=False).order_by("pk"))
         if waiting:
             contact = waiting[op[1] % len(waiting)]
-            network_services.contact_confirm(member=member, contact_id=contact.pk)
+            network_contacts.contact_confirm(member=member, contact_id=contact.pk)
     elif kind == "edit_contact":
         rows = list(confirmed)
         if rows:
             contact = rows[op[1] % len(rows)]
-            network_services.contact_update(
+            network_contacts.contact_update(
                 contact=contact, method=contact.method, occurred_at=now - DAY * op[2]
             )
     elif kind == "delete_contact":
         rows = list(confirmed)
         if rows:
-            network_services.contact_delete(contact=rows[op[1] % len(rows)])
+            network_contacts.contact_delete(contact=rows[op[1] % len(rows)])
     elif kind == "sync":
-        network_services.contacts_sync_from_checkin(
+        network_contacts.contacts_sync_from_checkin(
             member=member,
             local_date=today - DAY * op[1],
             tie_ids=[ties[1].pk] if op[2] else [],

@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from network.accesslog import GENESIS_HASH, disclosures_append, verify_chain
 from network.models import DisclosureEvent, Role, Scope, Tie
-from network.services import record_disclosure
+from network.services.disclosure import record_disclosure
 
 
 @pytest.fixture

@@ -14,7 +14,8 @@ from django.utils import timezone
 from accounts.models import TherapistProfile
 from network.consents import CONSENT_TEXT_VERSION, consent_sign_part2, consents_expire
 from network.models import Consent, Role, Scope, Tie
-from network.services import shared_scopes, tie_add_offline
+from network.services.access import shared_scopes
+from network.services.ties import tie_add_offline
 from notifications.models import Notification
 
 from .network_cast import THERAPIST_TOTP_SECRET

@@ -12,7 +12,8 @@ from django.utils import timezone
 
 from network.models import Contact, ContactMethod, Role, Tie, TieStatus
 from network.selectors import network_health, ties_for_member
-from network.services import NetworkError, contact_log, contact_log_from_nudge
+from network.services.contacts import contact_log, contact_log_from_nudge
+from network.services.errors import NetworkError
 from notifications.models import Notification
 
 
@@ -223,7 +224,7 @@ def test_pages_need_no_inline_styles_or_scripts(client, member, maria):
 
 
 def test_a_checkin_records_who_but_not_a_guessed_way(member, maria):
-    from network.services import contacts_sync_from_checkin
+    from network.services.contacts import contacts_sync_from_checkin
 
     sponsor = _tie(member, maria)
     sponsor.reach_methods = ["in_person"]  # the usual way is not proof of how they met today
@@ -242,7 +243,7 @@ def test_a_checkin_records_who_but_not_a_guessed_way(member, maria):
 
 
 def test_checkin_sync_ignores_unknown_ids_and_keeps_other_routes(member, maria, make_user):
-    from network.services import contacts_sync_from_checkin
+    from network.services.contacts import contacts_sync_from_checkin
 
     sponsor = _tie(member, maria)
     stranger_tie = Tie.objects.create(member=make_user(), offline_name="Kim", role=Role.FRIEND)
@@ -275,7 +276,7 @@ def test_way_not_noted_is_never_offered_when_logging_by_hand(client, member, mar
 
 
 def test_a_supporter_sees_the_way_in_words(client, member, maria):
-    from network.services import contacts_sync_from_checkin
+    from network.services.contacts import contacts_sync_from_checkin
 
     tie = _tie(member, maria)
     tie.share_contacts = True

@@ -31,13 +31,13 @@ from network.models import (
     TieStatus,
 )
 from network.selectors import SOMEONE_ELSE, confirmed_contact_roles, open_ties_for
-from network.services import (
+from network.services.contacts import (
     contact_log,
     contact_log_by_supporter,
     contact_log_from_nudge,
     contacts_sync_from_checkin,
-    tie_set_status,
 )
+from network.services.ties import tie_set_status
 from notifications.models import Notification
 
 from .network_cast import THERAPIST_TOTP_SECRET

@@ -21,7 +21,7 @@ from network.invitations import (
     invitations_expire,
 )
 from network.models import Invitation, Role, Tie
-from network.services import NetworkError
+from network.services.errors import NetworkError
 from notifications.models import Notification
 
 

@@ -17,7 +17,7 @@ from network.selectors import (
     shared_data,
     ties_for_member,
 )
-from network.services import contacts_sync_from_checkin
+from network.services.contacts import contacts_sync_from_checkin
 
 
 @pytest.fixture(autouse=True)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from datetime import timedelta
 
-from checkins.models import ReminderPreference
+from accounts.models import ContactPreferences
 from network.models import Contact, Ease, Role, Tie
-from network.services import suggest_reach_out
+from network.services.suggestion import suggest_reach_out
 
 # 15:00 UTC: afternoon in UTC and New York, 00:00 the next day in Tokyo.
 NOW = dt.datetime(2026, 11, 27, 15, 0, tzinfo=dt.UTC)
@@ -88,8 +88,8 @@ def test_supporters_in_their_quiet_hours_are_skipped(member, make_user):
     sleeper = make_user(display_name="Sleeper", time_zone="Asia/Tokyo")  # 00:00 there
     awake = make_user(display_name="Awake", time_zone="America/New_York")  # 10:00 there
     night_owl = make_user(display_name="Owl", time_zone="Asia/Tokyo")
-    ReminderPreference.objects.create(
-        member=night_owl, quiet_start=dt.time(3, 0), quiet_end=dt.time(9, 0)
+    ContactPreferences.objects.create(
+        user=night_owl, quiet_start=dt.time(3, 0), quiet_end=dt.time(9, 0)
     )
     for user in (sleeper, awake, night_owl):
         Tie.objects.create(member=member, supporter=user, role=Role.PEER)

@@ -13,7 +13,8 @@ from network.accesslog import disclosures_append
 from network.exports import export_user_data
 from network.invitations import invitation_create
 from network.models import Consent, Contact, Role, Scope, Tie
-from network.services import NetworkError, tie_add_offline, tie_update
+from network.services.errors import NetworkError
+from network.services.ties import tie_add_offline, tie_update
 
 
 def _text(response) -> str:

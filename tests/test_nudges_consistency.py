@@ -15,15 +15,14 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
 
-from accounts.models import TherapistProfile
+from accounts.models import ContactPreferences, TherapistProfile
 from checkins.models import CheckIn, ReminderPreference
 from network.consents import REDISCLOSURE_PLAIN, consent_sign_part2
 from network.models import Role, Tie
+from notifications.delivery import deliver_one
 from notifications.models import Delivery, Kind, Mute, Notification
-from nudges.delivery import deliver_one
 from nudges.models import NudgePreference, SweepState
-from nudges.selectors import caseload_summary
-from nudges.services import notification_respond, notify
+from nudges.services import caseload_summary, notification_respond, notify
 from nudges.sweep import run_sweep
 
 from .network_cast import THERAPIST_TOTP_SECRET
@@ -298,8 +297,8 @@ def test_digest_email_and_push_wait_for_the_therapists_quiet_hours(make_user):
     TOTP.activate(therapist, THERAPIST_TOTP_SECRET)  # MFA: mandatory for therapists
     tie = Tie.objects.create(member=make_user(), supporter=therapist, role=Role.THERAPIST)
     NudgePreference.objects.create(member=therapist, digest_weekday=0, digest_hour=9)
-    ReminderPreference.objects.create(
-        member=therapist, quiet_start=datetime.time(21), quiet_end=datetime.time(10, 30)
+    ContactPreferences.objects.create(
+        user=therapist, quiet_start=datetime.time(21), quiet_end=datetime.time(10, 30)
     )
     monday = datetime.datetime(2026, 3, 9, 9, 0, 30, tzinfo=UTC)
     # A digest needs a client the therapist may see then: a formal consent in force.
@@ -320,7 +319,7 @@ def test_digest_email_and_push_wait_for_the_therapists_quiet_hours(make_user):
     }
     # Outside quiet hours every channel goes at once.
     # (Saved as the reminders page does, which reschedules the therapist's digest.)
-    pref = ReminderPreference.objects.get(member=therapist)
+    pref = ContactPreferences.objects.get(user=therapist)
     pref.quiet_start, pref.quiet_end = datetime.time(22), datetime.time(8)
     pref.save()
     Notification.objects.all().delete()
@@ -332,8 +331,8 @@ def test_digest_email_and_push_wait_for_the_therapists_quiet_hours(make_user):
 
 
 def test_a_prompt_time_inside_quiet_hours_is_refused(client, member):
-    ReminderPreference.objects.create(
-        member=member, quiet_start=datetime.time(11), quiet_end=datetime.time(13)
+    ContactPreferences.objects.create(
+        user=member, quiet_start=datetime.time(11), quiet_end=datetime.time(13)
     )
     client.force_login(member)
     data = {

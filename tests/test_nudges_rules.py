@@ -9,7 +9,7 @@ import pytest
 from allauth.mfa.totp.internal.auth import TOTP
 from django.db import connection, connections
 
-from accounts.models import TherapistProfile
+from accounts.models import ContactPreferences, TherapistProfile
 from checkins.models import CheckIn, ReminderPreference
 from network.consents import consent_sign_part2
 from network.models import Contact, Role, Tie
@@ -137,8 +137,8 @@ def test_supporters_quiet_hours_and_the_members_choice_are_honoured(person):
     Tie.objects.create(member=sam, supporter=maria, role=Role.SPONSOR)
     assert picked(rules.SUPPORTER_NUDGE) == []
     NudgePreference.objects.filter(member=sam).update(supporter_nudges_enabled=True)
-    ReminderPreference.objects.create(
-        member=maria, quiet_start=datetime.time(11), quiet_end=datetime.time(13)
+    ContactPreferences.objects.create(
+        user=maria, quiet_start=datetime.time(11), quiet_end=datetime.time(13)
     )
     assert picked(rules.SUPPORTER_NUDGE) == []
 

@@ -7,6 +7,7 @@ import zoneinfo
 
 import pytest
 
+from accounts.models import ContactPreferences
 from checkins.models import CheckIn, ReminderPreference
 from network.models import Contact
 from notifications.models import Delivery, Kind, Mute, Notification
@@ -34,13 +35,20 @@ def sweep(now: datetime.datetime, *, window: datetime.timedelta | None = None):
     return run_sweep(now=now, dispatch=False)
 
 
+# Quiet hours and channels are the person's contact preferences, not the reminder's.
+CONTACT_FIELDS = {"quiet_start", "quiet_end", "channel_email", "channel_push"}
+
+
 @pytest.fixture
 def member_in(make_user):
     def make(zone: str = "UTC", *, joined_days_ago: int = 30, **prefs):
         user = make_user(time_zone=zone)
         user.date_joined = user.date_joined - datetime.timedelta(days=joined_days_ago)
         user.save(update_fields=["date_joined"])
+        contact = {key: prefs.pop(key) for key in CONTACT_FIELDS & prefs.keys()}
         ReminderPreference.objects.create(member=user, **prefs)
+        if contact:
+            ContactPreferences.objects.create(user=user, **contact)
         return user
 
     return make

@@ -297,7 +297,7 @@ def test_therapist_digest_risk_signals_follow_the_checkins_within_scopes(client,
             connectedness=3,
             **values,
         )
-    from nudges.selectors import caseload_summary
+    from nudges.services import caseload_summary
 
     (row,) = caseload_summary(therapist)
     assert row == {"name": "Alex", "checkins": 4, "hard_days": 2}  # use isn't shared
@@ -310,7 +310,7 @@ def test_therapist_digest_risk_signals_follow_the_checkins_within_scopes(client,
 def test_the_digest_reads_the_caseload_in_a_fixed_few_queries(
     make_user, size, django_assert_max_num_queries
 ):
-    from nudges.selectors import caseload_summary
+    from nudges.services import caseload_summary
 
     therapist = make_user(display_name="Dr K")
     TherapistProfile.objects.create(user=therapist, credential="LCSW", verified_at=timezone.now())
@@ -355,9 +355,10 @@ def test_preferences_form_rejects_bad_input_and_saves_good(client, member):
 
 
 def test_push_subscription_endpoint(client, member, other):
+    from accounts.models import ContactPreferences
     from checkins.models import ReminderPreference
 
-    ReminderPreference.objects.create(member=member, channel_push=False)
+    ContactPreferences.objects.create(user=member, channel_push=False)
     client.force_login(member)
     url = reverse("nudges:push_subscribe")
     bad = client.post(url, "not json", content_type="application/json")
@@ -365,12 +366,13 @@ def test_push_subscription_endpoint(client, member, other):
     body = {"endpoint": "https://push.example/abc", "keys": {"p256dh": "k", "auth": "a"}}
     assert client.post(url, json.dumps(body), content_type="application/json").status_code == 201
     assert PushSubscription.objects.get().user == member
-    assert ReminderPreference.objects.get(member=member).channel_push
+    assert ContactPreferences.objects.get(user=member).channel_push
     # Someone without saved reminder choices gets none made for them (no check-in reminders).
     client.force_login(other)
     body["endpoint"] = "https://push.example/other"
     assert client.post(url, json.dumps(body), content_type="application/json").status_code == 201
     assert not ReminderPreference.objects.filter(member=other).exists()
+    assert not ContactPreferences.objects.filter(user=other).exists()
 
 
 def test_pwa_manifest_and_service_worker_from_our_origin(client):

@@ -9,6 +9,7 @@ import pytest
 from django.db import connections
 from django.urls import reverse
 
+from accounts.models import ContactPreferences
 from checkins.models import CheckIn, ReminderPreference
 from network.models import Role, Tie
 from notifications.models import (
@@ -50,7 +51,8 @@ def test_a_due_member_gets_exactly_one_message_on_each_channel(
     sam = make_user("sam@example.org", display_name="Sam")
     sam.date_joined -= datetime.timedelta(days=30)
     sam.save()
-    ReminderPreference.objects.create(member=sam, channel_push=True)
+    ReminderPreference.objects.create(member=sam)
+    ContactPreferences.objects.create(user=sam, channel_push=True)
     browser_key, p256dh, auth, auth_b64 = make_browser_keys()
     PushSubscription.objects.create(
         user=sam, endpoint=push_endpoint.url, p256dh=p256dh, auth=auth_b64

@@ -12,7 +12,8 @@ from accounts.services import export_user_data
 from checkins.models import CheckIn
 from network.consents import consent_record_sharing
 from network.models import Role, Scope, Tie, TieStatus
-from network.services import encouragement_send, tie_set_status
+from network.services.encouragement import encouragement_send
+from network.services.ties import tie_set_status
 from notifications.models import Kind
 from nudges.models import NudgePreference
 from nudges.services import sos_send

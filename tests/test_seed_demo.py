@@ -4,7 +4,7 @@ from django.core.management import call_command
 from accounts.models import User
 from checkins.models import CheckIn
 from network.models import Consent, Contact, Role, Scope, Tie
-from network.services import shared_scopes
+from network.services.access import shared_scopes
 
 
 def counts() -> tuple[int, ...]:

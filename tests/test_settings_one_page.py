@@ -9,6 +9,7 @@ from http import HTTPStatus
 import pytest
 from django.urls import reverse
 
+from accounts.models import ContactPreferences
 from checkins.models import ReminderPreference
 from notifications.models import Kind, Mute, PushSubscription
 from nudges.models import NudgePreference
@@ -59,11 +60,9 @@ def test_settings_links_one_page_that_holds_every_reminder_choice(client, member
 
 def test_times_show_without_seconds(client, member):
     client.force_login(member)
-    ReminderPreference.objects.create(
-        member=member,
-        reminder_time=datetime.time(8, 30),
-        quiet_start=datetime.time(22, 0),
-        quiet_end=datetime.time(7, 0),
+    ReminderPreference.objects.create(member=member, reminder_time=datetime.time(8, 30))
+    ContactPreferences.objects.create(
+        user=member, quiet_start=datetime.time(22, 0), quiet_end=datetime.time(7, 0)
     )
     NudgePreference.objects.create(member=member, prompt_time=datetime.time(17, 45))
     page = _page(client)

@@ -22,7 +22,7 @@ from accounts.models import TherapistProfile
 from checkins.models import CheckIn
 from network.consents import consent_record_sharing, consent_sign_part2
 from network.models import Role, Scope, Tie
-from network.services import contact_log
+from network.services.contacts import contact_log
 from tests.conftest import PASSWORD
 
 from .network_cast import THERAPIST_TOTP_SECRET

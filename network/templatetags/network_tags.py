@@ -2,8 +2,9 @@ from django import template
 
 from accounts.models import User
 
-from ..selectors import supported_ties, supporter_cards
-from ..services import suggest_reach_out
+from ..selectors import supported_ties
+from ..services.disclosure import supporter_cards_show
+from ..services.suggestion import suggest_reach_out
 
 register = template.Library()
 
@@ -12,7 +13,7 @@ register = template.Library()
 def network_dashboard(context, user: User) -> dict:
     """Today's connection prompt for the member, and a card per person this user supports."""
     supported = supported_ties(user)
-    cards = supporter_cards(user, supported=supported)
+    cards = supporter_cards_show(user, supported=supported)
     return {
         "suggestion": next(iter(suggest_reach_out(user, limit=1)), None),
         "cards": cards,

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 from .. import invitations as inv
 from ..forms import InvitationForm
 from ..models import Invitation
-from ..services import NetworkError
+from ..services.errors import NetworkError
 from ._common import _member_invitation
 
 # --- Invitations ----------------------------------------------------------------------------------

@@ -15,18 +15,16 @@ from ..consents import consent_record_sharing, requires_formal_consent
 from ..forms import ContactEditForm, ContactForm, OfflineTieForm, SharingForm, TieEditForm
 from ..models import LOGGABLE_METHODS, Contact, ContactMethod, Role, Tie, TieStatus
 from ..selectors import ROLES_DRAWN, ego_layout, network_health, ties_for_member
-from ..services import (
-    NetworkError,
+from ..services.contacts import (
     contact_confirm,
     contact_delete,
     contact_dismiss,
     contact_log,
     contact_update,
-    suggest_reach_out,
-    tie_add_offline,
-    tie_set_status,
-    tie_update,
 )
+from ..services.errors import NetworkError
+from ..services.suggestion import suggest_reach_out
+from ..services.ties import tie_add_offline, tie_set_status, tie_update
 from ._common import _member_contact, _member_tie
 
 ENCOURAGEMENTS_SHOWN = 50

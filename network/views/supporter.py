@@ -10,19 +10,15 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.views.decorators.http import require_POST
 
-from ..accesslog import disclosures_append
 from ..consents import REDISCLOSURE_NOTICE, REDISCLOSURE_PLAIN, requires_formal_consent
 from ..forms import EncouragementForm, SupporterContactForm
 from ..models import LOGGABLE_METHODS, DisclosureAction, Scope, Tie
-from ..selectors import shared_data, supported_ties, supporter_tie
-from ..services import (
-    CONTACTABLE_STATUSES,
-    NetworkError,
-    access_for_tie,
-    contact_log_by_supporter,
-    encouragement_send,
-    tie_leave,
-)
+from ..selectors import supported_ties, supporter_tie
+from ..services.contacts import contact_log_by_supporter
+from ..services.disclosure import shared_data_disclose
+from ..services.encouragement import encouragement_send
+from ..services.errors import NetworkError
+from ..services.ties import CONTACTABLE_STATUSES, tie_leave
 from ._common import _csv_response, _supported_tie
 
 # --- The supporter's side -------------------------------------------------------------------------
@@ -58,23 +54,10 @@ def _back(request: HttpRequest, tie: Tie) -> HttpResponse:
     return redirect("network:supporting")
 
 
-def _disclose(request: HttpRequest, tie: Tie, action: str):
-    access = access_for_tie(tie, request.user)
-    data = shared_data(tie.member, access.scopes)
-    disclosures_append(
-        viewer=request.user,
-        member=tie.member,
-        scopes=sorted(access.scopes),
-        action=action,
-        consent=access.consent,
-    )
-    return access, data
-
-
 @login_required
 def supporting_member(request: HttpRequest, tie_id) -> HttpResponse:
     tie = _supported_tie(request, tie_id)
-    access, data = _disclose(request, tie, DisclosureAction.VIEW)
+    access, data = shared_data_disclose(viewer=request.user, tie=tie, action=DisclosureAction.VIEW)
     context = {
         "tie": tie,
         "member": tie.member,
@@ -95,7 +78,9 @@ def supporting_member(request: HttpRequest, tie_id) -> HttpResponse:
 @login_required
 def supporting_export(request: HttpRequest, tie_id) -> HttpResponse:
     tie = _supported_tie(request, tie_id)
-    access, data = _disclose(request, tie, DisclosureAction.EXPORT)
+    access, data = shared_data_disclose(
+        viewer=request.user, tie=tie, action=DisclosureAction.EXPORT
+    )
     rows = []
     for day in data.checkin_days:
         for key, value in day.items():

@@ -8,8 +8,7 @@ import json
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from accounts.models import User
-from checkins.models import ReminderPreference
+from accounts.models import ContactPreferences, User
 from checkins.services import checkin_record
 from network.consents import consent_record_sharing
 from network.models import Role, Scope, Tie
@@ -27,8 +26,8 @@ def test_member_exports_deletes_and_cannot_log_in(live, new_page, check, account
     consent_record_sharing(
         tie=tie, scopes=[Scope.CHECKIN_STATUS], may_nudge=True, is_sos_contact=False
     )
-    ReminderPreference.objects.create(
-        member=casey, quiet_start=datetime.time(0, 0), quiet_end=datetime.time(0, 0)
+    ContactPreferences.objects.create(
+        user=casey, quiet_start=datetime.time(0, 0), quiet_end=datetime.time(0, 0)
     )
     checkin_record(
         member=robin,

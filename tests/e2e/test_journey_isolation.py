@@ -13,9 +13,10 @@ import datetime
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from accounts.models import ContactPreferences
 from checkins.models import ReminderPreference
 from network.models import Contact, ContactMethod, Role, Tie
-from network.services import contact_log
+from network.services.contacts import contact_log
 from nudges.models import NudgePreference
 from nudges.rules import ISOLATION_PROMPT, due
 
@@ -34,11 +35,9 @@ def test_isolation_prompt_names_a_person_and_logs_the_contact(live, new_page, ch
         occurred_at=now - datetime.timedelta(days=5),
     )
     # No quiet hours, so the prompt may go at any hour the test runs; no check-in reminder.
-    ReminderPreference.objects.create(
-        member=robin,
-        quiet_start=datetime.time(0),
-        quiet_end=datetime.time(0),
-        checkin_reminder_enabled=False,
+    ReminderPreference.objects.create(member=robin, checkin_reminder_enabled=False)
+    ContactPreferences.objects.create(
+        user=robin, quiet_start=datetime.time(0), quiet_end=datetime.time(0)
     )
     NudgePreference.objects.create(
         member=robin, isolation_days=2, prompt_time=(now + datetime.timedelta(seconds=3)).time()

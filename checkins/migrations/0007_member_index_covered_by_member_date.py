@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('checkins', '0005_kept_aggregates'),
+        ('checkins', '0006_contact_preferences_to_accounts'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

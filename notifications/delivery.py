@@ -1,4 +1,13 @@
-"""Sending one delivery: claim with a lease, personalise, send, record. Safe to repeat."""
+"""Sending one delivery: claim with a lease, personalise, send, record. Safe to repeat.
+
+Two names of higher apps reach it as dotted paths (the registry mechanism of
+docs/architecture.md), resolved when used:
+
+- ``MAY_RECEIVE``: the network app's access predicate for one member and recipient, asked
+  again at sending time for the kinds about a member (``ABOUT_A_MEMBER``).
+- ``PERSONALISERS``: by kind, what fills in a notification's content when it is first sent
+  (the nudges app's reach-out prompt names a person then).
+"""
 
 from __future__ import annotations
 
@@ -12,11 +21,16 @@ from django.db import transaction
 from django.db.models import Exists, F, OuterRef, Q
 from django.db.models.functions import Now
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
-from network.selectors import may_receive
-from network.services import suggest_reach_out
-from notifications.channels import PermanentFailure, TemporaryFailure, get_channel
-from notifications.models import Delivery, DeliveryStatus, Kind, Notification, Status
+from .channels import PermanentFailure, TemporaryFailure, get_channel
+from .models import ABOUT_A_MEMBER, Delivery, DeliveryStatus, Kind, Notification, Status
+
+# Whether a user may still be told about a member: (member, recipient) -> bool.
+MAY_RECEIVE = "network.selectors.may_receive"
+# By kind: a function taking a notification marked ``personalise`` and returning the content
+# to send, {"title", "body", "data"} (the mark is dropped when it is saved).
+PERSONALISERS: dict[str, str] = {Kind.ISOLATION_PROMPT: "nudges.personalise.isolation_prompt"}
 
 logger = logging.getLogger(__name__)
 
@@ -64,18 +78,12 @@ def personalise(notification: Notification) -> Notification:
     """
     if not notification.data.get("personalise"):
         return notification
-    if notification.kind == Kind.ISOLATION_PROMPT:
-        member = notification.recipient
-        data = {k: v for k, v in notification.data.items() if k != "personalise"}
-        title, body = notification.title, notification.body
-        suggestions = suggest_reach_out(member, now=notification.due_at, limit=1)
-        if suggestions:
-            tie = suggestions[0].tie
-            data.update({"tie_id": str(tie.pk), "name": tie.name, "phone": tie.phone})
-            title = f"{tie.name} might enjoy hearing from you"
-            body = f"A quick call or message to {tie.name} counts. Whenever you're ready."
+    path = PERSONALISERS.get(notification.kind)
+    if path is not None:
+        content = import_string(path)(notification)
+        data = {k: v for k, v in content["data"].items() if k != "personalise"}
         Notification.objects.filter(pk=notification.pk, data__personalise=True).update(
-            title=title[:140], body=body, data=data
+            title=content["title"][:140], body=content["body"], data=data
         )
         notification.refresh_from_db()
     return notification
@@ -148,13 +156,9 @@ def _may_still_tell(notification: Notification) -> bool:
     An email or push can wait hours for quiet hours to end; by then a consent may have
     expired or a verification been withdrawn. The access predicate decides at sending time.
     """
-    from .selectors import ABOUT_A_MEMBER
-
     if notification.kind not in ABOUT_A_MEMBER or notification.subject_member_id is None:
         return True
-    # Imported here: the network app imports this app's models, so a module-level import
-    # of its selectors would be circular.
-    return may_receive(notification.subject_member, notification.recipient)
+    return import_string(MAY_RECEIVE)(notification.subject_member, notification.recipient)
 
 
 def _skip(delivery: Delivery, reason: str) -> Outcome:

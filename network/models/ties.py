@@ -1,4 +1,6 @@
-"""A member's support network: ties to supporters, and the contacts made through them."""
+"""Ties, contacts and the choices they use, and the consents that say what a tie shares.
+
+Consent stays with the tie: the access predicate (``TieQuerySet.receivable``) reads it."""
 
 from __future__ import annotations
 
@@ -118,7 +120,7 @@ class TieQuerySet(models.QuerySet):
 
         This is the access predicate for sets of ties: every reader that selects recipients
         (SOS, nudges, digests, the clinic, the API) starts here, and
-        ``network.services.access_for_tie`` applies the same rule to one tie already loaded.
+        ``network.services.access.access_for_tie`` applies the same rule to one tie already loaded.
         The tie is active and links a Rat Park user; a therapist tie also needs a formal
         (Part 2) consent in force by its own expiry time, whether or not the daily expiry job
         has run, and a therapist whose credentials staff verified and have not withdrawn, who
@@ -144,6 +146,13 @@ class TieQuerySet(models.QuerySet):
         )
         return (
             self.active().filter(supporter__isnull=False).filter(~Q(role=Role.THERAPIST) | clinical)
+        )
+
+    def with_open_consents(self):
+        """With what ``access_for_tie`` reads loaded: the member, the supporter's therapist
+        profile and the tie's consents not yet ended (newest first). One prefetch query."""
+        return self.select_related("member", "supporter__therapist_profile").prefetch_related(
+            models.Prefetch("consents", queryset=Consent.objects.filter(ended_at__isnull=True))
         )
 
     def nudgeable(self, now=None):
@@ -345,9 +354,6 @@ class Contact(models.Model):
         return contact_method_label(self.method, self.meeting_way)
 
 
-# --- Invitations ----------------------------------------------------------------------------
-
-
 class ContactStats(models.Model):
     """Kept aggregates of a member's confirmed contacts (``network.stats`` keeps them).
 
@@ -368,75 +374,6 @@ class ContactStats(models.Model):
 
     def __str__(self) -> str:
         return f"Contact figures of {self.member_id}"
-
-
-class InvitationStatus(models.TextChoices):
-    PENDING = "pending", "Waiting for an answer"
-    ACCEPTED = "accepted", "Accepted"
-    DECLINED = "declined", "Declined"
-    CANCELLED = "cancelled", "Cancelled"
-    EXPIRED = "expired", "Expired"
-
-
-class InvitationQuerySet(models.QuerySet):
-    def pending(self):
-        return self.filter(status=InvitationStatus.PENDING)
-
-
-class Invitation(models.Model):
-    """An emailed, single-use, expiring link that turns an invited tie into an active one.
-
-    Only a SHA-256 hash of the token is stored, so a database leak reveals no working link.
-    """
-
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    tie = models.ForeignKey(Tie, on_delete=models.CASCADE, related_name="invitations")
-    member = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="invitations_sent"
-    )
-    email = models.EmailField()
-    message = models.TextField(blank=True, max_length=500)
-    token_hash = models.CharField(max_length=64, unique=True)
-    status = models.CharField(
-        max_length=10, choices=InvitationStatus.choices, default=InvitationStatus.PENDING
-    )
-    created_at = models.DateTimeField(default=timezone.now)
-    sent_at = models.DateTimeField(default=timezone.now)
-    send_count = models.PositiveSmallIntegerField(default=1)
-    expires_at = models.DateTimeField()
-    responded_at = models.DateTimeField(null=True, blank=True)
-    accepted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="invitations_accepted",
-    )
-
-    objects = InvitationQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["-created_at"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["tie"],
-                condition=Q(status="pending"),
-                name="one_pending_invitation_per_tie",
-            ),
-            # Addresses are stored lower-cased, so this also catches "Maria@" vs "maria@".
-            models.UniqueConstraint(
-                fields=["member", "email"],
-                condition=Q(status="pending"),
-                name="one_pending_invitation_per_address",
-            ),
-        ]
-        indexes = [models.Index(fields=["member", "-created_at"])]
-
-    def __str__(self) -> str:
-        return f"Invitation to {self.email} ({self.get_status_display()})"
-
-    def is_usable(self, now=None) -> bool:
-        return self.status == InvitationStatus.PENDING and self.expires_at > (now or timezone.now())
 
 
 # --- Consent ---------------------------------------------------------------------------------
@@ -548,83 +485,3 @@ class Consent(models.Model):
 
     def scope_labels(self) -> list[str]:
         return [Scope(s).label for s in self.scopes if s in Scope.values]
-
-
-# --- Access log (accounting of disclosures) -------------------------------------------------
-
-
-class DisclosureAction(models.TextChoices):
-    VIEW = "view", "Viewed"
-    EXPORT = "export", "Exported"
-
-
-class AppendOnlyQuerySet(models.QuerySet):
-    """The access log has no update or delete path through the ORM's default manager."""
-
-    def update(self, **kwargs):
-        raise PermissionError("The access log is append-only.")
-
-    def delete(self):
-        raise PermissionError("The access log is append-only.")
-
-
-class DisclosureEvent(models.Model):
-    """Who saw which scope of whose data, when, under which consent. Append-only, hash-chained.
-
-    Each member has their own chain: ``seq`` is the entry's position in it (1, 2, 3 …) and
-    ``prev_hash`` the hash of the entry before it (see ``network.accesslog``). People are
-    stored as plain ids and names next to nullable foreign keys: deleting an account
-    nulls the foreign key but leaves the hashed values intact, so the chain stays verifiable.
-    """
-
-    id = models.BigAutoField(primary_key=True)
-    member = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        on_delete=models.SET_NULL,
-        related_name="disclosures_about",
-    )
-    viewer = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        on_delete=models.SET_NULL,
-        related_name="disclosures_seen",
-    )
-    consent = models.ForeignKey(
-        Consent, null=True, on_delete=models.SET_NULL, related_name="disclosures"
-    )
-    seq = models.PositiveIntegerField()
-    member_ref = models.BigIntegerField()
-    member_name = models.CharField(max_length=120)
-    viewer_ref = models.BigIntegerField()
-    viewer_name = models.CharField(max_length=120)
-    consent_ref = models.CharField(max_length=36, blank=True)
-    scope = models.CharField(max_length=20)
-    action = models.CharField(max_length=8, choices=DisclosureAction.choices)
-    occurred_at = models.DateTimeField()
-    prev_hash = models.CharField(max_length=64)
-    hash = models.CharField(max_length=64, unique=True)
-
-    objects = AppendOnlyQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["-id"]
-        indexes = [models.Index(fields=["member_ref", "-occurred_at"])]
-        constraints = [
-            # One position per member's chain: two writers can never fork it. Its index also
-            # finds a member's head in one lookup.
-            models.UniqueConstraint(
-                fields=["member_ref", "seq"], name="network_disclosure_one_seq_per_chain"
-            )
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.viewer_name} {self.get_action_display().lower()} {self.scope}"
-
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            raise PermissionError("The access log is append-only.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise PermissionError("The access log is append-only.")
