@@ -17,9 +17,11 @@ import functools
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import TypedDict
 
 from django.db.models import F, Prefetch, QuerySet
 from django.utils import timezone
+from django_stubs_ext import WithAnnotations
 
 import recovery.lookups  # noqa: F401  (registers field__any: ids as one array parameter)
 from accounts.models import User
@@ -171,7 +173,16 @@ _CASELOAD_CONSENT_FIELDS = (
 )
 
 
-def _caseload_ties(viewer: User, now: datetime.datetime) -> list[Tie]:
+class _Kept(TypedDict):
+    """The kept aggregates a caseload's tie carries (None: no row yet)."""
+
+    last_checkin_on: datetime.date | None
+    last_contact_on: datetime.date | None
+    run_started_on: datetime.date | None
+    longest_streak: int | None
+
+
+def _caseload_ties(viewer: User, now: datetime.datetime) -> list[WithAnnotations[Tie, _Kept]]:
     """The viewer's clients with their kept aggregates as plain values (None for a member with
     no check-in, or no confirmed contact: every write that adds one creates their row), and
     their consents in force. Two queries."""
@@ -219,13 +230,8 @@ def caseload(viewer: User, now: datetime.datetime | None = None) -> Caseload:
             row.last_checkin = tie.last_checkin_on
         if access.scopes & CONTACT_SCOPES:
             row.last_contact = tie.last_contact_on
-            row.streak = (
-                0
-                if tie.last_contact_on is None
-                else current_run(
-                    RunState(tie.last_contact_on, tie.run_started_on, tie.longest_streak), today
-                )
-            )
+            state = RunState(tie.last_contact_on, tie.run_started_on, tie.longest_streak or 0)
+            row.streak = 0 if tie.last_contact_on is None else current_run(state, today)
         expires = access.consent.expires_at
         row.expires_soon = expires is not None and expires - now <= datetime.timedelta(
             days=EXPIRY_WARNING_DAYS
