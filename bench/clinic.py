@@ -33,13 +33,14 @@ os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-that-is-long-enough-0
 os.environ.setdefault("STATIC_MANIFEST", "false")
 os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
 
-import django  # noqa: E402
+import django
 
 django.setup()
 
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import setup_test_environment  # noqa: E402
+from django.utils import timezone  # noqa: E402
 
 
 class _QueryCounter:
@@ -62,7 +63,6 @@ class _QueryCounter:
 def main(repeat: int, sizes: list[int], history_clients: int, analyze: bool = True) -> None:
     logging.disable(logging.INFO)
     from allauth.mfa.totp.internal.auth import TOTP
-    from django.utils import timezone
 
     from accounts.models import TherapistProfile, User
     from clinic.sample import build_caseload
@@ -91,7 +91,7 @@ def main(repeat: int, sizes: list[int], history_clients: int, analyze: bool = Tr
         (tie,) = build_caseload(dr, history_clients, 365 * years, prefix=f"h{years}-")
         client = Client()
         client.force_login(dr)
-        today = datetime.date.today()
+        today = timezone.localdate()
         start = (today - datetime.timedelta(days=365 * years - 1)).isoformat()
         params = {"start": start, "end": today.isoformat()}
         pages.append(

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from network import selectors as network_selectors
-from network.models import Scope
+from network.models import ContactStats, Scope
 from network.stats import contact_stats_for
 from recovery.streaks import RunState, streaks
 from recovery.streaks import current as current_run
@@ -26,6 +26,7 @@ from .models import (
     RISK_SIGNALS,
     SCHEDULE_INTERVALS,
     CheckIn,
+    CheckinStats,
     Instrument,
     Mood,
     QuestionnaireResponse,
@@ -97,16 +98,18 @@ def week_start_for(today: datetime.date) -> datetime.date:
     return today - datetime.timedelta(days=6)
 
 
-def counters(member: User, today: datetime.date | None = None) -> Counters:
-    """Return the member's counters: streaks, contacts this week, sobriety days (one query).
+@dataclass(frozen=True)
+class CounterInputs:
+    """What the counters are computed from, read in one statement (``counters_read``)."""
 
-    Streaks come from the kept figures (``checkins.stats``, ``network.stats``), so the cost
-    does not grow with history; only the week's contacts are counted (a bounded range). The
-    kept rows, the current sobriety period and that count come in one statement (a check-in
-    POST, the dashboard and history all ask). For a ``today`` before the member's latest
-    entries (a look back) they are recomputed from history instead.
-    """
-    today = today or local_today(member)
+    checkin_stats: CheckinStats | None
+    contact_stats: ContactStats | None
+    sober_since: datetime.date | None
+    week_contacts: int
+
+
+def counters_read(member: User, today: datetime.date) -> CounterInputs:
+    """The kept rows, the current sobriety period and the week's contact count: one query."""
     week_start = week_start_for(today)  # the last 7 days, as in ``counters_from_history``
     period = SobrietyPeriod.objects.current().filter(member=OuterRef("pk"))
     week = network_selectors.confirmed_contacts_between_query(OuterRef("pk"), week_start, today)
@@ -122,8 +125,33 @@ def counters(member: User, today: datetime.date | None = None) -> Counters:
         )
         .first()
     )
-    checkins = getattr(row, "checkin_stats", None) or checkin_stats_for(member)
-    contacts = getattr(row, "contact_stats", None) or contact_stats_for(member)
+    if row is None:
+        return CounterInputs(None, None, None, 0)
+    return CounterInputs(
+        getattr(row, "checkin_stats", None),
+        getattr(row, "contact_stats", None),
+        row.sober_since,
+        row.week_contacts,
+    )
+
+
+def counters(
+    member: User, today: datetime.date | None = None, *, inputs: CounterInputs | None = None
+) -> Counters:
+    """Return the member's counters: streaks, contacts this week, sobriety days (one query).
+
+    Streaks come from the kept figures (``checkins.stats``, ``network.stats``), so the cost
+    does not grow with history; only the week's contacts are counted (a bounded range). The
+    kept rows, the current sobriety period and that count come in one statement (a check-in
+    POST, the dashboard and history all ask); ``inputs`` already read (the check-in POST reads
+    them once, before it writes) save even that. For a ``today`` before the member's latest
+    entries (a look back) they are recomputed from history instead.
+    """
+    today = today or local_today(member)
+    if inputs is None:
+        inputs = counters_read(member, today)
+    checkins = inputs.checkin_stats or checkin_stats_for(member)
+    contacts = inputs.contact_stats or contact_stats_for(member)
     if any(
         d is not None and d > today for d in (checkins.last_checkin_on, contacts.last_contact_on)
     ):
@@ -132,7 +160,7 @@ def counters(member: User, today: datetime.date | None = None) -> Counters:
     contact_state = RunState(
         contacts.last_contact_on, contacts.run_started_on, contacts.longest_streak
     )
-    started = row.sober_since if row is not None else None
+    started = inputs.sober_since
     return Counters(
         today=today,
         checked_in_today=checkins.last_checkin_on == today,
@@ -140,7 +168,7 @@ def counters(member: User, today: datetime.date | None = None) -> Counters:
         longest_checkin_streak=checkins.longest_streak,
         connection_streak=current_run(contact_state, today),
         longest_connection_streak=contacts.longest_streak,
-        contacts_this_week=row.week_contacts if row is not None else 0,
+        contacts_this_week=inputs.week_contacts,
         connected_today=contacts.last_contact_on == today,
         sobriety_started_on=started,
         sobriety_days=max((today - started).days, 0) if started and started <= today else None,

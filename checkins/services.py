@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime
 import logging
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -17,7 +17,7 @@ from django.utils import timezone
 from accounts.models import User
 from network import selectors as network_selectors
 from network.models import Contact
-from network.services.contacts import contacts_sync_from_checkin
+from network.services.contacts import ContactSync, contacts_sync_checkin_day
 from notifications.models import Kind
 from notifications.services import notify
 from recovery.jitter import default_time
@@ -32,6 +32,7 @@ from .models import (
     RiskEvent,
     SobrietyPeriod,
 )
+from .stats import KEPT_STATS_ATTR
 
 logger = logging.getLogger(__name__)
 
@@ -71,7 +72,6 @@ def _date_error(window: selectors.CheckinWindow, day: datetime.date, exists: boo
     return None
 
 
-@transaction.atomic
 def checkin_record(
     *,
     member: User,
@@ -79,6 +79,7 @@ def checkin_record(
     values: dict[str, Any],
     connected_with: Iterable[str] = (),
     now: datetime.datetime | None = None,
+    known_new: bool = False,
 ) -> CheckinResult:
     """Create or edit the member's check-in for one local date, and what follows from it.
 
@@ -87,39 +88,87 @@ def checkin_record(
     so two simultaneous submissions still end as one row). Logs contacts, records a risk
     event, and celebrates milestones once each (idempotent notifications). Raises
     ValidationError with a member-facing message when the date is not allowed.
+
+    ``known_new``: the caller saw no check-in for that date (the form's page), so the row is
+    inserted without reading it first; if another submission made it meanwhile, the insert
+    fails and the whole record runs again as an edit.
     """
     now = now or timezone.now()
+    chosen = tuple(connected_with)
+    if known_new:
+        try:
+            return _checkin_record(member, local_date, values, chosen, now, known_new=True)
+        except IntegrityError:
+            pass  # rolled back whole: nothing of the first attempt is left
+    return _checkin_record(member, local_date, values, chosen, now, known_new=False)
+
+
+@transaction.atomic
+def _checkin_record(
+    member: User,
+    local_date: datetime.date,
+    values: dict[str, Any],
+    connected_with: Iterable[str],
+    now: datetime.datetime,
+    *,
+    known_new: bool,
+) -> CheckinResult:
     window = selectors.checkin_window(member, now)
-    checkin = CheckIn.objects.select_for_update().filter(member=member, local_date=local_date)
-    checkin = checkin.first()
+    checkin: CheckIn | None = None
+    if not known_new:
+        mine = CheckIn.objects.select_for_update().filter(member=member, local_date=local_date)
+        checkin = mine.first()
     error = _date_error(window, local_date, exists=checkin is not None)
     if error:
         raise ValidationError(error)
 
     fields = {name: values[name] for name in CHECKIN_FIELDS if name in values}
     created = False
+    inputs = None
     if checkin is None:
+        # Read before the write, without a lock: the counters the milestones need, and the
+        # kept figures the new check-in is folded into (one conditional UPDATE, see
+        # ``checkins.stats.checkin_stats_added``).
+        inputs = selectors.counters_read(member, window.today)
         checkin = CheckIn(member=member, local_date=local_date, time_zone=member.time_zone)
         for name, value in fields.items():
             setattr(checkin, name, value)
         # The member is the signed-in user: no query to check that the foreign key exists.
         checkin.full_clean(exclude={"member"}, validate_constraints=False)
-        try:
-            with transaction.atomic():
-                checkin.save()
+        setattr(checkin, KEPT_STATS_ATTR, inputs.checkin_stats)
+        if known_new:
+            # No savepoint: a duplicate fails the whole transaction, and the caller retries.
+            checkin.save(force_insert=True)
             created = True
-        except IntegrityError:
-            # Another submission for the same day won the race: edit that one instead.
-            checkin = CheckIn.objects.select_for_update().get(member=member, local_date=local_date)
+        else:
+            try:
+                with transaction.atomic():
+                    checkin.save(force_insert=True)
+                created = True
+            except IntegrityError:
+                # Another submission for the same day won the race: edit that one instead.
+                checkin = CheckIn.objects.select_for_update().get(
+                    member=member, local_date=local_date
+                )
+                inputs = None
+    was_high_risk = False
     if not created:
+        checkin.member = member  # the row is theirs (the filter above): no query to load it
+        was_high_risk = checkin.is_high_risk
         for name, value in fields.items():
             setattr(checkin, name, value)
         checkin.full_clean(exclude={"member"}, validate_constraints=False)
         checkin.save(update_fields=[*fields, "updated_at"])
 
-    log_contacts_from_checkin(checkin=checkin, connected_with=connected_with, now=now)
-    risk_event = _record_risk(checkin, created=created)
-    milestones = _celebrate(member, checkin.local_date, window.today)
+    sync = log_contacts_for_checkin(checkin=checkin, connected_with=connected_with, now=now)
+    risk_event = _record_risk(checkin, created=created, was_high_risk=was_high_risk)
+    if inputs is not None and created and not sync.changed:
+        # Only the kept check-in figures moved since ``inputs`` were read: take them as the
+        # fold left them, and the counters need no second read.
+        inputs = replace(inputs, checkin_stats=getattr(checkin, KEPT_STATS_ATTR))
+    else:
+        inputs = None
+    milestones = _celebrate(member, checkin.local_date, window.today, inputs=inputs)
     logger.info(
         "checkin recorded",
         extra={"member_id": member.pk, "checkin_created": created, "risk": bool(risk_event)},
@@ -133,10 +182,17 @@ def log_contacts_from_checkin(
     """Make the member's contact log for the check-in's date match who they said they saw.
 
     ``connected_with`` holds tie ids and/or MEETING. The contact log is the network app's:
-    this only translates the form's choices for ``contacts_sync_from_checkin``.
+    this only translates the form's choices for ``contacts_sync_checkin_day``.
     """
+    return log_contacts_for_checkin(checkin=checkin, connected_with=connected_with, now=now).created
+
+
+def log_contacts_for_checkin(
+    *, checkin: CheckIn, connected_with: Iterable[str], now: datetime.datetime | None = None
+) -> ContactSync:
+    """``log_contacts_from_checkin``, also saying whether anything was removed."""
     chosen = set(connected_with)
-    return contacts_sync_from_checkin(
+    return contacts_sync_checkin_day(
         member=checkin.member,
         local_date=checkin.local_date,
         tie_ids=chosen - {MEETING},
@@ -151,11 +207,14 @@ def checkin_connected_with(checkin: CheckIn) -> list[str]:
     return [*tie_ids, MEETING] if meeting else tie_ids
 
 
-def _record_risk(checkin: CheckIn, *, created: bool = False) -> RiskEvent | None:
+def _record_risk(
+    checkin: CheckIn, *, created: bool = False, was_high_risk: bool = True
+) -> RiskEvent | None:
     if not checkin.is_high_risk:
         # The member corrected the check-in; an event nobody acted on yet goes away with it.
-        # A check-in just created has no event yet: nothing to ask the database.
-        if not created:
+        # A check-in just created has no event yet, nor one that was calm before the edit
+        # (events are made only from high-risk values): nothing to ask the database.
+        if not created and was_high_risk:
             RiskEvent.objects.filter(checkin=checkin, handled_at__isnull=True).delete()
         return None
     event, _ = RiskEvent.objects.update_or_create(
@@ -182,8 +241,14 @@ def risk_event_claim(*, checkin: CheckIn, now: datetime.datetime | None = None) 
     return claimed == 1
 
 
-def _celebrate(member: User, on: datetime.date, today: datetime.date) -> list[selectors.Milestone]:
-    c = selectors.counters(member, today)
+def _celebrate(
+    member: User,
+    on: datetime.date,
+    today: datetime.date,
+    *,
+    inputs: selectors.CounterInputs | None = None,
+) -> list[selectors.Milestone]:
+    c = selectors.counters(member, today, inputs=inputs)
     reached = selectors.milestones_reached(c, on)
     for milestone in reached:
         # Keyed by the day it was reached: a re-submitted check-in cannot celebrate twice.
@@ -335,15 +400,18 @@ def reminders_pause(
 @dataclass(frozen=True)
 class DashboardSummary:
     counters: selectors.Counters
-    today_checkin: CheckIn | None
     due: list[QuestionnaireSchedule]
+
+    @property
+    def checked_in_today(self) -> bool:
+        return self.counters.checked_in_today
 
 
 def dashboard_summary(member: User, now: datetime.datetime | None = None) -> DashboardSummary:
-    """Return what the dashboard shows about check-ins: counters, today's check-in, what's due."""
+    """Return what the dashboard shows about check-ins: counters (whether they checked in today
+    among them: the kept figures say, no query for the check-in itself), what's due."""
     today = selectors.local_today(member, now)
     return DashboardSummary(
         counters=selectors.counters(member, today),
-        today_checkin=CheckIn.objects.filter(member=member, local_date=today).first(),
         due=selectors.due_questionnaires(member, today),
     )

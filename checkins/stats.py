@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
+from django.dispatch import Signal
 
 from recovery.streaks import RunState, appended, run_state
 
@@ -20,6 +21,11 @@ from .models import CheckIn, CheckinStats
 
 if TYPE_CHECKING:
     from accounts.models import User
+
+# Sent (with ``member_id``) in the transaction of a member's first check-in: it makes them a
+# member the sweep reminds (``nudges.signals`` marks their schedule stale). Sent when the kept
+# figures held no check-in, so a later check-in costs no statement for it.
+first_checkin = Signal()
 
 
 def checkin_stats_state(stats: CheckinStats) -> RunState:
@@ -46,22 +52,56 @@ def checkin_stats_rebuild(member_id: int, *, create: bool = True) -> CheckinStat
     return stats
 
 
-def checkin_stats_added(member_id: int, day: datetime.date) -> None:
-    """Fold a new check-in on ``day`` into the kept figures (call inside its transaction)."""
-    stats = CheckinStats.objects.select_for_update().filter(member_id=member_id).first()
-    state = appended(checkin_stats_state(stats), day) if stats is not None else None
-    if state is None:
-        checkin_stats_rebuild(member_id)
-        return
-    stats.last_checkin_on, stats.run_started_on, stats.longest_streak = state
-    stats.save()
+def checkin_stats_added(
+    member_id: int, day: datetime.date, *, known: CheckinStats | None = None
+) -> CheckinStats:
+    """Fold a new check-in on ``day`` into the kept figures (call inside its transaction).
+
+    ``known`` is the member's row as read earlier in the same transaction, without a lock (the
+    check-in POST reads it with the counters): then the fold is one conditional UPDATE, which
+    applies only if the row still holds what was read, else the locked read below runs.
+    Sends ``first_checkin`` when the member had no check-in before (or may have had none).
+    """
+    if known is not None:
+        state = appended(checkin_stats_state(known), day)
+        if state is not None:
+            updated = CheckinStats.objects.filter(
+                member_id=member_id,
+                last_checkin_on=known.last_checkin_on,
+                run_started_on=known.run_started_on,
+                longest_streak=known.longest_streak,
+            ).update(last_checkin_on=state[0], run_started_on=state[1], longest_streak=state[2])
+            if updated:
+                if known.last_checkin_on is None:
+                    first_checkin.send(sender=CheckIn, member_id=member_id)
+                stats = CheckinStats(member_id=member_id)
+                stats.last_checkin_on, stats.run_started_on, stats.longest_streak = state
+                return stats
+    locked = CheckinStats.objects.select_for_update().filter(member_id=member_id).first()
+    state = appended(checkin_stats_state(locked), day) if locked is not None else None
+    if locked is None or locked.last_checkin_on is None:
+        first_checkin.send(sender=CheckIn, member_id=member_id)
+    if locked is None or state is None:
+        return checkin_stats_rebuild(member_id)
+    locked.last_checkin_on, locked.run_started_on, locked.longest_streak = state
+    locked.save()
+    return locked
+
+
+# On a check-in being created: before the save, the member's figures as the saver read them
+# (``checkin_stats_added``'s ``known``; the check-in service sets it); after, the figures
+# with this check-in folded in (the service's counters use them without reading again).
+KEPT_STATS_ATTR = "_kept_stats"
 
 
 def _saved(sender, instance: CheckIn, created: bool, update_fields=None, **kwargs) -> None:
+    known = instance.__dict__.pop(KEPT_STATS_ATTR, None)
     # savepoint=False: inside the caller's transaction this adds no statements of its own.
     with transaction.atomic(savepoint=False):
         if created:
-            checkin_stats_added(instance.member_id, instance.local_date)
+            instance.__dict__[KEPT_STATS_ATTR] = checkin_stats_added(
+                instance.member_id, instance.local_date, known=known
+            )
         elif update_fields is None or "local_date" in update_fields:
             checkin_stats_rebuild(instance.member_id)
 

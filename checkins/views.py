@@ -1,13 +1,17 @@
 from __future__ import annotations
 
 import datetime
+import json
 import uuid
+from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from network.services.access import supporter_access
@@ -24,6 +28,7 @@ from .instruments import INSTRUMENTS, LEFT_OUT
 from .models import CheckIn, QuestionnaireResponse, QuestionnaireSchedule
 
 CLOSURE_KEY = "checkins_closure"
+CLOSURE_SECONDS = 600
 TREND_LINES = ("mood_chart", "craving_chart", "connected_chart")
 
 
@@ -67,18 +72,16 @@ def day(request: HttpRequest, date: str) -> HttpResponse:
                     local_date=local_date,
                     values=form.checkin_values(),
                     connected_with=form.cleaned_data["connected_with"],
+                    known_new=checkin is None,
                 )
             except ValidationError as exc:
                 form.add_error(None, exc)
             else:
                 # The page after saving shows a closure card, not the form again; milestones
                 # ride in it (never above a hard day's panel), so no flash messages here.
-                request.session[CLOSURE_KEY] = {
-                    "date": local_date.isoformat(),
-                    "created": result.created,
-                    "milestones": [m.message for m in result.milestones],
-                }
-                return redirect("checkins:day", date=local_date.isoformat())
+                response: HttpResponse = redirect("checkins:day", date=local_date.isoformat())
+                _closure_set(response, member, local_date, created=result.created)
+                return response
     elif request.method == "POST":
         messages.error(
             request,
@@ -92,10 +95,13 @@ def day(request: HttpRequest, date: str) -> HttpResponse:
         if checkin is not None:
             form.initial["connected_with"] = services.checkin_connected_with(checkin)
 
-    closure = request.session.pop(CLOSURE_KEY, None) if request.method == "GET" else None
-    if closure and closure.get("date") != local_date.isoformat():
-        closure = None
-    context = {
+    closure = _closure_pop(request, member, local_date) if request.method == "GET" else None
+    counters = selectors.counters(member, window.today)
+    if closure is not None:
+        # The same milestones the save celebrated (``services._celebrate``): same counters.
+        reached = selectors.milestones_reached(counters, local_date)
+        closure["milestones"] = [m.message for m in reached]
+    context: dict[str, Any] = {
         "form": form,
         "checkin": checkin,
         "closure": closure if checkin is not None and request.GET.get("edit") is None else None,
@@ -103,7 +109,7 @@ def day(request: HttpRequest, date: str) -> HttpResponse:
         "is_today": local_date == window.today,
         "editable": editable,
         "window": window,
-        "counters": selectors.counters(member, window.today),
+        "counters": counters,
         "core_fields": ("mood", "craving", "used", "connectedness", "connected_with"),
     }
     context.update(_risk_context(request, checkin))
@@ -116,7 +122,45 @@ def day(request: HttpRequest, date: str) -> HttpResponse:
     context["offer_restart"] = bool(
         checkin is not None and checkin.used and started and started < checkin.local_date
     )
-    return render(request, "checkins/day.html", context)
+    response = render(request, "checkins/day.html", context)
+    if request.method == "GET" and CLOSURE_KEY in request.COOKIES:
+        response.delete_cookie(CLOSURE_KEY, path=reverse("checkins:today"))
+    return response
+
+
+def _closure_set(response: HttpResponse, member, local_date: datetime.date, *, created: bool):
+    """Ask the next page for the closure card, in a signed cookie rather than the session:
+    saving the session would cost the POST a transaction of its own. It holds no health data
+    (the milestones are worked out again from the counters) and lives for minutes."""
+    value = json.dumps({"member": member.pk, "date": local_date.isoformat(), "created": created})
+    response.set_signed_cookie(
+        CLOSURE_KEY,
+        value,
+        salt=CLOSURE_KEY,
+        max_age=CLOSURE_SECONDS,
+        path=reverse("checkins:today"),
+        secure=settings.SESSION_COOKIE_SECURE,
+        httponly=True,
+        samesite="Lax",
+    )
+
+
+def _closure_pop(request: HttpRequest, member, local_date: datetime.date) -> dict | None:
+    """The closure card asked for by the save just before, if it was this member's, this day's."""
+    raw = request.get_signed_cookie(
+        CLOSURE_KEY, default=None, salt=CLOSURE_KEY, max_age=CLOSURE_SECONDS
+    )
+    try:
+        closure = json.loads(raw) if raw else None
+    except ValueError:
+        return None
+    if (
+        not isinstance(closure, dict)
+        or closure.get("member") != member.pk
+        or closure.get("date") != local_date.isoformat()
+    ):
+        return None
+    return {"date": closure["date"], "created": bool(closure.get("created"))}
 
 
 @login_required

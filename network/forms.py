@@ -79,7 +79,7 @@ class InvitationForm(forms.Form):
     )
     # No role chosen until the member chooses one (a default would make everyone a therapist).
     role = forms.ChoiceField(
-        choices=[("", "Choose their role")] + Role.choices,
+        choices=[("", "Choose their role"), *Role.choices],
         error_messages={"required": "Choose their role: sponsor, family, friend, …"},
     )
     relationship_label = forms.CharField(

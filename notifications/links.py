@@ -34,10 +34,18 @@ def open_url(notification: Notification, *, absolute: bool) -> str:
     return _absolute(reverse("nudges:detail", args=[notification.pk]), absolute)
 
 
-def actions_for(notification: Notification, *, absolute: bool) -> list[dict[str, str]]:
-    """Links shown under a notification: call/text, "I reached out", "Not now", "Stop"."""
+def actions_for(
+    notification: Notification, *, absolute: bool, signed: bool = True
+) -> list[dict[str, str]]:
+    """Links shown under a notification: call/text, "I reached out", "Not now", "Stop".
+
+    ``signed=False`` leaves the answers' URLs empty: a page that answers with its own forms
+    (the inbox) need not sign a token for each.
+    """
 
     def token_link(action: str, label: str) -> dict[str, str]:
+        if not signed:
+            return {"action": action, "label": label, "url": ""}
         path = reverse("nudges:act", args=[action_token(notification.pk, action)])
         return {"action": action, "label": label, "url": _absolute(path, absolute)}
 

@@ -5,9 +5,23 @@ scopes). What other apps may read of a member's own notifications is in
 from __future__ import annotations
 
 import datetime
+import uuid
+from collections.abc import Iterable
 from typing import Any
 
-from django.db.models import BooleanField, Case, Exists, F, OuterRef, QuerySet, Value, When
+from django.db.models import (
+    BooleanField,
+    Case,
+    Exists,
+    ExpressionWrapper,
+    F,
+    FilteredRelation,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 from django.utils import timezone
 
 import recovery.lookups  # noqa: F401  (registers field__any)
@@ -18,7 +32,7 @@ from network.consents import REDISCLOSURE_NOTICE, REDISCLOSURE_PLAIN
 from network.models import Role, Scope, Tie, TieStatus
 from network.selectors import is_sos_contact, last_confirmed_contact_dates, supported_ties
 from network.services.access import Access, access_for_tie
-from notifications.models import ABOUT_A_MEMBER, Kind, Notification
+from notifications.models import ABOUT_A_MEMBER, Kind, Notification, PushSubscription
 
 WITHHELD_TITLE = "A message about someone you support"
 WITHHELD_BODY = (
@@ -47,6 +61,28 @@ def with_access(
             output_field=BooleanField(),
         )
     )
+
+
+def inbox_cursor_for(notification: Notification) -> str:
+    """Where the inbox's next page starts: after this message (``older_than``)."""
+    return f"{notification.created_at.isoformat()}_{notification.pk}"
+
+
+def inbox_cursor(value: str) -> tuple[datetime.datetime, uuid.UUID] | None:
+    """The ``?older=`` cursor read back; anything malformed is ignored (the first page)."""
+    at, _, pk = value.partition("_")
+    try:
+        when = datetime.datetime.fromisoformat(at)
+        return (when, uuid.UUID(pk)) if when.tzinfo is not None else None
+    except ValueError:
+        return None
+
+
+def older_than(
+    notifications: QuerySet[Notification], created_at: datetime.datetime, pk: uuid.UUID
+) -> QuerySet[Notification]:
+    """The messages after (created_at, pk) in the inbox's order (newest first, then by id)."""
+    return notifications.filter(Q(created_at__lt=created_at) | Q(created_at=created_at, id__lt=pk))
 
 
 def details_for(notification: Notification) -> tuple[dict[str, Any], list[Access]]:
@@ -166,56 +202,69 @@ def caseload_rows(
     return rows, shown_of
 
 
-def schedule_inputs(user_ids: list[int]) -> dict[int, dict]:
+def schedule_inputs(user_ids: Iterable[int]) -> dict[int, dict]:
     """Everything the schedule and the rules read about these people, by id: one query.
 
     Preference columns are NULL for someone who never saved that page (the defaults apply).
     """
+    ids = list(user_ids)
+    # Every join and subquery names the ids again, so each is an index probe for these people
+    # (with only ``pk = ANY`` on the users, the planner hashes whole preference and tie
+    # tables: a cost that grows with the population, not the batch).
     rows = (
-        User.objects.filter(pk__any=user_ids)
+        User.objects.filter(pk__any=ids)
         .annotate(
-            has_checkin=Exists(CheckIn.objects.filter(member=OuterRef("pk"))),
-            has_network=Exists(
-                Tie.objects.filter(member=OuterRef("pk")).exclude(status=TieStatus.ENDED)
+            rp=FilteredRelation(
+                "reminder_preference", condition=Q(reminder_preference__member_id__any=ids)
+            ),
+            cp=FilteredRelation(
+                "contact_preferences", condition=Q(contact_preferences__user_id__any=ids)
+            ),
+            np=FilteredRelation(
+                "nudge_preference", condition=Q(nudge_preference__member_id__any=ids)
+            ),
+            # A member: saved reminder choices, checked in, or has a network of their own
+            # (tested in that order, so most people cost no probe of their history).
+            is_member=ExpressionWrapper(
+                Q(rp__member__isnull=False)
+                | Exists(CheckIn.objects.filter(member=OuterRef("pk")))
+                | Exists(Tie.objects.filter(member=OuterRef("pk")).exclude(status=TieStatus.ENDED)),
+                output_field=BooleanField(),
             ),
             supports=Exists(
-                Tie.objects.filter(supporter=OuterRef("pk")).exclude(status=TieStatus.ENDED)
+                Tie.objects.filter(supporter=OuterRef("pk"), supporter_id__any=ids).exclude(
+                    status=TieStatus.ENDED
+                )
             ),
             therapist=Exists(TherapistProfile.objects.filter(user=OuterRef("pk"))),
+            has_push=Exists(PushSubscription.objects.filter(user=OuterRef("pk"))),
         )
         .values(
             "id",
             "time_zone",
             "is_active",
             "date_joined",
-            "has_checkin",
-            "has_network",
+            "is_member",
             "supports",
             "therapist",
-            rp_member=F("reminder_preference__member"),
-            rp_enabled=F("reminder_preference__checkin_reminder_enabled"),
-            rp_reminder_time=F("reminder_preference__reminder_time"),
-            rp_reminder_days=F("reminder_preference__reminder_days"),
-            rp_paused_until=F("reminder_preference__paused_until"),
-            cp_user=F("contact_preferences__user"),
-            cp_quiet_start=F("contact_preferences__quiet_start"),
-            cp_quiet_end=F("contact_preferences__quiet_end"),
-            cp_channel_email=F("contact_preferences__channel_email"),
-            cp_channel_push=F("contact_preferences__channel_push"),
-            np_member=F("nudge_preference__member"),
-            np_isolation_enabled=F("nudge_preference__isolation_enabled"),
-            np_isolation_days=F("nudge_preference__isolation_days"),
-            np_prompt_time=F("nudge_preference__prompt_time"),
-            np_digest_weekday=F("nudge_preference__digest_weekday"),
-            np_digest_hour=F("nudge_preference__digest_hour"),
-            np_snoozed_until=F("nudge_preference__snoozed_until"),
+            "has_push",
+            rp_member=F("rp__member"),
+            rp_enabled=F("rp__checkin_reminder_enabled"),
+            rp_reminder_time=F("rp__reminder_time"),
+            rp_reminder_days=F("rp__reminder_days"),
+            rp_paused_until=F("rp__paused_until"),
+            cp_user=F("cp__user"),
+            cp_quiet_start=F("cp__quiet_start"),
+            cp_quiet_end=F("cp__quiet_end"),
+            cp_channel_email=F("cp__channel_email"),
+            cp_channel_push=F("cp__channel_push"),
+            np_member=F("np__member"),
+            np_isolation_enabled=F("np__isolation_enabled"),
+            np_isolation_days=F("np__isolation_days"),
+            np_prompt_time=F("np__prompt_time"),
+            np_digest_weekday=F("np__digest_weekday"),
+            np_digest_hour=F("np__digest_hour"),
+            np_snoozed_until=F("np__snoozed_until"),
         )
     )
-    people = {}
-    for row in rows:
-        # A member: saved reminder choices, checked in, or has a network of their own.
-        row["is_member"] = bool(
-            row["rp_member"] is not None or row["has_checkin"] or row["has_network"]
-        )
-        people[row["id"]] = row
-    return people
+    return {row["id"]: row for row in rows}

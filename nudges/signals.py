@@ -2,10 +2,11 @@
 
 The one mechanism by which lower apps' changes reach the sweep's schedule: Django's own model
 signals for the rows the schedule reads (a user's time zone and contact preferences, reminder
-and nudge choices, a therapist profile, a tie, a first check-in). The handlers only flag rows;
-the next sweep recomputes them (``nudges.schedule.refresh_stale``), so a burst of saves costs
-one recomputation. Bulk ``update()`` calls bypass signals: code that bulk-changes these fields
-calls ``schedule_mark_stale`` itself.
+and nudge choices, a therapist profile, a tie) and ``checkins.stats.first_checkin`` for a first
+check-in. The handlers only flag rows; the next sweep recomputes them
+(``nudges.schedule.refresh_stale``), so a burst of saves costs one recomputation. Bulk
+``update()`` calls bypass signals: code that bulk-changes these fields calls
+``schedule_mark_stale`` itself.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from collections.abc import Iterable
 from django.db.models.signals import post_delete, post_save
 
 from accounts.models import ContactPreferences, TherapistProfile, User
-from checkins.models import CheckIn, ReminderPreference
+from checkins.models import ReminderPreference
+from checkins.stats import first_checkin
 from network.models import Tie
 
 from .models import Schedule
@@ -59,12 +61,12 @@ def _tie_changed(sender, instance, **kwargs) -> None:
     schedule_mark_stale([instance.member_id, instance.supporter_id])
 
 
-def _checkin_saved(sender, instance, created, **kwargs) -> None:
-    # Only a first check-in changes anything (it makes someone a member).
-    if created:
-        Schedule.objects.filter(
-            user_id=instance.member_id, checkin_reminder_at__isnull=True, stale=False
-        ).update(stale=True)
+def _first_checkin(sender, member_id: int, **kwargs) -> None:
+    # Only a first check-in changes anything (it makes someone a member); ``checkins.stats``
+    # tells, so a member's later check-ins cost no statement here.
+    Schedule.objects.filter(
+        user_id=member_id, checkin_reminder_at__isnull=True, stale=False
+    ).update(stale=True)
 
 
 def connect() -> None:
@@ -79,4 +81,4 @@ def connect() -> None:
         signal.connect(_contact_pref_changed, sender=ContactPreferences, dispatch_uid="nudges_cp")
         signal.connect(_profile_changed, sender=TherapistProfile, dispatch_uid="nudges_tp")
         signal.connect(_tie_changed, sender=Tie, dispatch_uid="nudges_tie")
-    post_save.connect(_checkin_saved, sender=CheckIn, dispatch_uid="nudges_first_checkin")
+    first_checkin.connect(_first_checkin, dispatch_uid="nudges_first_checkin")

@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core import signing
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
 from django.urls import reverse
@@ -28,7 +29,7 @@ from notifications.models import Kind, Mute, Notification, PushSubscription
 from notifications.tokens import ACTIONS, read_action_token, read_unsubscribe_token
 from recovery.jsonbody import json_text_fields
 
-from . import selectors, services
+from . import markup, selectors, services
 from . import sos as sos_module
 from .forms import (
     PushSubscriptionForm,
@@ -39,7 +40,8 @@ from .forms import (
 )
 from .models import SosAlert
 
-INBOX_SIZE = 50
+# A page of the inbox: the same cost with 30 messages kept or 3,000 (older ones page on).
+INBOX_SIZE = 20
 ACTION_DONE = {
     "reached_out": "Thank you for reaching out. We've added it to your contact log.",
     "snooze": "Done. We'll give you a day's quiet from prompts.",
@@ -68,14 +70,29 @@ def _get_notification_for_user(request: AuthenticatedHttpRequest, pk) -> Notific
 @login_required
 @require_GET
 def inbox(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The newest ``INBOX_SIZE`` messages, then older ones a page at a time (``?older=``, the
+    last one shown): one bounded query whatever the number kept."""
+    mine = Notification.objects.for_recipient(request.user).order_by("-created_at", "-id")
+    older = selectors.inbox_cursor(request.GET.get("older", ""))
+    if older is not None:
+        mine = selectors.older_than(mine, *older)
     notifications = list(
-        selectors.with_access(Notification.objects.for_recipient(request.user)).select_related(
-            "subject_member"
-        )[:INBOX_SIZE]
+        selectors.with_access(mine).select_related("subject_member")[: INBOX_SIZE + 1]
     )
-    items = [(n, links.actions_for(n, absolute=False)) for n in notifications]
+    more = len(notifications) > INBOX_SIZE
+    notifications = notifications[:INBOX_SIZE]
+    # The inbox answers with forms, so its actions need no signed links.
+    items = [(n, links.actions_for(n, absolute=False, signed=False)) for n in notifications]
     withheld = {"title": selectors.WITHHELD_TITLE, "body": selectors.WITHHELD_BODY}
-    return render(request, "nudges/inbox.html", {"items": items, "withheld": withheld})
+    context = {
+        "items": items,
+        "items_html": markup.inbox_items_html(
+            items, csrf_token=get_token(request), withheld=withheld
+        ),
+        "older": selectors.inbox_cursor_for(notifications[-1]) if more else "",
+        "is_older_page": older is not None,
+    }
+    return render(request, "nudges/inbox.html", context)
 
 
 @login_required

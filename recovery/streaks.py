@@ -9,6 +9,7 @@ before the last, a deletion) rebuilds them from the dates (``run_state``).
 from __future__ import annotations
 
 import datetime
+import itertools
 from collections.abc import Iterable
 from typing import NamedTuple
 
@@ -52,7 +53,7 @@ def run_state(dates: Iterable[datetime.date]) -> RunState:
         return EMPTY
     longest = run = 1
     start = days[0]
-    for previous, day in zip(days, days[1:], strict=False):
+    for previous, day in itertools.pairwise(days):
         if (day - previous).days == 1:
             run += 1
         else:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.db import transaction
@@ -165,7 +166,6 @@ def _checkin_method(tie: Tie) -> str:
     return ContactMethod.MEETING if tie.role == Role.GROUP else ContactMethod.UNSPECIFIED
 
 
-@transaction.atomic(savepoint=False)
 def contacts_sync_from_checkin(
     *,
     member: User,
@@ -174,6 +174,32 @@ def contacts_sync_from_checkin(
     meeting: bool,
     now: datetime | None = None,
 ) -> list[Contact]:
+    """``contacts_sync_checkin_day``, returning only the new contacts."""
+    return contacts_sync_checkin_day(
+        member=member, local_date=local_date, tie_ids=tie_ids, meeting=meeting, now=now
+    ).created
+
+
+@dataclass(frozen=True)
+class ContactSync:
+    created: list[Contact]
+    removed: int
+
+    @property
+    def changed(self) -> bool:
+        """Whether the kept contact figures may have changed (the caller's counters did)."""
+        return bool(self.created or self.removed)
+
+
+@transaction.atomic(savepoint=False)
+def contacts_sync_checkin_day(
+    *,
+    member: User,
+    local_date: date,
+    tie_ids: Iterable[str | uuid.UUID],
+    meeting: bool,
+    now: datetime | None = None,
+) -> ContactSync:
     """Make the member's contacts for ``local_date`` match who a check-in says they saw.
 
     Creates one contact per chosen active or paused tie of the member's (not one still invited,
@@ -181,7 +207,8 @@ def contacts_sync_from_checkin(
     any already logged that day by any route, so nothing is counted twice. Contacts an earlier
     check-in created and no longer chosen are removed; contacts logged by hand, from a reminder
     or by a supporter are never touched. Ids of ties that aren't the member's are ignored.
-    Returns the new contacts. Three queries, whatever the number of ties.
+    Returns the new contacts and how many were removed. Three queries, whatever the number
+    of ties (one when nobody is chosen and nothing was logged that day).
     """
     now = now or timezone.now()
     chosen = {str(pk) for pk in tie_ids}
@@ -233,7 +260,7 @@ def contacts_sync_from_checkin(
     # bulk_create sends no signal: fold the new contacts into the kept figures here, all at
     # once (the removed ones above were deleted one by one, with signals).
     contact_stats_added_many(created)
-    return created
+    return ContactSync(created, len(stale))
 
 
 def _valid_uuids(values: Iterable[str]) -> list[uuid.UUID]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -13,6 +14,7 @@ from notifications.selectors import received_encouragements
 
 from ..consents import consent_record_sharing, requires_formal_consent
 from ..forms import ContactEditForm, ContactForm, OfflineTieForm, SharingForm, TieEditForm
+from ..markup import tie_cards_html
 from ..models import LOGGABLE_METHODS, Contact, ContactMethod, Role, Tie, TieStatus
 from ..selectors import ROLES_DRAWN, ego_layout, network_health, ties_for_member
 from ..services.contacts import (
@@ -37,8 +39,10 @@ def home(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     ties = list(ties_for_member(request.user, now))
     health = network_health(request.user, ties, now)
+    current = [t for t in ties if t.status != TieStatus.ENDED]
     context = {
-        "ties": [t for t in ties if t.status != TieStatus.ENDED],
+        "ties": current,
+        "tie_cards": tie_cards_html(current, csrf_token=get_token(request)),
         "ended_ties": [t for t in ties if t.status == TieStatus.ENDED],
         "health": health,
         "nodes": ego_layout(ties),
