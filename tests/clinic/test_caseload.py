@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from types import SimpleNamespace
 
 from django.urls import reverse
 from django.utils import timezone
@@ -49,7 +50,7 @@ def test_a_card_escapes_what_members_and_consents_wrote(client, make_user):
     """The cards are built in Python (clinic/markup.py): every value is still escaped."""
     name = '<b onclick="x()">Bo & Co</b>'
     member = make_user(display_name=name)
-    therapist = enrol_mfa(_verified(make_user(display_name="Dr Escape")))
+    therapist = enrol_mfa(TherapistFactory(display_name="Dr Escape"))
     tie = _therapist_tie(member, therapist, [Scope.MOOD_CRAVING, Scope.CONTACTS])
     tie.consents.update(expires_at=None, expiry_event="<script>alert(1)</script> discharge")
     today = timezone.now().astimezone(member.zone).date()
@@ -71,7 +72,8 @@ def test_a_card_escapes_what_members_and_consents_wrote(client, make_user):
     )
     client.force_login(therapist)
     page = client.get(reverse("clinic:caseload")).content.decode()
-    assert name not in page and "<script>alert" not in page
+    assert name not in page
+    assert "<script>alert" not in page
     assert "&lt;b onclick=&quot;x()&quot;&gt;Bo &amp; Co&lt;/b&gt;" in page
     assert "<dt>Consent ends</dt><dd>&lt;script&gt;alert(1)&lt;/script&gt; discharge</dd>" in page
     # The flag names the latest three hard days, newest first.
@@ -97,25 +99,28 @@ def test_a_sparkline_breaks_at_a_missing_day_and_shows_a_lone_day(make_user):
     spark = sparkline("Mood", days, today, 1, 5)
     assert len(spark.points) == 2
     lone, run = spark.points
-    assert len(run.split()) == 3 and run.endswith("118.0,2.0")  # today at the right edge
+    assert len(run.split()) == 3
+    assert run.endswith("118.0,2.0")
     assert len(lone.split()) == 2  # drawn twice, a hair apart, so it shows as a dot
-    assert lone.split()[0].endswith(",2.0") and float(lone.split()[1].split(",")[0]) == (
-        float(lone.split()[0].split(",")[0]) + 1
-    )
+    assert lone.split()[0].endswith(",2.0")
+    assert float(lone.split()[1].split(",")[0]) == (float(lone.split()[0].split(",")[0]) + 1)
     # The lowest value sits on the bottom edge, less the padding.
     low = sparkline("Mood", {today: 1}, today, 1, 5)
     assert low.points[0].startswith(f"118.0,{SPARK_H - 2:.1f}")
     svg = spark.svg()
-    assert svg.count("<polyline") == 2 and 'role="img"' in svg
+    assert svg.count("<polyline") == 2
+    assert 'role="img"' in svg
     empty = sparkline("Craving", {}, today, 0, 10)
-    assert empty.points == [] and empty.text == "Craving: nothing recorded in the last 30 days."
+    assert empty.points == []
+    assert empty.text == "Craving: nothing recorded in the last 30 days."
     assert WINDOW_DAYS == 30  # the text says "30 days"
 
-    class Row:
-        scopes = frozenset({Scope.CONNECTEDNESS})
-        mood = craving = {}
-        connectedness = {today: 4}
-
-    Row.today = today
-    (only,) = row_sparklines(Row())
+    row = SimpleNamespace(
+        scopes=frozenset({Scope.CONNECTEDNESS}),
+        mood={},
+        craving={},
+        connectedness={today: 4},
+        today=today,
+    )
+    (only,) = row_sparklines(row)
     assert only.title == "Connectedness"
