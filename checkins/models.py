@@ -47,8 +47,14 @@ RISK_SIGNALS = {
 class CheckIn(models.Model):
     """One check-in per member per local calendar date (in the member's time zone)."""
 
+    # No index of its own: the one-per-day constraint's (member, local_date) index serves every
+    # lookup by member, and a second index on member alone led PostgreSQL to read a member's
+    # whole history to find their last 7 days.
     member = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="checkins"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="checkins",
+        db_index=False,
     )
     local_date = models.DateField()
     mood = models.PositiveSmallIntegerField(choices=Mood.choices)

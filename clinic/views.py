@@ -21,7 +21,7 @@ from network.consents import REDISCLOSURE_NOTICE, REDISCLOSURE_PLAIN
 from network.models import DisclosureAction, Scope
 from network.services.disclosure import record_disclosures_for_tie, record_disclosures_for_ties
 
-from . import charts, exports, history, selectors, services
+from . import charts, exports, history, markup, selectors, services
 from .access import therapist_required
 from .crypto import NotesUnavailable
 from .forms import NoteForm
@@ -47,19 +47,15 @@ def caseload(request: AuthenticatedHttpRequest) -> HttpResponse:
         [selectors.caseload_disclosure(r.access) for r in rows], viewer=request.user
     )
     client_url = reverse("clinic:client", args=["0"])[: -len("0/")]
-    for row in rows:
-        row.url = f"{client_url}{row.tie.pk}/"
-        row.sparks = []
-        if row.shows(Scope.MOOD_CRAVING):
-            row.sparks.append(charts.sparkline("Mood", row.mood, row.today, 1, 5))
-            row.sparks.append(charts.sparkline("Craving", row.craving, row.today, 0, 10))
-        if row.shows(Scope.CONNECTEDNESS):
-            row.sparks.append(charts.sparkline("Connectedness", row.connectedness, row.today, 1, 5))
+    cards = markup.caseload_cards(
+        (row, f"{client_url}{row.tie.pk}/", charts.row_sparklines(row)) for row in rows
+    )
     return render(
         request,
         "clinic/caseload.html",
         {
             "rows": rows,
+            "cards": cards,
             "page": page,
             "matching": len(matching),
             "ended": data.ended,

@@ -289,8 +289,14 @@ class Contact(models.Model):
         SUPPORTER = "supporter", "Logged by the supporter"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    # No index of its own: the (member, local_date) and (member, occurred_at) indexes serve
+    # every lookup by member, and an index on member alone led PostgreSQL to read a member's
+    # whole history to find their last 5 weeks.
     member = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="contacts"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="contacts",
+        db_index=False,
     )
     # No tie means a meeting or group outside the member's listed network.
     tie = models.ForeignKey(
