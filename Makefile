@@ -14,7 +14,7 @@ AXE_JS := var/node/node_modules/axe-core/axe.min.js
 PYTEST_ENV := DEBUG=false STATIC_MANIFEST=false SECURE_SSL_REDIRECT=false \
   SECRET_KEY=test-only-secret-key-that-is-long-enough-for-django-checks-0123456789
 
-.PHONY: run test test-run lint layers typecheck format install clean
+.PHONY: run test test-quick test-run lint layers typecheck format install clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,8 +36,15 @@ test: $(STAMP) $(AXE_JS)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
+	DEBUG=true $(BIN)/mypy
 	@$(BIN)/python scripts/test_services.py "$(TEST_DATABASE_URL)" "$(TEST_REDIS_URL)" -- \
 	  $(MAKE) --no-print-directory test-run
+
+# The quick subset while you work: no processes, crawls, sweeps or browser (`-m "not slow"`).
+test-quick: $(STAMP)
+	$(BIN)/ruff check .
+	@$(BIN)/python scripts/test_services.py "$(TEST_DATABASE_URL)" "$(TEST_REDIS_URL)" -- \
+	  $(MAKE) --no-print-directory test-run PYTEST_ARGS='-m "not slow" $(PYTEST_ARGS)'
 
 # Called by `make test` with DATABASE_URL and REDIS_URL set (throwaway servers if need be).
 # Without PYTEST_ARGS: the suite without the browser journeys, then the journeys two at a time
@@ -61,6 +68,7 @@ $(AXE_JS):
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	DEBUG=true $(BIN)/mypy
 
 # The apps' layers (pyproject [tool.importlinter], also run by `make test`) and the import
 # graph's figures.
@@ -68,7 +76,8 @@ layers: $(STAMP)
 	$(BIN)/lint-imports
 	$(BIN)/python scripts/import_graph.py
 
-# Type check (pyproject [tool.mypy]); settings are imported, so it needs DEBUG or a SECRET_KEY.
+# Type check (pyproject [tool.mypy], also run by `make test` and `make lint`); settings are
+# imported, so it needs DEBUG or a SECRET_KEY.
 typecheck: $(STAMP)
 	DEBUG=true $(BIN)/mypy
 

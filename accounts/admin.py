@@ -15,6 +15,8 @@ if TYPE_CHECKING:
     from django.db.models import QuerySet
     from django.http import HttpRequest
 
+    from .types import AuthenticatedHttpRequest
+
 
 @admin.register(User)
 class UserAdmin(DeclaredFiltersOnly, BaseUserAdmin):
@@ -57,7 +59,9 @@ class TherapistProfileAdmin(DeclaredFiltersOnly, admin.ModelAdmin):
         return fields
 
     @admin.action(description="Verify the selected therapists' credentials")
-    def verify(self, request: HttpRequest, queryset: QuerySet[TherapistProfile]) -> None:
+    def verify(
+        self, request: AuthenticatedHttpRequest, queryset: QuerySet[TherapistProfile]
+    ) -> None:
         # Four eyes: nobody vouches for their own credential, superuser or not.
         if queryset.filter(user=request.user).exists():
             self.message_user(
@@ -91,8 +95,7 @@ class AuthenticatorAdmin(DeclaredFiltersOnly, admin.ModelAdmin):
     list_filter = ["type"]
     list_select_related = ["user"]
     search_fields = ["user__email"]
-    fields = ["user", "type", "created_at", "last_used_at"]
-    readonly_fields = fields
+    fields = readonly_fields = ("user", "type", "created_at", "last_used_at")
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from .forms import DeleteAccountForm, ProfileForm, TherapistApplicationForm
 from .models import TherapistProfile
 from .services import delete_account, export_user_data, therapist_apply
+from .types import AuthenticatedHttpRequest
 
 if TYPE_CHECKING:
     from django.http import HttpRequest, QueryDict
@@ -31,13 +32,13 @@ def _data(request: HttpRequest) -> QueryDict | None:
 
 
 @login_required
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(request, "accounts/dashboard.html")
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def account_settings(request: HttpRequest) -> HttpResponse:
+def account_settings(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = ProfileForm(_data(request), instance=request.user)
     if request.method == "POST" and form.is_valid():
         form.save()
@@ -55,7 +56,7 @@ def account_settings(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def therapist_application(request: HttpRequest) -> HttpResponse:
+def therapist_application(request: AuthenticatedHttpRequest) -> HttpResponse:
     profile = TherapistProfile.objects.filter(user=request.user).first()
     editable = profile is None or (profile.verified_at is None and profile.revoked_at is None)
     form = TherapistApplicationForm(_data(request), instance=profile)
@@ -82,7 +83,7 @@ def therapist_application(request: HttpRequest) -> HttpResponse:
 @never_cache
 @login_required
 @require_GET
-def account_export(request: HttpRequest) -> HttpResponse:
+def account_export(request: AuthenticatedHttpRequest) -> HttpResponse:
     data = export_user_data(request.user)
     filename = f"rat-park-export-{request.user.local_now():%Y-%m-%d}.json"
     response = HttpResponse(
@@ -96,7 +97,7 @@ def account_export(request: HttpRequest) -> HttpResponse:
 @never_cache
 @login_required
 @require_http_methods(["GET", "POST"])
-def account_delete(request: HttpRequest) -> HttpResponse:
+def account_delete(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = DeleteAccountForm(_data(request))
     if request.method == "POST" and form.is_valid():
         return _delete_confirmed(request)
@@ -104,7 +105,7 @@ def account_delete(request: HttpRequest) -> HttpResponse:
 
 
 @reauthentication_required
-def _delete_confirmed(request: HttpRequest) -> HttpResponse:
+def _delete_confirmed(request: AuthenticatedHttpRequest) -> HttpResponse:
     # Unless the person confirmed it's them in the last few minutes, allauth stops here and
     # asks for their password (or authenticator code, see accounts.adapters), then replays
     # this POST.

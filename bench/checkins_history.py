@@ -28,7 +28,7 @@ os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-that-is-long-enough-0
 os.environ.setdefault("STATIC_MANIFEST", "false")
 os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
 
-import django  # noqa: E402
+import django
 
 django.setup()
 

@@ -147,7 +147,7 @@ class Sink:
         self.refuse_until = 0.0
         self.refused = 0
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
+    async def handle_DATA(self, server, session, envelope):  # aiosmtpd names the hook
         import asyncio
 
         if self.delay:
@@ -359,7 +359,7 @@ class Stack:
         web = compose_command("web", **{"--bind": f"{LOOPBACK}:{WEB_PORT}", "--workers": "2"})
         self.web = Proc("web", web)
         self.workers = [
-            Proc(f"worker{i}", compose_command("worker") + [f"--hostname=w{i}@bench"])
+            Proc(f"worker{i}", [*compose_command("worker"), f"--hostname=w{i}@bench"])
             for i in (1, 2)
         ]
         self.beat = Proc("beat", compose_command("beat"))
@@ -472,7 +472,7 @@ def pct(values: list[float], q: float) -> float:
     if not values:
         return float("nan")
     values = sorted(values)
-    return values[min(len(values) - 1, int(round(q * (len(values) - 1))))]
+    return values[min(len(values) - 1, round(q * (len(values) - 1)))]
 
 
 def in_window(t: float, fault: str, start: float, end: float) -> bool:
@@ -543,7 +543,7 @@ def report(outcomes: dict[int, dict], sink: Sink, stack: Stack, logins: list[int
 
     rows = []
     faults = sorted({f for _, _, f in windows})
-    for fault in faults + ["(outside faults)", "total"]:
+    for fault in [*faults, "(outside faults)", "total"]:
         if fault == "total":
             pick = lambda t: True  # noqa: E731
             count = len(windows)
@@ -570,7 +570,7 @@ def report(outcomes: dict[int, dict], sink: Sink, stack: Stack, logins: list[int
         )
     head = ("fault", "count", "lost", "dup inapp", "dup email", "5xx", "emails", "p50 s", "p95 s")
     print()
-    print("| " + " | ".join(head + ("max s",)) + " |")
+    print("| " + " | ".join((*head, "max s")) + " |")
     print("|" + "---|" * (len(head) + 1))
     for row in rows:
         *text, p50, p95, top = row

@@ -304,7 +304,7 @@ def gunicorn_command(port: int) -> list[str]:
 def server():
     port = free_port()
     log = tempfile.NamedTemporaryFile("w+", suffix=".log", delete=False)  # noqa: SIM115
-    process = subprocess.Popen(  # noqa: S603
+    process = subprocess.Popen(
         gunicorn_command(port), cwd=ROOT, env=os.environ.copy(), stdout=log, stderr=log
     )
     base = f"http://127.0.0.1:{port}"
@@ -327,7 +327,7 @@ def wrk(base: str, rows: list[str], duration: int, connections: int) -> dict:
     with tempfile.NamedTemporaryFile("w", suffix=".tsv", delete=False) as f:
         f.write("\n".join(rows) + "\n")
     try:
-        out = subprocess.run(  # noqa: S603
+        out = subprocess.run(
             [
                 shutil.which("wrk") or "/usr/bin/wrk",
                 "-t1",

@@ -18,7 +18,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "recovery.settings")
 
-import django  # noqa: E402
+import django
 
 django.setup()
 
@@ -31,7 +31,7 @@ from django.urls import reverse  # noqa: E402
 from accounts.models import User  # noqa: E402
 from network.accesslog import disclosures_append, verify_chain  # noqa: E402
 from network.services.suggestion import suggest_reach_out  # noqa: E402
-from tests.test_network_queries import build_network, supported_by  # noqa: E402
+from tests.network.test_queries import build_network, supported_by  # noqa: E402
 
 TIES, CONTACTS, RUNS = 50, 5000, 20
 settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

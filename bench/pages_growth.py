@@ -29,7 +29,7 @@ os.environ.setdefault("DEBUG", "true")
 os.environ.setdefault("DATABASE_POOL", "false")
 os.environ.setdefault("LOG_LEVEL", "WARNING")
 
-import django  # noqa: E402
+import django
 
 django.setup()
 

@@ -42,7 +42,7 @@ os.environ.setdefault("DEBUG", "true")
 os.environ.setdefault("DATABASE_POOL", "false")
 os.environ.setdefault("LOG_LEVEL", "WARNING")
 
-import django  # noqa: E402
+import django
 
 django.setup()
 
@@ -233,7 +233,14 @@ def build(n: int) -> None:
     ]
     with access_log_guard_off(), connection.cursor() as cursor:
         cursor.execute(f"TRUNCATE {', '.join(TABLES)} CASCADE")
-    with connection.cursor() as cursor:
+        # A million members make tens of millions of rows: fill the tables without their
+        # secondary indexes (built once at the end, far faster than row by row) and, with
+        # triggers off (the guard), without a foreign-key check per row (the data is
+        # consistent by construction).
+        cursor.execute("SET maintenance_work_mem = '512MB'")
+        indexes = _secondary_indexes(cursor, TABLES)
+        for name, _ in indexes:
+            cursor.execute(f"DROP INDEX {name}")
         for label, sql in steps:
             started = time.perf_counter()
             cursor.execute(sql, {"n": n})
@@ -244,8 +251,25 @@ def build(n: int) -> None:
             "INSERT INTO nudges_schedule (user_id, stale) SELECT id, true FROM accounts_user"
         )
         started = time.perf_counter()
+        for _, definition in indexes:
+            cursor.execute(definition)
+        print(f"  {len(indexes)} indexes built in {time.perf_counter() - started:.1f} s")
+        cursor.execute("RESET maintenance_work_mem")
+    with connection.cursor() as cursor:
+        started = time.perf_counter()
         cursor.execute("VACUUM ANALYZE")
         print(f"  vacuum analyze: {time.perf_counter() - started:.1f} s")
+
+
+def _secondary_indexes(cursor, tables: list[str]) -> list[tuple[str, str]]:
+    """(name, definition) of the indexes on ``tables`` that back no constraint."""
+    cursor.execute(
+        "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) FROM pg_index i "
+        "WHERE i.indrelid = ANY(%s::regclass[]) AND NOT EXISTS "
+        "(SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)",
+        [tables],
+    )
+    return cursor.fetchall()
 
 
 COLUMNS = [
@@ -307,6 +331,32 @@ def timed_sweep(now: datetime.datetime) -> tuple[float, int, object]:
         result = run_sweep(now=now, dispatch=False)
         elapsed = time.perf_counter() - started
     return elapsed, counter.n, result
+
+
+def bare_insert() -> float:
+    """Time a minimal hand-written INSERT … SELECT that copies the notifications and
+    deliveries just made (new ids and keys) into the same tables, committed (foreign-key
+    checks and all): what writing those rows costs with no rule, schedule or Python."""
+    notification = ", ".join(
+        [
+            "recipient_id, subject_member_id, kind",
+            "'bare:' || idempotency_key",
+            "title, body, action_url, data, due_at, created_at, local_date, status, response",
+        ]
+    )
+    started = time.perf_counter()
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "WITH src AS (SELECT n.*, gen_random_uuid() AS copy FROM nudges_notification n), "
+            "made AS (INSERT INTO nudges_notification (id, recipient_id, subject_member_id, "
+            "kind, idempotency_key, title, body, action_url, data, due_at, created_at, "
+            f"local_date, status, response) SELECT copy, {notification} FROM src) "
+            "INSERT INTO nudges_delivery (notification_id, channel, not_before, status, "
+            "attempts, last_error, created_at) SELECT src.copy, d.channel, d.not_before, "
+            "d.status, d.attempts, d.last_error, d.created_at "
+            "FROM nudges_delivery d JOIN src ON src.id = d.notification_id"
+        )
+    return time.perf_counter() - started
 
 
 def _under_cap(user: User, today: datetime.date) -> bool:
@@ -432,6 +482,7 @@ def main() -> None:
     restore(typical)
     timed_sweep(typical + half)
     figures: dict[str, list] = {name: [] for name in [*scenarios, "quiet minute"]}
+    bare: list[float] = []
     for _round in range(args.rounds):
         for name, (start, end) in scenarios.items():
             restore(start)
@@ -440,6 +491,8 @@ def main() -> None:
             if name == "typical minute":
                 # Swept again at once: nobody is due (the quiet minute).
                 figures["quiet minute"].append(timed_sweep(end))
+            if name == "peak minute":
+                bare.append(elapsed / bare_insert())
     median = {}
     for name, runs in figures.items():
         runs.sort(key=lambda r: r[0])
@@ -480,13 +533,24 @@ def main() -> None:
         f"({sweep_per_member * 1e6:.3f} µs vs {naive_per_member * 1e6:.0f} µs per member)"
     )
     peak_elapsed, _, peak_result = median["peak minute"]
+    peak_made = sum(peak_result.notifications.values())
+    per_s = peak_made / peak_elapsed if peak_elapsed else 0
+    bare.sort()
     print(
-        f"RESULT members={args.members} quiet_minute_s={median['quiet minute'][0]:.4f} "
-        f"typical_minute_s={elapsed:.4f} typical_due={typical_due} "
-        f"peak_minute_s={peak_elapsed:.3f} peak_due={per_minute[peak]} "
-        f"peak_made={sum(peak_result.notifications.values())} "
-        f"catchup_hour_s={median['catch-up hour'][0]:.3f} naive_ratio={ratio:.0f} "
-        f"statements={median['typical minute'][1]}"
+        f"peak minute: {per_s:,.0f} notifications/s, each with its deliveries "
+        f"({peak_result.deliveries:,} for {peak_made:,}); that is {bare[len(bare) // 2]:.1f}x "
+        "the time of a bare INSERT … SELECT of the same rows into the same tables, committed "
+        "(median of per-round ratios)"
+    )
+    print(
+        f"population members={args.members} typical_due={typical_due} "
+        f"peak_made={peak_made} peak_notifications_per_s={per_s:.0f}"
+    )
+    print(
+        f"RESULT quiet_minute_s={median['quiet minute'][0]:.4f} "
+        f"typical_minute_s={elapsed:.4f} peak_minute_s={peak_elapsed:.3f} "
+        f"peak_due={per_minute[peak]} catchup_hour_s={median['catch-up hour'][0]:.3f} "
+        f"naive_ratio={ratio:.0f} statements={median['typical minute'][1]}"
     )
 
 

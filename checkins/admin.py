@@ -30,8 +30,7 @@ class CheckInAdmin(ReadOnlyAdmin):
     list_filter = ["local_date"]
     list_select_related = ["member"]
     search_fields = ["member__email"]
-    fields = ["member", "local_date", "time_zone", "created_at", "updated_at"]
-    readonly_fields = fields
+    fields = readonly_fields = ("member", "local_date", "time_zone", "created_at", "updated_at")
 
 
 @admin.register(ReminderPreference)
@@ -46,8 +45,7 @@ class QuestionnaireResponseAdmin(ReadOnlyAdmin):
     list_display = ["member", "instrument", "local_date"]
     list_select_related = ["member"]
     search_fields = ["member__email"]
-    fields = ["member", "instrument", "version", "local_date", "completed_at"]
-    readonly_fields = fields
+    fields = readonly_fields = ("member", "instrument", "version", "local_date", "completed_at")
 
 
 @admin.register(QuestionnaireSchedule)

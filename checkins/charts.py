@@ -82,7 +82,7 @@ def _x_ticks(start: datetime.date, end: datetime.date) -> list[Tick]:
     else:
         step = 61
         fmt = "%b %Y"
-    ticks = []
+    ticks: list[Tick] = []
     day = start
     while day <= end:
         pos = _x(day, start, span)
@@ -196,7 +196,7 @@ def stacked_weekly_bars(
     bars, rows = [], []
     for i, week in enumerate(weeks):
         x = round(LEFT + i * slot + (slot - bar_w) / 2, 1)
-        y_base = TOP + PLOT_H
+        y_base: float = TOP + PLOT_H
         segments = []
         week_counts = counts.get(week, {})
         for key, label in categories:
@@ -341,7 +341,7 @@ def calendar_weeks(h: selectors.History) -> list[list[dict | None]]:
     weeks: list[list[dict | None]] = []
     day = selectors.week_start(h.start)
     while day <= h.end:
-        week = []
+        week: list[dict | None] = []
         for _ in range(7):
             if h.start <= day <= h.end:
                 week.append(

@@ -95,7 +95,10 @@ class CheckInForm(forms.ModelForm):
     def __init__(self, *args: Any, member: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         ties = network_selectors.open_ties_for(member)
-        self.fields["connected_with"].choices = [
+        connected_with = self.fields["connected_with"]
+        if not isinstance(connected_with, forms.MultipleChoiceField):  # declared so above
+            raise TypeError("connected_with is not a choice field.")
+        connected_with.choices = [
             (str(tie.pk), f"{tie.name} ({tie.get_role_display().lower()})") for tie in ties
         ] + [(MEETING, "A meeting")]
         if self.instance.pk:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import uuid
+from collections.abc import Collection
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -46,8 +47,14 @@ RISK_SIGNALS = {
 class CheckIn(models.Model):
     """One check-in per member per local calendar date (in the member's time zone)."""
 
+    # No index of its own: the one-per-day constraint's (member, local_date) index serves every
+    # lookup by member, and a second index on member alone led PostgreSQL to read a member's
+    # whole history to find their last 7 days.
     member = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="checkins"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="checkins",
+        db_index=False,
     )
     local_date = models.DateField()
     mood = models.PositiveSmallIntegerField(choices=Mood.choices)
@@ -94,7 +101,7 @@ class CheckIn(models.Model):
     def __str__(self) -> str:
         return f"Check-in {self.local_date}"
 
-    def validate_constraints(self, exclude: set[str] | None = None) -> None:
+    def validate_constraints(self, exclude: Collection[str] | None = None) -> None:
         """Validate the constraints without a statement per check constraint.
 
         The check constraints restate what the fields' choices and validators already check
@@ -109,7 +116,9 @@ class CheckIn(models.Model):
             if isinstance(constraint, models.CheckConstraint):
                 continue
             try:
-                constraint.validate(type(self), self, exclude=exclude)
+                # Django's BaseConstraint declares validate() (each kind implements it); the
+                # stubs declare it only on the concrete classes.
+                constraint.validate(type(self), self, exclude=exclude)  # type: ignore[attr-defined]
             except ValidationError as exc:
                 errors = exc.update_error_dict(errors)
         if errors:

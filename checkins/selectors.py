@@ -334,7 +334,8 @@ def weekly_summary(h: History) -> WeeklySummary:
     if checkin_days:
         sentences.append(f"You checked in on {checkin_days} of the last 7 days.")
     lookback_start = h.end - datetime.timedelta(days=SUMMARY_LOOKBACK_DAYS - 1)
-    with_contact, without = [], []
+    with_contact: list[int] = []
+    without: list[int] = []
     for c in h.checkins:
         if c.local_date >= lookback_start:
             (with_contact if c.local_date in h.contact_dates else without).append(c.craving)

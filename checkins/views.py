@@ -9,11 +9,12 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from accounts.types import AuthenticatedHttpRequest
 from network.services.access import supporter_access
 from network.services.suggestion import suggest_reach_out
 
@@ -39,7 +40,7 @@ def _parse_day(value: str) -> datetime.date:
         raise Http404("No such date.") from None
 
 
-def _risk_context(request: HttpRequest, checkin: CheckIn | None) -> dict:
+def _risk_context(request: AuthenticatedHttpRequest, checkin: CheckIn | None) -> dict:
     if checkin is None or not checkin.is_high_risk:
         return {}
     suggestions = suggest_reach_out(request.user, crisis=True, limit=1)
@@ -47,12 +48,12 @@ def _risk_context(request: HttpRequest, checkin: CheckIn | None) -> dict:
 
 
 @login_required
-def today(request: HttpRequest) -> HttpResponse:
+def today(request: AuthenticatedHttpRequest) -> HttpResponse:
     return day(request, selectors.local_today(request.user).isoformat())
 
 
 @login_required
-def day(request: HttpRequest, date: str) -> HttpResponse:
+def day(request: AuthenticatedHttpRequest, date: str) -> HttpResponse:
     """Show, create or edit the member's own check-in for one local date."""
     member = request.user
     local_date = _parse_day(date)
@@ -117,7 +118,7 @@ def day(request: HttpRequest, date: str) -> HttpResponse:
         # One person to reach out to, one tap to call, text or log it.
         suggestions = suggest_reach_out(member, limit=1)
         context["closure_suggestion"] = suggestions[0] if suggestions else None
-    started = context["counters"].sobriety_started_on
+    started = counters.sobriety_started_on
     # Offer a restart after reported use, unless the member already restarted since.
     context["offer_restart"] = bool(
         checkin is not None and checkin.used and started and started < checkin.local_date
@@ -145,7 +146,9 @@ def _closure_set(response: HttpResponse, member, local_date: datetime.date, *, c
     )
 
 
-def _closure_pop(request: HttpRequest, member, local_date: datetime.date) -> dict | None:
+def _closure_pop(
+    request: AuthenticatedHttpRequest, member, local_date: datetime.date
+) -> dict | None:
     """The closure card asked for by the save just before, if it was this member's, this day's."""
     raw = request.get_signed_cookie(
         CLOSURE_KEY, default=None, salt=CLOSURE_KEY, max_age=CLOSURE_SECONDS
@@ -164,7 +167,7 @@ def _closure_pop(request: HttpRequest, member, local_date: datetime.date) -> dic
 
 
 @login_required
-def history(request: HttpRequest) -> HttpResponse:
+def history(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The member's own history: calendar, charts, weekly summary, counters, score trends."""
     member = request.user
     try:
@@ -198,7 +201,7 @@ def history(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def sobriety(request: HttpRequest) -> HttpResponse:
+def sobriety(request: AuthenticatedHttpRequest) -> HttpResponse:
     member = request.user
     today_ = selectors.local_today(member)
     form = SobrietyForm(request.POST or None, today=today_)
@@ -226,7 +229,7 @@ def sobriety(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def sobriety_restart(request: HttpRequest) -> HttpResponse:
+def sobriety_restart(request: AuthenticatedHttpRequest) -> HttpResponse:
     services.sobriety_restart(member=request.user, today=selectors.local_today(request.user))
     messages.success(
         request,
@@ -237,7 +240,7 @@ def sobriety_restart(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def questionnaires(request: HttpRequest) -> HttpResponse:
+def questionnaires(request: AuthenticatedHttpRequest) -> HttpResponse:
     member = request.user
     today_ = selectors.local_today(member)
     schedules = {
@@ -269,7 +272,7 @@ def questionnaires(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def questionnaire_take(request: HttpRequest, instrument: str) -> HttpResponse:
+def questionnaire_take(request: AuthenticatedHttpRequest, instrument: str) -> HttpResponse:
     definition = INSTRUMENTS.get(instrument)
     if definition is None:
         raise Http404("No such questionnaire.")
@@ -288,13 +291,15 @@ def questionnaire_take(request: HttpRequest, instrument: str) -> HttpResponse:
     )
 
 
-def _get_response_for_user(request: HttpRequest, pk: uuid.UUID) -> QuestionnaireResponse:
+def _get_response_for_user(
+    request: AuthenticatedHttpRequest, pk: uuid.UUID
+) -> QuestionnaireResponse:
     # Scores are shown to the member first and only: nobody else reaches this page.
     return get_object_or_404(QuestionnaireResponse, pk=pk, member=request.user)
 
 
 @login_required
-def questionnaire_result(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
+def questionnaire_result(request: AuthenticatedHttpRequest, pk: uuid.UUID) -> HttpResponse:
     response = _get_response_for_user(request, pk)
     definition = INSTRUMENTS[response.instrument]
     scores = definition.score(response.answers)
@@ -326,7 +331,7 @@ def questionnaire_result(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
 
 @login_required
 @require_POST
-def questionnaire_schedule(request: HttpRequest) -> HttpResponse:
+def questionnaire_schedule(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = ScheduleForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Please choose a questionnaire and how often.")
@@ -355,14 +360,14 @@ def questionnaire_schedule(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def shared(request: HttpRequest, tie_id: uuid.UUID) -> HttpResponse:
+def shared(request: AuthenticatedHttpRequest, tie_id: uuid.UUID) -> HttpResponse:
     """The old address of the supporter's page: one page now shows everything shared."""
     return redirect("network:supporting_member", tie_id=tie_id)
 
 
 @login_required
 @require_POST
-def therapist_schedule(request: HttpRequest, tie_id: uuid.UUID) -> HttpResponse:
+def therapist_schedule(request: AuthenticatedHttpRequest, tie_id: uuid.UUID) -> HttpResponse:
     """A verified therapist, under a formal consent in force, schedules a questionnaire.
 
     The member sees the schedule and answers when ready; the scores stay the member's.

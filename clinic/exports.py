@@ -12,7 +12,8 @@ import uuid
 from collections.abc import Callable
 
 from django.conf import settings
-from django.http import HttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 
 from network.consents import REDISCLOSURE_NOTICE, REDISCLOSURE_PLAIN
 from network.models import Scope
@@ -27,6 +28,8 @@ def _filename(h: ClientHistory, ext: str) -> str:
 
 def _preface(h: ClientHistory) -> list[str]:
     consent = h.access.consent
+    if consent is None:  # the clinic opens a client only under one (selectors.client_access)
+        raise ValueError("A client's history is exported under a formal consent only.")
     return [
         REDISCLOSURE_NOTICE,
         REDISCLOSURE_PLAIN,
@@ -56,7 +59,7 @@ def history_rows(h: ClientHistory) -> list[list]:
     return sorted(rows, key=lambda r: r[0])
 
 
-def export_csv(h: ClientHistory) -> HttpResponse:
+def export_csv(h: ClientHistory) -> StreamingHttpResponse:
     return csv_response(
         _filename(h, "csv"), ["date", "kind", "item", "value"], history_rows(h), _preface(h)
     )
@@ -147,7 +150,10 @@ OBSERVATION_CODES = {
 
 
 def build_bundle(h: ClientHistory) -> dict:
-    """The Bundle (type collection) as a dict, validated by fhir.resources' R4B models."""
+    """The Bundle (type collection) as a dict, validated by fhir.resources' R4B models.
+
+    Resources are built from plain dicts with ``model_validate`` (the constructors validate
+    the same way but are typed as taking the nested models)."""
     from fhir.resources.R4B.bundle import Bundle
     from fhir.resources.R4B.observation import Observation
     from fhir.resources.R4B.patient import Patient
@@ -159,7 +165,9 @@ def build_bundle(h: ClientHistory) -> dict:
     entries = [
         {
             "fullUrl": f"urn:uuid:{patient_id}",
-            "resource": Patient(id=patient_id, name=[{"text": h.access.tie.member.display_name}]),
+            "resource": Patient.model_validate(
+                {"id": patient_id, "name": [{"text": h.access.tie.member.display_name}]}
+            ),
         }
     ]
 
@@ -167,16 +175,18 @@ def build_bundle(h: ClientHistory) -> dict:
         entries.append({"fullUrl": f"urn:uuid:{resource.id}", "resource": resource})
 
     def observation(code: str, display: str, day: str, value: int) -> Observation:
-        return Observation(
-            id=str(uuid.uuid4()),
-            status="final",
-            code={
-                "coding": [{"system": system, "code": code, "display": display}],
-                "text": display,
-            },
-            subject=subject,
-            effectiveDateTime=day,
-            valueInteger=value,
+        return Observation.model_validate(
+            {
+                "id": str(uuid.uuid4()),
+                "status": "final",
+                "code": {
+                    "coding": [{"system": system, "code": code, "display": display}],
+                    "text": display,
+                },
+                "subject": subject,
+                "effectiveDateTime": day,
+                "valueInteger": value,
+            }
         )
 
     for c in h.checkins:
@@ -195,33 +205,37 @@ def build_bundle(h: ClientHistory) -> dict:
             )
     for s in score_rows(h):
         add(
-            QuestionnaireResponse(
-                id=str(uuid.uuid4()),
-                status="completed",
-                questionnaire=f"{system}/Questionnaire/{s['key']}",
-                subject=subject,
-                authored=s["day"].isoformat(),
-                item=[
-                    {
-                        "linkId": "total",
-                        "text": f"{s['instrument']} total",
-                        "answer": [{"valueDecimal": s["total"]}],
-                    }
-                ],
+            QuestionnaireResponse.model_validate(
+                {
+                    "id": str(uuid.uuid4()),
+                    "status": "completed",
+                    "questionnaire": f"{system}/Questionnaire/{s['key']}",
+                    "subject": subject,
+                    "authored": s["day"].isoformat(),
+                    "item": [
+                        {
+                            "linkId": "total",
+                            "text": f"{s['instrument']} total",
+                            "answer": [{"valueDecimal": s["total"]}],
+                        }
+                    ],
+                }
             )
         )
-    bundle = Bundle(
-        type="collection",
-        meta={
-            "security": [
-                {
-                    "system": "http://terminology.hl7.org/CodeSystem/v3-ActCode",
-                    "code": "42CFRPart2",
-                    "display": REDISCLOSURE_NOTICE,
-                }
-            ]
-        },
-        entry=entries,
+    bundle = Bundle.model_validate(
+        {
+            "type": "collection",
+            "meta": {
+                "security": [
+                    {
+                        "system": "http://terminology.hl7.org/CodeSystem/v3-ActCode",
+                        "code": "42CFRPart2",
+                        "display": REDISCLOSURE_NOTICE,
+                    }
+                ]
+            },
+            "entry": entries,
+        }
     )
     return json.loads(bundle.model_dump_json())
 
@@ -234,7 +248,7 @@ def export_fhir(h: ClientHistory) -> HttpResponse:
     return response
 
 
-BUILDERS: dict[str, Callable[[ClientHistory], HttpResponse]] = {
+BUILDERS: dict[str, Callable[[ClientHistory], HttpResponseBase]] = {
     "csv": export_csv,
     "pdf": export_pdf,
     "fhir": export_fhir,

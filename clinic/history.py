@@ -186,8 +186,14 @@ def _circle(ties: list[dict], moment: datetime.datetime) -> list[EgoNode]:
         status = _status_on(row, moment)
         if status is None:
             continue
-        tie = Tie(role=row["role"], relationship_label=row["relationship_label"], status=status)
-        tie.clinic_label = _role_label(row)
+        # An unsaved stand-in named by its role and label alone: ``Tie.name`` of a tie with no
+        # account is its ``offline_name``.
+        tie = Tie(
+            role=row["role"],
+            relationship_label=row["relationship_label"],
+            status=status,
+            offline_name=_role_label(row),
+        )
         shown.append(tie)
     return ego_layout(shown)
 
@@ -204,7 +210,9 @@ def network_over_time(h: ClientHistory) -> dict:
     that is kept: earlier changes aren't, see ``_status_on``)."""
     start_dt = datetime.datetime.combine(h.start, datetime.time.min, tzinfo=datetime.UTC)
     end_dt = datetime.datetime.combine(h.end, datetime.time.max, tzinfo=datetime.UTC)
-    events, at_start, at_end = [], defaultdict(int), defaultdict(int)
+    events: list[tuple[datetime.date, str]] = []
+    at_start: defaultdict[str, int] = defaultdict(int)
+    at_end: defaultdict[str, int] = defaultdict(int)
     for tie in h.ties:
         label = _role_label(tie)
         if start_dt <= tie["created_at"] <= end_dt:

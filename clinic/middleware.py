@@ -47,7 +47,12 @@ class ClinicianSessionMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = getattr(request, "user", None)
         session = getattr(request, "session", None)
-        if user is not None and user.is_authenticated and session.get(CLINICAL_SESSION_KEY):
+        if (
+            user is not None
+            and user.is_authenticated
+            and session is not None
+            and session.get(CLINICAL_SESSION_KEY)
+        ):
             if not user.is_verified_therapist:
                 # Staff withdrew clinician access: this session ends now, whatever page.
                 logout(request)

@@ -26,6 +26,9 @@ class SessionNote(models.Model):
     ciphertext = models.BinaryField()
     created_at = models.DateTimeField(default=timezone.now)
 
+    # Not a column: the decrypted note, set by ``selectors.own_notes`` for its author's page.
+    text: str
+
     class Meta:
         ordering = ["-session_on", "-created_at"]
         indexes = [models.Index(fields=["author", "member", "-session_on"])]

@@ -10,16 +10,18 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from accounts.types import AuthenticatedHttpRequest
 from network.consents import REDISCLOSURE_NOTICE, REDISCLOSURE_PLAIN
 from network.models import DisclosureAction, Scope
 from network.services.disclosure import record_disclosures_for_tie, record_disclosures_for_ties
 
-from . import charts, exports, history, selectors, services
+from . import charts, exports, history, markup, selectors, services
 from .access import therapist_required
 from .crypto import NotesUnavailable
 from .forms import NoteForm
@@ -27,7 +29,7 @@ from .models import Organisation
 
 
 @therapist_required
-def caseload(request: HttpRequest) -> HttpResponse:
+def caseload(request: AuthenticatedHttpRequest) -> HttpResponse:
     data = selectors.caseload(request.user)
     sort = request.GET.get("sort", "flag")
     only = request.GET.get("only", "all")
@@ -45,19 +47,15 @@ def caseload(request: HttpRequest) -> HttpResponse:
         [selectors.caseload_disclosure(r.access) for r in rows], viewer=request.user
     )
     client_url = reverse("clinic:client", args=["0"])[: -len("0/")]
-    for row in rows:
-        row.url = f"{client_url}{row.tie.pk}/"
-        row.sparks = []
-        if row.shows(Scope.MOOD_CRAVING):
-            row.sparks.append(charts.sparkline("Mood", row.mood, row.today, 1, 5))
-            row.sparks.append(charts.sparkline("Craving", row.craving, row.today, 0, 10))
-        if row.shows(Scope.CONNECTEDNESS):
-            row.sparks.append(charts.sparkline("Connectedness", row.connectedness, row.today, 1, 5))
+    cards = markup.caseload_cards(
+        (row, f"{client_url}{row.tie.pk}/", charts.row_sparklines(row)) for row in rows
+    )
     return render(
         request,
         "clinic/caseload.html",
         {
             "rows": rows,
+            "cards": cards,
             "page": page,
             "matching": len(matching),
             "ended": data.ended,
@@ -75,7 +73,7 @@ def caseload(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _client(request: HttpRequest, tie_id) -> selectors.Access | None:
+def _client(request: AuthenticatedHttpRequest, tie_id) -> selectors.Access | None:
     return selectors.client_access(request.user, tie_id)
 
 
@@ -91,7 +89,7 @@ def _range(request: HttpRequest, access):
 
 
 @therapist_required
-def client(request: HttpRequest, tie_id) -> HttpResponse:
+def client(request: AuthenticatedHttpRequest, tie_id) -> HttpResponse:
     access = _client(request, tie_id)
     if access is None:
         return _not_found(request)
@@ -125,7 +123,7 @@ def client(request: HttpRequest, tie_id) -> HttpResponse:
     )
 
 
-def _own_notes(request: HttpRequest, access) -> list | None:
+def _own_notes(request: AuthenticatedHttpRequest, access) -> list | None:
     try:
         return selectors.own_notes(request.user, access.tie.member_id)
     except NotesUnavailable:
@@ -134,7 +132,7 @@ def _own_notes(request: HttpRequest, access) -> list | None:
 
 @therapist_required
 @require_POST
-def note_add(request: HttpRequest, tie_id) -> HttpResponse:
+def note_add(request: AuthenticatedHttpRequest, tie_id) -> HttpResponse:
     access = _client(request, tie_id)
     if access is None:
         return _not_found(request)
@@ -142,7 +140,8 @@ def note_add(request: HttpRequest, tie_id) -> HttpResponse:
     if not form.is_valid():
         for errors in form.errors.values():
             for error in errors:
-                messages.error(request, error)
+                # An ErrorList yields its messages as str; the stubs also allow the errors.
+                messages.error(request, str(error))
         return redirect("clinic:client", tie_id=access.tie.pk)
     try:
         services.session_note_add(
@@ -160,7 +159,7 @@ def note_add(request: HttpRequest, tie_id) -> HttpResponse:
 
 @therapist_required
 @require_POST
-def note_delete(request: HttpRequest, tie_id, note_id) -> HttpResponse:
+def note_delete(request: AuthenticatedHttpRequest, tie_id, note_id) -> HttpResponse:
     access = _client(request, tie_id)
     if access is None:
         return _not_found(request)
@@ -173,7 +172,7 @@ def note_delete(request: HttpRequest, tie_id, note_id) -> HttpResponse:
 
 @therapist_required
 @require_POST
-def discussed(request: HttpRequest, tie_id) -> HttpResponse:
+def discussed(request: AuthenticatedHttpRequest, tie_id) -> HttpResponse:
     access = _client(request, tie_id)
     if access is None:
         return _not_found(request)
@@ -200,7 +199,7 @@ def _bad_range(request: HttpRequest, access, exc: history.RangeError) -> HttpRes
     )
 
 
-def _export(request: HttpRequest, tie_id, fmt: str) -> HttpResponse:
+def _export(request: AuthenticatedHttpRequest, tie_id, fmt: str) -> HttpResponseBase:
     # The client is checked before the fresh sign-in is asked for, so a stranger's link
     # doesn't even prompt for one.
     access = _client(request, tie_id)
@@ -215,7 +214,9 @@ def _export(request: HttpRequest, tie_id, fmt: str) -> HttpResponse:
 
 # Reauthentication on every export, GET included (allauth: the authenticator where enrolled).
 @reauthentication_required
-def _build_export(request: HttpRequest, access, start, end, fmt: str) -> HttpResponse:
+def _build_export(
+    request: AuthenticatedHttpRequest, access, start, end, fmt: str
+) -> HttpResponseBase:
     h = history.client_history(access, start, end)
     response = exports.BUILDERS[fmt](h)
     record_disclosures_for_tie(
@@ -225,22 +226,22 @@ def _build_export(request: HttpRequest, access, start, end, fmt: str) -> HttpRes
 
 
 @therapist_required
-def export_csv(request: HttpRequest, tie_id) -> HttpResponse:
+def export_csv(request: AuthenticatedHttpRequest, tie_id) -> HttpResponseBase:
     return _export(request, tie_id, "csv")
 
 
 @therapist_required
-def export_pdf(request: HttpRequest, tie_id) -> HttpResponse:
+def export_pdf(request: AuthenticatedHttpRequest, tie_id) -> HttpResponseBase:
     return _export(request, tie_id, "pdf")
 
 
 @therapist_required
-def export_fhir(request: HttpRequest, tie_id) -> HttpResponse:
+def export_fhir(request: AuthenticatedHttpRequest, tie_id) -> HttpResponseBase:
     return _export(request, tie_id, "fhir")
 
 
 @login_required
-def organisation(request: HttpRequest, org_id) -> HttpResponse:
+def organisation(request: AuthenticatedHttpRequest, org_id) -> HttpResponse:
     org = selectors.administered_organisation(request.user, org_id)
     if org is None:
         return render(request, "clinic/no_organisation.html", status=404)
@@ -249,5 +250,5 @@ def organisation(request: HttpRequest, org_id) -> HttpResponse:
 
 
 @login_required
-def mfa_required(request: HttpRequest) -> HttpResponse:
+def mfa_required(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(request, "clinic/mfa_required.html")

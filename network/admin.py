@@ -29,7 +29,7 @@ class TieAdmin(ReadOnlyAdmin):
     list_filter = ["role", "status"]
     list_select_related = ["member", "supporter"]
     search_fields = ["member__email", "supporter__email", "offline_name"]
-    fields = [
+    fields = readonly_fields = (
         "id",
         "member",
         "supporter",
@@ -45,8 +45,7 @@ class TieAdmin(ReadOnlyAdmin):
         "is_sos_contact",
         "created_at",
         "status_changed_at",
-    ]
-    readonly_fields = fields
+    )
 
 
 @admin.register(Invitation)
@@ -57,7 +56,7 @@ class InvitationAdmin(ReadOnlyAdmin):
     list_filter = ["status"]
     list_select_related = ["member"]
     search_fields = ["email", "member__email"]
-    fields = [
+    fields = readonly_fields = (
         "id",
         "member",
         "tie",
@@ -69,8 +68,7 @@ class InvitationAdmin(ReadOnlyAdmin):
         "expires_at",
         "responded_at",
         "accepted_by",
-    ]
-    readonly_fields = fields
+    )
 
 
 @admin.register(Consent)

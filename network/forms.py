@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from django import forms
 from django.utils import timezone
@@ -21,6 +22,14 @@ from .models import (
     TieStatus,
 )
 from .services.encouragement import ENCOURAGEMENT_TEMPLATES
+
+
+def _choice_field(form: forms.BaseForm, name: str) -> forms.ChoiceField:
+    """The form's own copy of a declared choice field (``fields`` is typed by its base)."""
+    field = form.fields[name]
+    if not isinstance(field, forms.ChoiceField):
+        raise TypeError(f"{type(form).__name__}.{name} is not a choice field.")
+    return field
 
 
 class OfflineTieForm(forms.Form):
@@ -79,7 +88,7 @@ class InvitationForm(forms.Form):
     )
     # No role chosen until the member chooses one (a default would make everyone a therapist).
     role = forms.ChoiceField(
-        choices=[("", "Choose their role")] + Role.choices,
+        choices=[("", "Choose their role"), *Role.choices],
         error_messages={"required": "Choose their role: sponsor, family, friend, …"},
     )
     relationship_label = forms.CharField(
@@ -161,8 +170,9 @@ class Part2ConsentForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["expires_on"].initial = default_part2_expiry().date()
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data  # what Form.clean returns, typed as never None
         today = timezone.localdate()
         if data.get("expiry_kind") == "date":
             expires_on = data.get("expires_on")
@@ -213,7 +223,7 @@ class ContactForm(forms.Form):
     def __init__(self, *args, ties=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["when"].required = False
-        self.fields["tie"].choices = [(self.MEETING, "A meeting")] + [
+        _choice_field(self, "tie").choices = [(self.MEETING, "A meeting")] + [
             (str(t.pk), t.name) for t in ties if t.status in (TieStatus.ACTIVE, TieStatus.PAUSED)
         ]
 
@@ -259,14 +269,14 @@ class ContactEditForm(forms.Form):
         self.zone = contact.member.zone
         if contact.tie_id is None and contact.method == ContactMethod.MEETING:
             # A meeting stays a meeting: what can change is how it was attended.
-            self.fields["method"].choices = [
+            _choice_field(self, "method").choices = [
                 *((v, label.capitalize()) for v, label in MeetingWay.choices),
                 (ContactMethod.MEETING, "Not said"),
             ]
             self.initial["method"] = contact.meeting_way or ContactMethod.MEETING
         elif contact.method == ContactMethod.UNSPECIFIED:
             # A check-in or reminder didn't say how; keeping that must stay possible.
-            self.fields["method"].choices = [
+            _choice_field(self, "method").choices = [
                 *LOGGABLE_METHODS,
                 (ContactMethod.UNSPECIFIED, ContactMethod.UNSPECIFIED.label),
             ]
@@ -295,8 +305,9 @@ class EncouragementForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
     )
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data  # what Form.clean returns, typed as never None
         text = (data.get("message") or "").strip()
         if not text and data.get("template") not in (None, ""):
             text = ENCOURAGEMENT_TEMPLATES[int(data["template"])]

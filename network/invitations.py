@@ -237,7 +237,7 @@ def _claim(token: str, user: User, now: datetime) -> Invitation:
         .first()
     )
     reason = unusable_reason(invitation, now)
-    if reason:
+    if invitation is None or reason:  # a missing invitation always has a reason
         raise NetworkError(reason)
     if invitation.member_id == user.pk:
         raise NetworkError("This is your own invitation; send the link to the person you invited.")

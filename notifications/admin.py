@@ -45,7 +45,7 @@ class DeliveryInline(admin.TabularInline):
     model = Delivery
     extra = 0
     can_delete = False
-    readonly_fields = [
+    readonly_fields = fields = (
         "channel",
         "status",
         "attempts",
@@ -53,8 +53,7 @@ class DeliveryInline(admin.TabularInline):
         "queued_at",
         "sent_at",
         "last_error",
-    ]
-    fields = readonly_fields
+    )
 
 
 @admin.register(Notification)
@@ -66,7 +65,7 @@ class NotificationAdmin(DeclaredFiltersOnly, admin.ModelAdmin):
     list_display = ["kind", "recipient_id", "status", "due_at", "delivered_at", "dwell"]
     list_filter = ["status", "kind"]
     search_fields = ["recipient__email"]
-    fields = [
+    fields = readonly_fields = (
         "kind",
         "recipient",
         "status",
@@ -77,8 +76,7 @@ class NotificationAdmin(DeclaredFiltersOnly, admin.ModelAdmin):
         "read_at",
         "response",
         "responded_at",
-    ]
-    readonly_fields = fields
+    )
     inlines = [DeliveryInline]
     actions = ["retry_failed"]
     date_hierarchy = "created_at"

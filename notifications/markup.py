@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from django.urls import reverse
 from django.utils import dateformat, timezone
@@ -19,6 +20,9 @@ from django.utils.safestring import SafeString
 from django.utils.timesince import timesince
 
 from .models import Notification
+
+if TYPE_CHECKING:
+    from .selectors import ShownNotification
 
 # Answered with a form to ``notifications:respond`` (the signed link is for emails and pushes).
 ANSWERS = frozenset({"reached_out", "snooze", "stop"})
@@ -76,7 +80,7 @@ def _actions(n: Notification, actions: list[dict[str, str]], urls: _Urls, csrf: 
 
 
 def inbox_items_html(
-    items: Sequence[tuple[Notification, list[dict[str, str]]]],
+    items: Sequence[tuple[ShownNotification, list[dict[str, str]]]],
     *,
     csrf_token: str,
     withheld: dict[str, str],
@@ -87,7 +91,7 @@ def inbox_items_html(
     csrf = _csrf_input(csrf_token)
     now = timezone.now()
 
-    def item(n: Notification, actions: list[dict[str, str]]) -> tuple:
+    def item(n: ShownNotification, actions: list[dict[str, str]]) -> tuple:
         unread = n.read_at is None
         read_form = (
             format_html(

@@ -7,10 +7,22 @@ from __future__ import annotations
 import datetime
 import uuid
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.db.models import Q, QuerySet
 
 from .models import Kind, Notification
+
+if TYPE_CHECKING:
+    from typing import TypeAlias, TypedDict
+
+    from django_stubs_ext import WithAnnotations
+
+    class MayShow(TypedDict):
+        may_show: bool
+
+    # A notification read through ``views.WITH_ACCESS``: it knows whether it may be shown.
+    ShownNotification: TypeAlias = WithAnnotations[Notification, MayShow]
 
 # What the inbox, a message's page and an export show instead of a withheld message.
 WITHHELD_TITLE = "A message about someone you support"

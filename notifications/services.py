@@ -84,7 +84,7 @@ def channels_for(recipient: User, kind: str) -> list[str]:
     """
     pref = contact_preferences_of(recipient)
     muted = set(Mute.objects.filter(user=recipient, kind=kind).values_list("channel", flat=True))
-    channels = [Channel.INAPP]
+    channels: list[str] = [Channel.INAPP]
     if (pref is None or pref.channel_email) and Channel.EMAIL not in muted:
         channels.append(Channel.EMAIL)
     if (

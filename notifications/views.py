@@ -58,11 +58,11 @@ ACTION_PROMPT = {
 WITHHELD = {"title": selectors.WITHHELD_TITLE, "body": selectors.WITHHELD_BODY}
 
 
-def with_access(notifications: QuerySet[Notification]) -> QuerySet[Notification]:
+def with_access(notifications: QuerySet[Notification]) -> QuerySet[selectors.ShownNotification]:
     return import_string(WITH_ACCESS)(notifications)
 
 
-def get_notification_for_user(request: AuthenticatedHttpRequest, pk) -> Notification:
+def get_notification_for_user(request: AuthenticatedHttpRequest, pk) -> selectors.ShownNotification:
     """The one access helper: a notification is only ever its recipient's."""
     notification = (
         with_access(Notification.objects.filter(pk=pk, recipient=request.user))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Exists, OuterRef
 
@@ -12,6 +12,15 @@ from notifications.models import Kind, Mute, Notification, PushSubscription
 from notifications.selectors import WITHHELD_BODY, WITHHELD_TITLE
 
 from .models import NudgePreference, SosAlert
+
+if TYPE_CHECKING:
+    from typing import TypedDict
+
+    from django_stubs_ext import WithAnnotations
+
+    class _SosWordsShown(TypedDict):
+        sos_words_shown: bool
+
 
 PREFERENCE_FIELDS = [
     "isolation_enabled",
@@ -27,11 +36,16 @@ PREFERENCE_FIELDS = [
 ]
 
 
-# The words in a notification's data that were written for its recipient, by kind.
-MESSAGE_KEYS = {Kind.ENCOURAGEMENT: "message", Kind.CELEBRATION: "message", Kind.SOS: "words"}
+# The words in a notification's data that were written for its recipient, by kind (keyed by
+# the plain str a notification's kind reads back as).
+MESSAGE_KEYS: dict[str, str] = {
+    Kind.ENCOURAGEMENT: "message",
+    Kind.CELEBRATION: "message",
+    Kind.SOS: "words",
+}
 
 
-def _message(notification: Notification) -> str | None:
+def _message(notification: WithAnnotations[Notification, _SosWordsShown]) -> str | None:
     """The words meant for the recipient, exactly as Rat Park would show them now.
 
     Kind words and celebrations are the recipient's. An SOS's words belong to the member who

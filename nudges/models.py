@@ -98,6 +98,11 @@ class SweepState(models.Model):
         return f"Sweep state ({self.last_run_at})"
 
 
+# The time-based rules, in the order they are evaluated, and their columns on ``Schedule``.
+RULE_NAMES = ("checkin_reminder", "isolation_prompt", "supporter_nudge", "therapist_digest")
+RULE_COLUMNS = tuple(f"{name}_at" for name in RULE_NAMES)
+
+
 class Schedule(models.Model):
     """When each time-based rule can next fire for one person: what the sweep asks for.
 

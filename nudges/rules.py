@@ -32,7 +32,8 @@ from .schedule import (
     COLUMNS,
     Times,
     in_quiet_hours,
-    latest_occurrence,
+    local_now,
+    occurrence_today,
     quiet_hours_end,
     refresh_stale,
     zone,
@@ -59,6 +60,9 @@ class Candidate:
     data: dict[str, Any] = field(default_factory=dict)
     quiet_until: datetime.datetime | None = None
     kind: str = ""
+    # The channels beyond the inbox it goes out on (set by the sweep from the person's choices).
+    email: bool = False
+    push: bool = False
 
 
 @dataclass
@@ -71,7 +75,7 @@ class Batch:
     mutes: set[tuple[int, str, str]]  # (user, kind, channel)
 
     def local_now(self, uid: int) -> datetime.datetime:
-        return self.now.astimezone(self.times[uid].tz)
+        return local_now(self.now, self.times[uid].tz)
 
     def today(self, uid: int, rule: str) -> tuple[datetime.datetime, datetime.date] | None:
         """Today's moment of ``rule`` for ``uid`` if it has come and may fire now.
@@ -85,10 +89,10 @@ class Batch:
         when = t.rule_time(rule)
         if when is None or not person["is_active"]:
             return None
-        occurrence = latest_occurrence(self.now, t.tz, *when)  # type: ignore[arg-type]
-        local = self.local_now(uid)
-        if occurrence is None or occurrence.astimezone(t.tz).date() != local.date():
+        occurrence = occurrence_today(self.now, t.tz, *when)
+        if occurrence is None:
             return None
+        local = self.local_now(uid)
         if (uid, rule, Mute.ALL) in self.mutes:
             return None
         if rule != Kind.THERAPIST_DIGEST and (
@@ -138,7 +142,7 @@ def checkin_reminder(batch: Batch, uids: list[int]) -> list[Candidate]:
     due: dict[int, tuple[datetime.datetime, datetime.date]] = {}
     for uid in uids:
         p = batch.people[uid]
-        if not p["is_member"] or p["rp_member"] is not None and not p["rp_enabled"]:
+        if not p["is_member"] or (p["rp_member"] is not None and not p["rp_enabled"]):
             continue
         if (today := batch.today(uid, Kind.CHECKIN_REMINDER)) is not None:
             due[uid] = today
@@ -176,7 +180,7 @@ def isolation_prompt(batch: Batch, uids: list[int]) -> list[Candidate]:
     due: dict[int, tuple[datetime.datetime, datetime.date, int]] = {}
     for uid in uids:
         p = batch.people[uid]
-        if not p["is_member"] or p["np_member"] is not None and not p["np_isolation_enabled"]:
+        if not p["is_member"] or (p["np_member"] is not None and not p["np_isolation_enabled"]):
             continue
         days = p["np_isolation_days"] if p["np_member"] is not None else 2
         if p["date_joined"] > batch.now - datetime.timedelta(days=days):
@@ -237,6 +241,7 @@ def supporter_nudge(batch: Batch, uids: list[int]) -> list[Candidate]:
     ties = (
         Tie.objects.nudgeable(now)
         .filter(supporter_id__any=list(due), member__is_active=True)
+        .order_by()
         .annotate(
             last_checkin=Subquery(last_checkin.values("local_date")[:1]),
             last_contact=Subquery(last_contact.values("local_date")[:1]),
@@ -262,10 +267,8 @@ def supporter_nudge(batch: Batch, uids: list[int]) -> list[Candidate]:
     made = []
     for tie in ties:
         has_np = tie["member__nudge_preference__member"] is not None
-        if (
-            tie["recently_nudged"]
-            or has_np
-            and not tie["member__nudge_preference__supporter_nudges_enabled"]
+        if tie["recently_nudged"] or (
+            has_np and not tie["member__nudge_preference__supporter_nudges_enabled"]
         ):
             continue
         paused = tie["member__reminder_preference__paused_until"]

@@ -28,8 +28,8 @@ from django.db import transaction
 from recovery import quiet_hours
 from recovery.jitter import default_time
 
-from .bulk import save_schedules
-from .models import Schedule
+from .bulk import tune_batch, write_schedules
+from .models import RULE_COLUMNS, RULE_NAMES, Schedule
 from .selectors import schedule_inputs
 
 UTC = datetime.UTC
@@ -55,6 +55,10 @@ def moment(day: datetime.date, at: datetime.time, tz: zoneinfo.ZoneInfo) -> date
     return datetime.datetime.combine(day, at, tzinfo=tz).astimezone(UTC)
 
 
+# Moments are cached: a batch asks with one clock, and many people share a zone, a time and
+# days (a minute's people share their local time), so most answers are already known. The
+# bounds keep a worker's caches to a few megabytes.
+@functools.lru_cache(maxsize=1 << 15)
 def next_occurrence(
     after: datetime.datetime, tz: zoneinfo.ZoneInfo, at: datetime.time, days: int = EVERY_DAY
 ) -> datetime.datetime | None:
@@ -72,6 +76,7 @@ def next_occurrence(
     return None
 
 
+@functools.lru_cache(maxsize=1 << 12)
 def latest_occurrence(
     upto: datetime.datetime, tz: zoneinfo.ZoneInfo, at: datetime.time, days: int = EVERY_DAY
 ) -> datetime.datetime | None:
@@ -86,6 +91,24 @@ def latest_occurrence(
                 return candidate
         day -= DAY
     return None
+
+
+@functools.lru_cache(maxsize=1 << 12)
+def occurrence_today(
+    now: datetime.datetime, tz: zoneinfo.ZoneInfo, at: datetime.time, days: int = EVERY_DAY
+) -> datetime.datetime | None:
+    """The latest moment at or before ``now`` at local ``at`` on one of ``days``, if it falls
+    on today's local date in ``tz`` (a rule fires for today's moment only)."""
+    occurrence = latest_occurrence(now, tz, at, days)
+    if occurrence is None or occurrence.astimezone(tz).date() != local_now(now, tz).date():
+        return None
+    return occurrence
+
+
+@functools.lru_cache(maxsize=1 << 10)
+def local_now(now: datetime.datetime, tz: zoneinfo.ZoneInfo) -> datetime.datetime:
+    """``now`` on the wall clock of ``tz``."""
+    return now.astimezone(tz)
 
 
 # The one quiet-hours test and end (recovery.quiet_hours), under the names the rules use.
@@ -161,13 +184,12 @@ class Times:
         at, days = when
         if rule != "therapist_digest" and in_quiet_hours(at, *self.quiet):
             return None
-        return next_occurrence(after, self.tz, at, days)  # type: ignore[arg-type]
+        return next_occurrence(after, self.tz, at, days)
 
 
 # --- The stored schedule ----------------------------------------------------------------------
 
-RULE_NAMES = ("checkin_reminder", "isolation_prompt", "supporter_nudge", "therapist_digest")
-COLUMNS = [f"{name}_at" for name in RULE_NAMES]
+COLUMNS = list(RULE_COLUMNS)
 
 
 def batch_size() -> int:
@@ -175,15 +197,14 @@ def batch_size() -> int:
     return int(getattr(settings, "NUDGES_SWEEP_BATCH", 2000))
 
 
-def schedule_row(uid: int, person: dict | None, after: datetime.datetime) -> Schedule:
+def schedule_moments(
+    person: dict | None, after: datetime.datetime
+) -> list[datetime.datetime | None]:
     """A fresh schedule for one person: each rule's first moment after ``after``."""
-    row = Schedule(user_id=uid, stale=False)
-    times = Times.from_row(person) if person is not None else None
-    for name, column in zip(RULE_NAMES, COLUMNS, strict=True):
-        setattr(row, column, times.next_moment(name, after) if times else None)
-    moments = [getattr(row, c) for c in COLUMNS if getattr(row, c) is not None]
-    row.next_due_at = min(moments) if moments else None
-    return row
+    if person is None:
+        return [None] * len(RULE_NAMES)
+    times = Times.from_row(person)
+    return [times.next_moment(name, after) for name in RULE_NAMES]
 
 
 def refresh_stale(*, since: datetime.datetime, limit: int | None = None) -> int:
@@ -203,9 +224,9 @@ def refresh_stale(*, since: datetime.datetime, limit: int | None = None) -> int:
             )
             if not ids:
                 break
+            tune_batch(last=len(ids) < limit)
             people = schedule_inputs(ids)
-            rows = [schedule_row(uid, people.get(uid), since) for uid in ids]
-            save_schedules(rows, [*COLUMNS, "next_due_at", "stale"])
+            write_schedules({uid: schedule_moments(people.get(uid), since) for uid in ids})
         total += len(ids)
         if len(ids) < limit:
             break

@@ -6,9 +6,22 @@ notifications is in ``notifications.selectors``."""
 from __future__ import annotations
 
 import datetime
-from typing import Any
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
-from django.db.models import BooleanField, Case, Exists, F, OuterRef, QuerySet, Value, When
+from django.db.models import (
+    BooleanField,
+    Case,
+    Exists,
+    ExpressionWrapper,
+    F,
+    FilteredRelation,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 from django.utils import timezone
 
 import recovery.lookups  # noqa: F401  (registers field__any)
@@ -19,7 +32,10 @@ from network.consents import REDISCLOSURE_NOTICE, REDISCLOSURE_PLAIN
 from network.models import Role, Scope, Tie, TieStatus
 from network.selectors import is_sos_contact, last_confirmed_contact_dates, supported_ties
 from network.services.access import Access, access_for_tie
-from notifications.models import ABOUT_A_MEMBER, Kind, Notification
+from notifications.models import ABOUT_A_MEMBER, Kind, Notification, PushSubscription
+
+if TYPE_CHECKING:
+    from notifications.selectors import ShownNotification
 
 DIGEST_WINDOW_DAYS = 7
 # The scopes the digest's columns show, in the order they are logged as disclosures.
@@ -28,7 +44,7 @@ DIGEST_SCOPES = ("checkin_status", "mood_craving", "use", "contacts")
 
 def with_access(
     notifications: QuerySet[Notification], now: datetime.datetime | None = None
-) -> QuerySet[Notification]:
+) -> QuerySet[ShownNotification]:
     """Annotate ``may_show``: whether each notification may still be shown to its recipient.
 
     False for a message about a member (``ABOUT_A_MEMBER``) once the recipient's tie to that
@@ -46,7 +62,7 @@ def with_access(
     )
 
 
-def details_for(notification: Notification) -> tuple[dict[str, Any], list[Access]]:
+def details_for(notification: ShownNotification) -> tuple[dict[str, Any], list[Access]]:
     """What the notification's page may show beyond its title and text, and the member data
     it shows (to record as disclosures: ``services.notification_details`` does).
 
@@ -163,56 +179,69 @@ def caseload_rows(
     return rows, shown_of
 
 
-def schedule_inputs(user_ids: list[int]) -> dict[int, dict]:
+def schedule_inputs(user_ids: Iterable[int]) -> dict[int, dict]:
     """Everything the schedule and the rules read about these people, by id: one query.
 
     Preference columns are NULL for someone who never saved that page (the defaults apply).
     """
+    ids = list(user_ids)
+    # Every join and subquery names the ids again, so each is an index probe for these people
+    # (with only ``pk = ANY`` on the users, the planner hashes whole preference and tie
+    # tables: a cost that grows with the population, not the batch).
     rows = (
-        User.objects.filter(pk__any=user_ids)
+        User.objects.filter(pk__any=ids)
         .annotate(
-            has_checkin=Exists(CheckIn.objects.filter(member=OuterRef("pk"))),
-            has_network=Exists(
-                Tie.objects.filter(member=OuterRef("pk")).exclude(status=TieStatus.ENDED)
+            rp=FilteredRelation(
+                "reminder_preference", condition=Q(reminder_preference__member_id__any=ids)
+            ),
+            cp=FilteredRelation(
+                "contact_preferences", condition=Q(contact_preferences__user_id__any=ids)
+            ),
+            np=FilteredRelation(
+                "nudge_preference", condition=Q(nudge_preference__member_id__any=ids)
+            ),
+            # A member: saved reminder choices, checked in, or has a network of their own
+            # (tested in that order, so most people cost no probe of their history).
+            is_member=ExpressionWrapper(
+                Q(rp__member__isnull=False)
+                | Exists(CheckIn.objects.filter(member=OuterRef("pk")))
+                | Exists(Tie.objects.filter(member=OuterRef("pk")).exclude(status=TieStatus.ENDED)),
+                output_field=BooleanField(),
             ),
             supports=Exists(
-                Tie.objects.filter(supporter=OuterRef("pk")).exclude(status=TieStatus.ENDED)
+                Tie.objects.filter(supporter=OuterRef("pk"), supporter_id__any=ids).exclude(
+                    status=TieStatus.ENDED
+                )
             ),
             therapist=Exists(TherapistProfile.objects.filter(user=OuterRef("pk"))),
+            has_push=Exists(PushSubscription.objects.filter(user=OuterRef("pk"))),
         )
         .values(
             "id",
             "time_zone",
             "is_active",
             "date_joined",
-            "has_checkin",
-            "has_network",
+            "is_member",
             "supports",
             "therapist",
-            rp_member=F("reminder_preference__member"),
-            rp_enabled=F("reminder_preference__checkin_reminder_enabled"),
-            rp_reminder_time=F("reminder_preference__reminder_time"),
-            rp_reminder_days=F("reminder_preference__reminder_days"),
-            rp_paused_until=F("reminder_preference__paused_until"),
-            cp_user=F("contact_preferences__user"),
-            cp_quiet_start=F("contact_preferences__quiet_start"),
-            cp_quiet_end=F("contact_preferences__quiet_end"),
-            cp_channel_email=F("contact_preferences__channel_email"),
-            cp_channel_push=F("contact_preferences__channel_push"),
-            np_member=F("nudge_preference__member"),
-            np_isolation_enabled=F("nudge_preference__isolation_enabled"),
-            np_isolation_days=F("nudge_preference__isolation_days"),
-            np_prompt_time=F("nudge_preference__prompt_time"),
-            np_digest_weekday=F("nudge_preference__digest_weekday"),
-            np_digest_hour=F("nudge_preference__digest_hour"),
-            np_snoozed_until=F("nudge_preference__snoozed_until"),
+            "has_push",
+            rp_member=F("rp__member"),
+            rp_enabled=F("rp__checkin_reminder_enabled"),
+            rp_reminder_time=F("rp__reminder_time"),
+            rp_reminder_days=F("rp__reminder_days"),
+            rp_paused_until=F("rp__paused_until"),
+            cp_user=F("cp__user"),
+            cp_quiet_start=F("cp__quiet_start"),
+            cp_quiet_end=F("cp__quiet_end"),
+            cp_channel_email=F("cp__channel_email"),
+            cp_channel_push=F("cp__channel_push"),
+            np_member=F("np__member"),
+            np_isolation_enabled=F("np__isolation_enabled"),
+            np_isolation_days=F("np__isolation_days"),
+            np_prompt_time=F("np__prompt_time"),
+            np_digest_weekday=F("np__digest_weekday"),
+            np_digest_hour=F("np__digest_hour"),
+            np_snoozed_until=F("np__snoozed_until"),
         )
     )
-    people = {}
-    for row in rows:
-        # A member: saved reminder choices, checked in, or has a network of their own.
-        row["is_member"] = bool(
-            row["rp_member"] is not None or row["has_checkin"] or row["has_network"]
-        )
-        people[row["id"]] = row
-    return people
+    return {row["id"]: row for row in rows}

@@ -56,7 +56,7 @@ SOS_REPEAT_MINUTES = 15  # a second press within this reuses the alert: no secon
 DETAILS_TEMPLATE = "nudges/_notification_details.html"
 
 
-def notification_details(notification: Notification) -> dict[str, Any]:
+def notification_details(notification: selectors.ShownNotification) -> dict[str, Any]:
     """What the notification's page shows beyond its title and text
     (``notifications.views.DETAILS``), and the template that draws it.
 

@@ -24,14 +24,13 @@ from __future__ import annotations
 import contextlib
 import datetime
 import logging
-import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Count, Q
+from django.db.models import BooleanField, ExpressionWrapper, Q
 from django.utils import timezone
 
 from notifications.models import (
@@ -42,12 +41,11 @@ from notifications.models import (
     DeliveryStatus,
     Mute,
     Notification,
-    PushSubscription,
 )
 from notifications.services import publish_deliveries
 
-from .bulk import insert_deliveries, insert_notifications, save_schedules
-from .models import Schedule, SweepState
+from .bulk import advance_schedules, insert_made, tune_batch
+from .models import RULE_NAMES, Schedule, SweepState
 from .rules import RULES, Batch, Candidate, Rule
 from .schedule import COLUMNS, Times, batch_size, refresh_stale
 from .selectors import schedule_inputs
@@ -62,10 +60,6 @@ ADVISORY_LOCK_KEY = 7_264_317_001  # arbitrary, unique to the nudges sweep
 MAX_LOOKBACK = datetime.timedelta(hours=26)
 DISPATCH_LIMIT = 20_000
 TASK_BATCH = 100
-INSERT_CHUNK = 500
-# A batch's joins and sorts are small; this is what the largest needs (PostgreSQL only).
-WORK_MEM = "32MB"
-_COLUMNS = COLUMNS
 
 
 @dataclass
@@ -144,18 +138,22 @@ def sweep_due(
     """
     result = result or SweepResult(ran=True, notifications=_zero())
     limit = batch_size()
+    # For each rule, whether it came due: the claim reads flags, not the moments themselves.
+    fired = {
+        f"fired_{i}": ExpressionWrapper(Q(**{f"{column}__lte": now}), output_field=BooleanField())
+        for i, column in enumerate(COLUMNS)
+    }
     while True:
         with transaction.atomic():
-            if connection.vendor == "postgresql":
-                with connection.cursor() as cursor:
-                    cursor.execute(f"SET LOCAL work_mem = '{WORK_MEM}'")
             claimed = list(
                 Schedule.objects.filter(next_due_at__lte=now)
                 .order_by("next_due_at")
                 .select_for_update(skip_locked=True)
-                .values("user_id", *_COLUMNS)[:limit]
+                .annotate(**fired)
+                .values_list("user_id", *fired)[:limit]
             )
             if claimed:
+                tune_batch(last=len(claimed) < limit)
                 _evaluate(now, claimed, result)
         result.claimed += len(claimed)
         result.batches += 1
@@ -183,39 +181,36 @@ def _call_helpers(now: datetime.datetime) -> None:
             return
 
 
-def _evaluate(now: datetime.datetime, claimed: list[dict], result: SweepResult) -> None:
-    ids = [row["user_id"] for row in claimed]
+def _evaluate(now: datetime.datetime, claimed: list[tuple], result: SweepResult) -> None:
+    """Evaluate the rules for one claimed batch, insert what they make, advance the rows.
+
+    ``claimed`` holds (user id, came due?) for each rule in ``COLUMNS`` order.
+    """
+    ids = [row[0] for row in claimed]
     people = schedule_inputs(ids)
     times = {uid: Times.from_row(p) for uid, p in people.items()}
     mutes = set(Mute.objects.filter(user_id__any=ids).values_list("user_id", "kind", "channel"))
     batch = Batch(now=now, people=people, times=times, mutes=mutes)
     made: list[tuple[Rule, list[Candidate]]] = []
     for rule in RULES:
-        uids = [
-            row["user_id"]
-            for row in claimed
-            if row["user_id"] in people and row[rule.column] is not None and row[rule.column] <= now
-        ]
+        i = 1 + COLUMNS.index(rule.column)
+        uids = [row[0] for row in claimed if row[i] and row[0] in people]
         if uids:
             candidates = rule.evaluate(batch, uids)
             for c in candidates:
                 c.kind = rule.kind
             made.append((rule, sorted(candidates, key=lambda c: c.due_at)))
     _insert(batch, made, result)
-    # Advance each rule that came due to its next moment after now.
-    rows = []
-    for row in claimed:
-        uid = row["user_id"]
-        schedule = Schedule(user_id=uid, stale=False)
-        for rule in RULES:
-            moment = row[rule.column]
-            if moment is not None and moment <= now:
-                moment = times[uid].next_moment(rule.name, now) if uid in times else None
-            setattr(schedule, rule.column, moment)
-        moments = [getattr(schedule, c) for c in _COLUMNS if getattr(schedule, c) is not None]
-        schedule.next_due_at = min(moments) if moments else None
-        rows.append(schedule)
-    save_schedules(rows, [*_COLUMNS, "next_due_at"])
+    # Each rule that came due moves to its next moment after now (None: it cannot fire).
+    advanced: dict[int, dict[int, datetime.datetime | None]] = {}
+    for uid, *came_due in claimed:
+        t = times.get(uid)
+        advanced[uid] = {
+            i: t.next_moment(RULE_NAMES[i], now) if t is not None else None
+            for i, due in enumerate(came_due)
+            if due
+        }
+    advance_schedules(now, advanced)
 
 
 def _insert(batch: Batch, made: list[tuple[Rule, list[Candidate]]], result: SweepResult) -> None:
@@ -225,65 +220,45 @@ def _insert(batch: Batch, made: list[tuple[Rule, list[Candidate]]], result: Swee
     everyone = [c for _, candidates in made for c in candidates]
     if not everyone:
         return
-    existing = set(
-        Notification.objects.filter(
-            idempotency_key__any=[c.idempotency_key for c in everyone]
-        ).values_list("idempotency_key", flat=True)
-    )
-    fresh = [c for c in everyone if c.idempotency_key not in existing]
-    prompts = [c for c in fresh if c.kind in PROMPT_KINDS]
+    # What these people already got on these local days (one query on the recipient and
+    # day index): the keys already made, and the prompts that count towards the limit. A
+    # key holds its recipient and local date, so no made key is missed.
+    existing: set[str] = set()
     used: Counter[tuple[int, datetime.date]] = Counter()
-    if prompts:
-        # The day's prompt limit: prompts already made that local day, then rule order.
-        used.update(
-            {
-                (r, d): n
-                for r, d, n in Notification.objects.filter(
-                    recipient_id__any=list({c.recipient_id for c in prompts}),
-                    local_date__in={c.local_date for c in prompts},
-                    kind__in=PROMPT_KINDS,
-                )
-                .values_list("recipient_id", "local_date")
-                .annotate(n=Count("pk"))
-            }
-        )
+    for recipient, day, kind, key in Notification.objects.filter(
+        recipient_id__any=list({c.recipient_id for c in everyone}),
+        local_date__in={c.local_date for c in everyone},
+    ).values_list("recipient_id", "local_date", "kind", "idempotency_key"):
+        existing.add(key)
+        if kind in PROMPT_KINDS:
+            used[(recipient, day)] += 1
     chosen = []
-    for c in fresh:
+    for c in everyone:
+        if c.idempotency_key in existing:
+            continue
         if c.kind in PROMPT_KINDS:
+            # The day's prompt limit: prompts already made that local day, then rule order.
             slot = (c.recipient_id, c.local_date)
             if used[slot] >= DAILY_PROMPT_LIMIT:
                 continue
             used[slot] += 1
-        chosen.append(c)
-    if not chosen:
-        return
-    ids = {uuid.uuid4(): c for c in chosen}
-    inserted = insert_notifications(batch.now, ids)
-    with_push = set(
-        PushSubscription.objects.filter(user_id__any=list({c.recipient_id for c in chosen}))
-        .values_list("user_id", flat=True)
-        .distinct()
-    )
-    deliveries = []
-    for pk in inserted:
-        c = ids[pk]
-        result.notifications[_rule_name(c.kind)] += 1
         person = batch.people[c.recipient_id]
         saved = person["cp_user"] is not None
-        wanted = {
-            Channel.INAPP: True,
-            Channel.EMAIL: not saved or person["cp_channel_email"],
-            Channel.PUSH: (not saved or person["cp_channel_push"]) and c.recipient_id in with_push,
-        }
-        for channel, on in wanted.items():
-            if not on or (
-                channel != Channel.INAPP and (c.recipient_id, c.kind, channel) in batch.mutes
-            ):
-                continue
-            later = max(c.quiet_until or batch.now, batch.now)
-            deliveries.append((pk, channel, batch.now if channel == Channel.INAPP else later))
-    insert_deliveries(batch.now, deliveries)
-    result.deliveries += len(deliveries)
+        c.email = (not saved or person["cp_channel_email"]) and (
+            c.recipient_id,
+            c.kind,
+            Channel.EMAIL,
+        ) not in batch.mutes
+        c.push = (
+            (not saved or person["cp_channel_push"])
+            and person["has_push"]
+            and (c.recipient_id, c.kind, Channel.PUSH) not in batch.mutes
+        )
+        chosen.append(c)
+    inserted, deliveries = insert_made(batch.now, chosen)
+    for kind, n in inserted.items():
+        result.notifications[_rule_name(kind)] += n
+    result.deliveries += deliveries
 
 
 def _rule_name(kind: str) -> str:

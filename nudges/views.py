@@ -15,10 +15,11 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.models import User
 from accounts.types import AuthenticatedHttpRequest
 from checkins.selectors import member_checkin
 from network.selectors import sos_ties
-from notifications.models import Kind, Mute, Notification, PushSubscription
+from notifications.models import Channel, Kind, Mute, Notification, PushSubscription
 from notifications.views import get_notification_for_user
 from recovery.jsonbody import json_text_fields
 
@@ -67,7 +68,8 @@ def sos(request: AuthenticatedHttpRequest) -> HttpResponse:
         raise Http404("No such check-in.")
     context = {
         "form": form,
-        "contacts": [t.supporter.display_name for t in sos_ties(request.user)],
+        # SOS contacts have accounts (an offline contact can't be one): the guard only says so.
+        "contacts": [t.supporter.display_name for t in sos_ties(request.user) if t.supporter],
         "saved_words": services.sos_saved_words(request.user),
     }
     return render(request, "nudges/sos.html", context, status=400 if form.errors else 200)
@@ -116,22 +118,25 @@ def sos_sent(request: AuthenticatedHttpRequest) -> HttpResponse:
     return redirect("nudges:sos_status", alert.pk)
 
 
-def _answer_target(request: AuthenticatedHttpRequest, pk) -> Notification:
+def _answer_target(request: AuthenticatedHttpRequest, pk) -> tuple[Notification, User]:
+    """The SOS notification the supporter answers, and the member who asked for help."""
     notification = get_notification_for_user(request, pk)
-    if notification.kind != Kind.SOS:
+    member = notification.subject_member
+    # An SOS always names its member (and goes with them when they leave).
+    if notification.kind != Kind.SOS or member is None:
         raise Http404("No such SOS.")
-    return notification
+    return notification, member
 
 
 @login_required
 @require_POST
 def sos_reaching_out(request: AuthenticatedHttpRequest, pk) -> HttpResponse:
-    notification = _answer_target(request, pk)
+    notification, member = _answer_target(request, pk)
     form = SosReachingOutForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Choose how you're reaching out.")
         return redirect("dashboard")
-    name = notification.subject_member.display_name
+    name = member.display_name
     try:
         new = sos_module.sos_reaching_out(
             supporter=request.user, notification=notification, method=form.cleaned_data["method"]
@@ -149,7 +154,7 @@ def sos_reaching_out(request: AuthenticatedHttpRequest, pk) -> HttpResponse:
 @login_required
 @require_POST
 def sos_kind_words(request: AuthenticatedHttpRequest, pk) -> HttpResponse:
-    notification = _answer_target(request, pk)
+    notification, member = _answer_target(request, pk)
     form = SosKindWordsForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Write a few words (up to 280 characters).")
@@ -161,7 +166,7 @@ def sos_kind_words(request: AuthenticatedHttpRequest, pk) -> HttpResponse:
     except sos_module.SosError as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, f"Sent to {notification.subject_member.display_name}.")
+        messages.success(request, f"Sent to {member.display_name}.")
     return redirect("dashboard")
 
 
@@ -170,7 +175,7 @@ def sos_kind_words(request: AuthenticatedHttpRequest, pk) -> HttpResponse:
 def unmute(request: AuthenticatedHttpRequest, kind: str, channel: str) -> HttpResponse:
     """Turn a stopped kind of message back on."""
     # Only names a mute can have reach the database (a NUL byte in the path would not).
-    if kind not in Kind.values or channel not in dict(Mute._meta.get_field("channel").choices):
+    if kind not in Kind.values or channel not in (Mute.ALL, *Channel.values):
         raise Http404("Nothing to turn back on.")
     deleted, _ = Mute.objects.filter(user=request.user, kind=kind, channel=channel).delete()
     if not deleted:
@@ -215,6 +220,8 @@ def service_worker(request: HttpRequest) -> HttpResponse:
     from django.contrib.staticfiles import finders
 
     path = finders.find("nudges/sw.js")
+    if not isinstance(path, str):  # not collected: a deployment fault, not the visitor's
+        raise Http404("No service worker.")
     with open(path, encoding="utf-8") as f:
         body = f.read()
     return HttpResponse(

@@ -20,8 +20,8 @@ class _RedisChannel(kombu_redis.Channel):
     acknowledgement is logged as "Couldn't ack" and dropped. The message goes back to the
     queue (kombu restores unacknowledged messages when it can, or after the visibility
     timeout), harmlessly: deliveries are idempotent, and the sweep re-drives the pending ones.
-    tests/test_faults.py restarts Redis under a worker mid-task. Celery 5.7.0 and kombu 5.7.0
-    (the newest releases) still have it; drop this once kombu does.
+    tests/recovery/test_faults.py restarts Redis under a worker mid-task. Celery 5.7.0 and
+    kombu 5.7.0 (the newest releases) still have it; drop this once kombu does.
     """
 
     def _connparams(self, asynchronous: bool = False) -> dict:

@@ -9,6 +9,7 @@ before the last, a deletion) rebuilds them from the dates (``run_state``).
 from __future__ import annotations
 
 import datetime
+import itertools
 from collections.abc import Iterable
 from typing import NamedTuple
 
@@ -52,7 +53,7 @@ def run_state(dates: Iterable[datetime.date]) -> RunState:
         return EMPTY
     longest = run = 1
     start = days[0]
-    for previous, day in zip(days, days[1:], strict=False):
+    for previous, day in itertools.pairwise(days):
         if (day - previous).days == 1:
             run += 1
         else:
@@ -63,7 +64,8 @@ def run_state(dates: Iterable[datetime.date]) -> RunState:
 
 def appended(state: RunState, day: datetime.date) -> RunState | None:
     """The state after adding ``day``, or None when it needs a rebuild (a date before the last)."""
-    if state.last_on is None:
+    # The two dates are set together; asking for both tells the type checker so.
+    if state.last_on is None or state.run_started_on is None:
         return RunState(day, day, max(state.longest, 1))
     if day == state.last_on:
         return state
@@ -75,6 +77,6 @@ def appended(state: RunState, day: datetime.date) -> RunState | None:
 
 def current(state: RunState, today: datetime.date) -> int:
     """The current streak on ``today`` (state must hold no date after ``today``)."""
-    if state.last_on is None or state.last_on < today - ONE_DAY:
+    if state.last_on is None or state.run_started_on is None or state.last_on < today - ONE_DAY:
         return 0
     return (state.last_on - state.run_started_on).days + 1

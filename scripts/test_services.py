@@ -27,7 +27,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from check_services import reachable  # noqa: E402 (a sibling script, not a package)
+from check_services import reachable  # a sibling script, not a package
 
 ROOT = Path(__file__).resolve().parent.parent
 RUNTIME = ROOT / "var" / "test-services"

@@ -9,8 +9,9 @@ from django.utils import timezone
 
 from accounts.models import User
 from network.models import Scope
+from tests.factories import THERAPIST_TOTP_SECRET, TherapistFactory
 
-from .network_cast import THERAPIST_TOTP_SECRET, Cast, _therapist_tie, _verified, build_cast
+from .network_cast import Cast, _therapist_tie, build_cast
 
 PASSWORD = "a-long-test-password-42"
 TOTP_SECRET = THERAPIST_TOTP_SECRET
@@ -26,14 +27,14 @@ def enrol_mfa(user: User) -> User:
 
 def reauthenticate(client) -> None:
     """Confirm it's you with the authenticator, as allauth's MFA reauthentication asks."""
-    from .test_accounts_mfa import totp_code
+    from tests.accounts.test_mfa import totp_code
 
     response = client.post(reverse("mfa_reauthenticate"), {"code": totp_code(TOTP_SECRET)})
     assert response.status_code == 302, response.content[:500]
 
 
 def build_clinic_cast(make_user) -> tuple[Cast, dict[str, User | None]]:
-    cast = build_cast(make_user)
+    cast = build_cast()
     for user in (
         cast.therapist_active,
         cast.therapist_expired,
@@ -41,16 +42,16 @@ def build_clinic_cast(make_user) -> tuple[Cast, dict[str, User | None]]:
         cast.therapist_unverified,
     ):
         enrol_mfa(user)
-    withdrawn = enrol_mfa(_verified(make_user(display_name="Dr Withdrawn")))
+    withdrawn = enrol_mfa(TherapistFactory(display_name="Dr Withdrawn"))
     cast.ties["therapist_withdrawn"] = _therapist_tie(cast.member, withdrawn, [Scope.MOOD_CRAVING])
     withdrawn.therapist_profile.revoked_at = timezone.now()
     withdrawn.therapist_profile.save()
     # A therapist of the member's whose consent covers only check-in status.
-    narrow = enrol_mfa(_verified(make_user(display_name="Dr Narrow")))
+    narrow = enrol_mfa(TherapistFactory(display_name="Dr Narrow"))
     cast.ties["therapist_narrow"] = _therapist_tie(cast.member, narrow, [Scope.CHECKIN_STATUS])
     # A verified therapist with MFA who isn't the member's therapist at all.
-    stranger = enrol_mfa(_verified(make_user(display_name="Dr Stranger")))
-    no_mfa = _verified(make_user(display_name="Dr NoMFA"), mfa=False)
+    stranger = enrol_mfa(TherapistFactory(display_name="Dr Stranger"))
+    no_mfa = TherapistFactory(display_name="Dr NoMFA", mfa=False)
     cast.ties["therapist_no_mfa"] = _therapist_tie(cast.member, no_mfa, [Scope.MOOD_CRAVING])
     extra = {
         "therapist_withdrawn": withdrawn,

@@ -1,10 +1,8 @@
 import pytest
-from allauth.account.models import EmailAddress
 from django.core.cache import cache
 
 from accounts.models import User
-
-PASSWORD = "a-long-test-password-42"
+from tests.factories import UserFactory
 
 # Real SMTP server, push endpoint, Redis and Celery worker fixtures for the nudges tests.
 pytest_plugins = ["tests.nudges_support"]
@@ -60,26 +58,16 @@ def _fast_password_hashing(settings):
 @pytest.fixture(autouse=True)
 def _admin_without_mfa(settings):
     # The admin tests predate the staff MFA rule and sign staff in without a second factor;
-    # tests/test_clinic_security.py turns the rule back on and checks it.
+    # tests/clinic/test_security.py turns the rule back on and checks it.
     settings.STAFF_ADMIN_REQUIRES_MFA = False
 
 
 @pytest.fixture
 def make_user(db):
-    counter = iter(range(1, 1_000_000))
+    """``UserFactory`` with the address first: ``make_user("sam@example.org", display_name=…)``."""
 
-    def make(email: str | None = None, *, display_name: str = "", time_zone: str = "UTC", **extra):
-        n = next(counter)
-        email = email or f"user{n}@example.org"
-        user = User.objects.create_user(
-            email=email,
-            password=PASSWORD,
-            display_name=display_name or f"Person {n}",
-            time_zone=time_zone,
-            **extra,
-        )
-        EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
-        return user
+    def make(email: str | None = None, **fields) -> User:
+        return UserFactory(**fields) if email is None else UserFactory(email=email, **fields)
 
     return make
 

@@ -1,6 +1,6 @@
 """Real services for the nudges tests: an SMTP server, a push endpoint, Celery workers, Redis.
 
-Imported by the tests/test_nudges_*.py modules (fixtures are re-exported there).
+Imported by the tests of nudges and notifications (fixtures are re-exported there).
 """
 
 from __future__ import annotations
@@ -62,7 +62,7 @@ class SmtpRecorder:
     attempts: dict[str, int] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
+    async def handle_DATA(self, server, session, envelope):  # aiosmtpd names the hook
         if self.delay:
             import asyncio
 
@@ -107,7 +107,7 @@ def push_endpoint():
     endpoint = PushEndpoint()
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self):  # noqa: N802 (http.server's name)
+        def do_POST(self):  # http.server names the handler
             body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
             endpoint.received.append(({k.lower(): v for k, v in self.headers.items()}, body))
             self.send_response(endpoint.status)
@@ -335,12 +335,6 @@ def start_worker(transactional_db, clean_broker, tmp_path):
     yield start
     for worker in workers:
         worker.stop()
-
-
-@pytest.fixture
-def fast_passwords(settings):
-    """Cheap password hashing for tests that make many people."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture

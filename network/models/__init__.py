@@ -33,8 +33,12 @@ from .ties import (
 )
 
 __all__ = [
-    "AppendOnlyQuerySet",
     "CLINICAL_SCOPES",
+    "LOGGABLE_METHODS",
+    "OPEN_STATUSES",
+    "SCOPE_FIELDS",
+    "SHARING_SCOPE_CHOICES",
+    "AppendOnlyQuerySet",
     "Consent",
     "ConsentEnd",
     "ConsentKind",
@@ -49,13 +53,9 @@ __all__ = [
     "Invitation",
     "InvitationQuerySet",
     "InvitationStatus",
-    "LOGGABLE_METHODS",
     "MeetingWay",
-    "OPEN_STATUSES",
     "ReachMethod",
     "Role",
-    "SCOPE_FIELDS",
-    "SHARING_SCOPE_CHOICES",
     "Scope",
     "Tie",
     "TieQuerySet",

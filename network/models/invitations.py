@@ -55,6 +55,10 @@ class Invitation(models.Model):
         related_name="invitations_accepted",
     )
 
+    # Not a column: set once ``invitations`` tried to email the link (None: not emailed,
+    # False: the mail server refused), for the page that follows.
+    email_sent: bool | None
+
     objects = InvitationQuerySet.as_manager()
 
     class Meta:

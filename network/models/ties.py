@@ -5,6 +5,7 @@ Consent stays with the tie: the access predicate (``TieQuerySet.receivable``) re
 from __future__ import annotations
 
 import uuid
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -13,6 +14,9 @@ from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
 from accounts.models import SECOND_FACTOR_TYPES
+
+if TYPE_CHECKING:
+    import datetime
 
 
 class Role(models.TextChoices):
@@ -215,6 +219,12 @@ class Tie(models.Model):
     # aggregate its whole history.
     last_contact_at = models.DateTimeField(null=True, blank=True, editable=False)
 
+    # Not columns: on rows from ``selectors.ties_for_member`` (annotations: the last contact,
+    # contacts in 30 days) and ``selectors.network_health`` (days since the last contact).
+    last_contact: datetime.datetime | None
+    contacts_30: int
+    days_since: int | None
+
     objects = TieQuerySet.as_manager()
 
     class Meta:
@@ -243,8 +253,9 @@ class Tie(models.Model):
     def name(self) -> str:
         """How the member sees this person. After an invitation is accepted the member keeps
         the name they gave; if it differs from the supporter's own, both show: "Mum (Maria)"."""
-        if self.supporter_id is not None:
-            own = self.supporter.display_name
+        supporter = self.supporter  # None, without a query, for an offline contact
+        if supporter is not None:
+            own = supporter.display_name
             given = self.offline_name.strip()
             if given and given.casefold() != own.casefold():
                 return f"{given} ({own})"
@@ -278,8 +289,14 @@ class Contact(models.Model):
         SUPPORTER = "supporter", "Logged by the supporter"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    # No index of its own: the (member, local_date) and (member, occurred_at) indexes serve
+    # every lookup by member, and an index on member alone led PostgreSQL to read a member's
+    # whole history to find their last 5 weeks.
     member = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="contacts"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="contacts",
+        db_index=False,
     )
     # No tie means a meeting or group outside the member's listed network.
     tie = models.ForeignKey(

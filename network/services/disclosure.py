@@ -35,9 +35,12 @@ def record_disclosures_for_tie(*, tie: Tie, scopes: Iterable[str], action: str =
     the consent in force is read from them, so this is three queries however many scopes.
     Callers must have checked the scopes against ``access_for_tie`` first.
     """
-    consent = access_for_tie(tie, tie.supporter).consent
+    supporter = tie.supporter
+    if supporter is None:
+        raise ValueError("An offline contact has no account: nothing is disclosed to it.")
+    consent = access_for_tie(tie, supporter).consent
     disclosures_append(
-        viewer=tie.supporter, member=tie.member, scopes=list(scopes), action=action, consent=consent
+        viewer=supporter, member=tie.member, scopes=list(scopes), action=action, consent=consent
     )
 
 

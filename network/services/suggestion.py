@@ -24,7 +24,7 @@ class Suggestion:
     score: float
 
 
-ROLE_NOUNS = {
+ROLE_NOUNS: dict[str, str] = {
     Role.THERAPIST: "your therapist",
     Role.SPONSOR: "your sponsor",
     Role.FAMILY: "a family member",

@@ -111,7 +111,8 @@ def tie_update(*, tie: Tie, **changes) -> Tie:
 CONTACTABLE_STATUSES = (TieStatus.ACTIVE, TieStatus.PAUSED)
 
 
-_TRANSITIONS = {
+# Keyed by the plain str a caller passes (a TieStatus equals its value).
+_TRANSITIONS: dict[str, set[str]] = {
     TieStatus.PAUSED: {TieStatus.ACTIVE},
     TieStatus.ACTIVE: {TieStatus.PAUSED},
     TieStatus.ENDED: {TieStatus.ACTIVE, TieStatus.PAUSED, TieStatus.INVITED},

@@ -7,10 +7,12 @@ from datetime import datetime, time
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
+
+from accounts.types import AuthenticatedHttpRequest
 
 from ..checkpoints import member_head
 from ..consents import (
@@ -29,7 +31,7 @@ from ._common import _csv_response, _member_tie
 
 
 @login_required
-def consent_part2(request: HttpRequest, tie_id) -> HttpResponse:
+def consent_part2(request: AuthenticatedHttpRequest, tie_id) -> HttpResponse:
     tie = _member_tie(request, tie_id)
     if not requires_formal_consent(tie):
         return redirect("network:tie_sharing", tie_id=tie.pk)
@@ -76,7 +78,7 @@ def consent_part2(request: HttpRequest, tie_id) -> HttpResponse:
 
 @login_required
 @require_POST
-def consent_revoke_view(request: HttpRequest, consent_id) -> HttpResponse:
+def consent_revoke_view(request: AuthenticatedHttpRequest, consent_id) -> HttpResponse:
     consent = Consent.objects.filter(pk=consent_id, member=request.user).first()
     if consent is None:
         raise Http404("No such consent.")
@@ -90,7 +92,7 @@ def consent_revoke_view(request: HttpRequest, consent_id) -> HttpResponse:
 
 
 @login_required
-def consent_history_view(request: HttpRequest) -> HttpResponse:
+def consent_history_view(request: AuthenticatedHttpRequest) -> HttpResponse:
     page = Paginator(consent_history(request.user), 50).get_page(request.GET.get("page"))
     return render(
         request,
@@ -100,7 +102,7 @@ def consent_history_view(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def consent_history_csv(request: HttpRequest) -> HttpResponse:
+def consent_history_csv(request: AuthenticatedHttpRequest) -> StreamingHttpResponse:
     rows = (
         [
             c.signed_at.isoformat(),
@@ -136,14 +138,14 @@ def consent_history_csv(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def access_log(request: HttpRequest) -> HttpResponse:
+def access_log(request: AuthenticatedHttpRequest) -> HttpResponse:
     page = Paginator(access_log_for(request.user), 100).get_page(request.GET.get("page"))
     labels = dict(Scope.choices)
     return render(request, "network/access_log.html", {"page": page, "labels": labels})
 
 
 @login_required
-def access_log_csv(request: HttpRequest) -> HttpResponse:
+def access_log_csv(request: AuthenticatedHttpRequest) -> StreamingHttpResponse:
     """The member's whole chain, oldest first, with every hashed value and its checkpoint.
 
     The first line is the chain's head when the download was made (see network.checkpoints):

@@ -10,6 +10,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from accounts.types import AuthenticatedHttpRequest
+
 from .. import invitations as inv
 from ..forms import InvitationForm
 from ..models import Invitation
@@ -20,7 +22,7 @@ from ._common import _member_invitation
 
 
 @login_required
-def invitation_create(request: HttpRequest) -> HttpResponse:
+def invitation_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = InvitationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -44,7 +46,7 @@ def _email_failed(invitation: Invitation) -> str:
 
 
 @login_required
-def invitation_list(request: HttpRequest) -> HttpResponse:
+def invitation_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     invitations = Invitation.objects.filter(member=request.user).select_related(
         "tie", "accepted_by"
     )[:200]
@@ -55,7 +57,7 @@ def invitation_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def invitation_resend(request: HttpRequest, invitation_id) -> HttpResponse:
+def invitation_resend(request: AuthenticatedHttpRequest, invitation_id) -> HttpResponse:
     invitation = _member_invitation(request, invitation_id)
     try:
         inv.invitation_resend(invitation=invitation)
@@ -71,7 +73,7 @@ def invitation_resend(request: HttpRequest, invitation_id) -> HttpResponse:
 
 @login_required
 @require_POST
-def invitation_cancel(request: HttpRequest, invitation_id) -> HttpResponse:
+def invitation_cancel(request: AuthenticatedHttpRequest, invitation_id) -> HttpResponse:
     invitation = _member_invitation(request, invitation_id)
     try:
         inv.invitation_cancel(invitation=invitation)
@@ -91,7 +93,7 @@ def invitation_respond(request: HttpRequest, token: str) -> HttpResponse:
     elif not request.user.is_authenticated:
         inv.pending_invitation_remember(request.session, token)
     addressed_to_user = True
-    if request.user.is_authenticated and not problem:
+    if request.user.is_authenticated and invitation is not None and not problem:
         addressed_to_user = inv.invitation_addressed_to(invitation, request.user)
     confirmed_other = request.POST.get("other_address") == "confirmed"
     if request.method == "POST" and not problem:

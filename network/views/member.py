@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from accounts.types import AuthenticatedHttpRequest
 from notifications.selectors import received_encouragements
 
 from ..consents import consent_record_sharing, requires_formal_consent
@@ -35,7 +36,7 @@ ENCOURAGEMENTS_SHOWN = 50
 
 
 @login_required
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     now = timezone.now()
     ties = list(ties_for_member(request.user, now))
     health = network_health(request.user, ties, now)
@@ -54,7 +55,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def tie_add(request: HttpRequest) -> HttpResponse:
+def tie_add(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = OfflineTieForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -68,7 +69,7 @@ def tie_add(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def tie_edit(request: HttpRequest, tie_id) -> HttpResponse:
+def tie_edit(request: AuthenticatedHttpRequest, tie_id) -> HttpResponse:
     tie = _member_tie(request, tie_id)
     form = TieEditForm(request.POST or None, instance=Tie.objects.get(pk=tie.pk))
     if request.method == "POST" and form.is_valid():
@@ -93,7 +94,7 @@ STATUS_DONE = {
 
 @login_required
 @require_POST
-def tie_status(request: HttpRequest, tie_id, action: str) -> HttpResponse:
+def tie_status(request: AuthenticatedHttpRequest, tie_id, action: str) -> HttpResponse:
     tie = _member_tie(request, tie_id)
     if action not in STATUS_ACTIONS:
         raise Http404("Unknown action.")
@@ -107,7 +108,7 @@ def tie_status(request: HttpRequest, tie_id, action: str) -> HttpResponse:
 
 
 @login_required
-def tie_sharing(request: HttpRequest, tie_id) -> HttpResponse:
+def tie_sharing(request: AuthenticatedHttpRequest, tie_id) -> HttpResponse:
     tie = _member_tie(request, tie_id)
     if requires_formal_consent(tie):
         return redirect("network:consent_part2", tie_id=tie.pk)
@@ -131,7 +132,7 @@ def tie_sharing(request: HttpRequest, tie_id) -> HttpResponse:
 
 
 @login_required
-def contacts(request: HttpRequest) -> HttpResponse:
+def contacts(request: AuthenticatedHttpRequest) -> HttpResponse:
     ties = list(Tie.objects.filter(member=request.user).select_related("supporter"))
     form = ContactForm(request.POST or None, ties=ties, initial=_contact_initial(request, ties))
     if request.method == "POST" and form.is_valid():
@@ -182,13 +183,13 @@ def _contact_initial(request: HttpRequest, ties: list[Tie]) -> dict[str, str]:
 
 
 def _contact_label(contact: Contact) -> str:
-    if contact.tie_id:
+    if contact.tie is not None:  # no query when there is no tie
         return contact.tie.name
     return "A meeting" if contact.method == ContactMethod.MEETING else "Someone"
 
 
 @login_required
-def contact_edit(request: HttpRequest, contact_id) -> HttpResponse:
+def contact_edit(request: AuthenticatedHttpRequest, contact_id) -> HttpResponse:
     contact = _member_contact(request, contact_id)
     form = ContactEditForm(request.POST or None, contact=contact)
     if request.method == "POST" and form.is_valid():
@@ -204,7 +205,7 @@ def contact_edit(request: HttpRequest, contact_id) -> HttpResponse:
 
 
 @login_required
-def contact_delete_view(request: HttpRequest, contact_id) -> HttpResponse:
+def contact_delete_view(request: AuthenticatedHttpRequest, contact_id) -> HttpResponse:
     contact = _member_contact(request, contact_id)
     if request.method == "POST":
         try:
@@ -220,7 +221,7 @@ def contact_delete_view(request: HttpRequest, contact_id) -> HttpResponse:
 
 @login_required
 @require_POST
-def contact_answer(request: HttpRequest, contact_id, answer: str) -> HttpResponse:
+def contact_answer(request: AuthenticatedHttpRequest, contact_id, answer: str) -> HttpResponse:
     try:
         if answer == "confirm":
             contact_confirm(member=request.user, contact_id=contact_id)
@@ -236,7 +237,7 @@ def contact_answer(request: HttpRequest, contact_id, answer: str) -> HttpRespons
 
 
 @login_required
-def encouragements(request: HttpRequest) -> HttpResponse:
+def encouragements(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Kind words supporters sent; the inbox entry only says one arrived (lock-screen safe)."""
     received = received_encouragements(request.user, limit=ENCOURAGEMENTS_SHOWN)
     return render(request, "network/encouragements.html", {"received": received})

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.views.decorators.http import require_POST
+
+from accounts.types import AuthenticatedHttpRequest
 
 from ..consents import REDISCLOSURE_NOTICE, REDISCLOSURE_PLAIN, requires_formal_consent
 from ..forms import EncouragementForm, SupporterContactForm
@@ -29,7 +31,7 @@ SCHEDULE_OPTIONS = "checkins.selectors.schedule_options"
 
 
 @login_required
-def supporting(request: HttpRequest) -> HttpResponse:
+def supporting(request: AuthenticatedHttpRequest) -> HttpResponse:
     entries = [
         {"tie": tie, "scopes": [Scope(s).label for s in sorted(scopes)]}
         for tie, scopes in supported_ties(request.user)
@@ -55,7 +57,7 @@ def _back(request: HttpRequest, tie: Tie) -> HttpResponse:
 
 
 @login_required
-def supporting_member(request: HttpRequest, tie_id) -> HttpResponse:
+def supporting_member(request: AuthenticatedHttpRequest, tie_id) -> HttpResponse:
     tie = _supported_tie(request, tie_id)
     access, data = shared_data_disclose(viewer=request.user, tie=tie, action=DisclosureAction.VIEW)
     context = {
@@ -76,7 +78,7 @@ def supporting_member(request: HttpRequest, tie_id) -> HttpResponse:
 
 
 @login_required
-def supporting_export(request: HttpRequest, tie_id) -> HttpResponse:
+def supporting_export(request: AuthenticatedHttpRequest, tie_id) -> StreamingHttpResponse:
     tie = _supported_tie(request, tie_id)
     access, data = shared_data_disclose(
         viewer=request.user, tie=tie, action=DisclosureAction.EXPORT
@@ -104,12 +106,13 @@ def supporting_export(request: HttpRequest, tie_id) -> HttpResponse:
 
 @login_required
 @require_POST
-def encourage(request: HttpRequest, tie_id) -> HttpResponse:
+def encourage(request: AuthenticatedHttpRequest, tie_id) -> HttpResponse:
     tie = _supported_tie(request, tie_id)
     form = EncouragementForm(request.POST)
     if not form.is_valid():
         for error in form.non_field_errors() or ["Choose a message or write your own."]:
-            messages.error(request, error)
+            # An ErrorList yields its messages as str; the stubs also allow the errors.
+            messages.error(request, str(error))
         return _back(request, tie)
     try:
         encouragement_send(supporter=request.user, tie=tie, message=form.cleaned_data["text"])
@@ -122,7 +125,7 @@ def encourage(request: HttpRequest, tie_id) -> HttpResponse:
 
 @login_required
 @require_POST
-def supporter_log_contact(request: HttpRequest, tie_id) -> HttpResponse:
+def supporter_log_contact(request: AuthenticatedHttpRequest, tie_id) -> HttpResponse:
     tie = _supported_tie(request, tie_id)
     form = SupporterContactForm(request.POST)
     if not form.is_valid():
@@ -141,7 +144,7 @@ def supporter_log_contact(request: HttpRequest, tie_id) -> HttpResponse:
 
 
 @login_required
-def supporting_leave(request: HttpRequest, tie_id) -> HttpResponse:
+def supporting_leave(request: AuthenticatedHttpRequest, tie_id) -> HttpResponse:
     """Leave a member's network, after a confirmation page. Active or paused ties only."""
     tie = supporter_tie(request.user, tie_id)
     if tie is None or tie.status not in CONTACTABLE_STATUSES:

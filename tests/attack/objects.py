@@ -67,7 +67,7 @@ class World:
 
 
 def build_world(make_user) -> World:
-    cast = build_cast(make_user)
+    cast = build_cast()
     member = cast.member
     withdrawn = make_user(display_name="Dr Withdrawn")
     TherapistProfile.objects.create(

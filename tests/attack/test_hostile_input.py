@@ -159,7 +159,8 @@ SHOWN_BACK = ("/dashboard/", "/network/", "/network/contacts/", "/checkins/histo
 def _assert_escaped(client: Client, *pages: str) -> None:
     for page in pages:
         body = client.get(page).content.decode(errors="replace")
-        assert SCRIPT not in body and IMG not in body, page
+        assert SCRIPT not in body, page
+        assert IMG not in body, page
 
 
 # About 30 forms: fewer examples each keeps this test near a minute.
@@ -198,11 +199,13 @@ def _attack(form: Form, client: Client):
     return attack
 
 
+@pytest.mark.slow
 def test_every_form_survives_hostile_input(world, clients):
     forms = _forms(world, clients)
     # The discovery really found the forms people use every day.
     actions = {f.action for f in forms}
-    assert "/checkins/" in actions and "/network/ties/add/" in actions, actions
+    assert "/checkins/" in actions, actions
+    assert "/network/ties/add/" in actions, actions
     assert len(forms) >= 15, actions
     problems: list[str] = []
     for form in forms:

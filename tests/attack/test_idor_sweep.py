@@ -295,7 +295,7 @@ def test_every_url_pattern_is_in_the_sweep():
         if not takes:
             continue
         if name.startswith("admin:"):
-            covered = name in ADMIN_OTHER or name.rsplit("_", 1)[-1] in ADMIN_VIEWS + ("change",)
+            covered = name in ADMIN_OTHER or name.rsplit("_", 1)[-1] in (*ADMIN_VIEWS, "change")
             covered = covered or name.endswith("_password_change")
             if covered:
                 continue
@@ -381,6 +381,7 @@ def _sweep(world: World, clients: dict[str, Client], url: str, target: Target) -
     return leaks
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(n for n, b in SWEEP.items() if not isinstance(b, str)))
 def test_nobody_else_can_use_an_object_url(world, clients, name):
     targets = SWEEP[name](world)
@@ -397,6 +398,7 @@ def test_nobody_else_can_use_an_object_url(world, clients, name):
     assert changes == [], "\n".join(changes)
 
 
+@pytest.mark.slow
 def test_nobody_but_a_superuser_opens_an_admin_object(world, clients):
     leaks = []
     before = snapshot()

@@ -15,8 +15,8 @@ from django.contrib.auth.hashers import PBKDF2PasswordHasher
 from playwright.sync_api import sync_playwright
 
 from accounts.models import User
+from tests.factories import PASSWORD, UserFactory
 
-from ..conftest import PASSWORD
 from .browser import DESKTOP, SHOTS, Checker, launch, slug
 from .stack import Stack, start_stack
 
@@ -99,14 +99,12 @@ def page(new_page):
 @pytest.fixture
 def account(db):
     """A verified account that can log in through gunicorn (which uses the real hashers)."""
-    from allauth.account.models import EmailAddress
 
     def make(email: str, display_name: str, **extra) -> User:
-        user = User.objects.create_user(email=email, display_name=display_name, **extra)
+        user = UserFactory(email=email, display_name=display_name, **extra)
         hasher = PBKDF2PasswordHasher()
         user.password = hasher.encode(PASSWORD, hasher.salt())
         user.save(update_fields=["password"])
-        EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
         return user
 
     return make

@@ -20,10 +20,11 @@ from pathlib import Path
 
 from aiosmtpd.controller import Controller
 
+from tests.recovery.test_stack import _compose_command, _test_database_url
+
 from ..nudges_support import RedisServer, wait_for
 from ..processes import free_port, running, wait_for_http, wait_for_log
 from ..settings_probe import base_env, run
-from ..test_stack import _compose_command, _test_database_url
 
 LINK = re.compile(r"https?://[^\s<>\"']+")
 
@@ -35,7 +36,7 @@ class Mailbox:
     messages: list[EmailMessage] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
+    async def handle_DATA(self, server, session, envelope):  # aiosmtpd names the hook
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
         with self.lock:
             self.messages.append(message)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from playwright.sync_api import Page, expect
 
-from ..conftest import PASSWORD
+from tests.factories import PASSWORD
+
 from .stack import Stack
 
 

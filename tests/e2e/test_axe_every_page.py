@@ -22,9 +22,9 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from clinic.models import Organisation
+from tests.recovery.test_stack import _test_database_url
 
 from ..settings_probe import base_env, run
-from ..test_stack import _test_database_url
 from .browser import DESKTOP, PHONE, axe_problems
 from .stack import Stack
 from .steps import log_in
@@ -164,7 +164,7 @@ def test_every_page_a_role_reaches_passes_axe(
         start += f"{Organisation.objects.get(name='Riverside Counseling (demo)').pk}/"
     checked = crawl_and_check(page, live.base, start, errors)
     took = time.monotonic() - started
-    print(f"{who or 'anonymous'}: {len(checked)} pages in {took:.0f}s: {checked}")
+    print(f"{who or 'anonymous'}: {len(checked)} pages in {took:.0f}s: {checked}")  # noqa: T201 (the reach, shown with -s)
     assert len(checked) > (8 if who else 3), checked  # the crawl really went somewhere
     assert any(p.startswith(must_reach) for p in checked), checked
     assert not errors, "\n".join(errors)

@@ -13,8 +13,8 @@ from checkins.services import checkin_record
 from network.consents import consent_record_sharing
 from network.models import Role, Scope, Tie
 from notifications.models import Notification
+from tests.factories import PASSWORD
 
-from ..conftest import PASSWORD
 from .stack import text_of
 from .steps import log_in
 

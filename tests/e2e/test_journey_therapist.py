@@ -21,8 +21,8 @@ from accounts.models import TherapistProfile
 from checkins.services import checkin_record
 from network.consents import consent_sign_part2
 from network.models import Consent, Role, Scope, Tie
+from tests.factories import PASSWORD
 
-from ..conftest import PASSWORD
 from .steps import log_in
 
 THERAPIST = "dr.lee@example.org"

@@ -12,8 +12,8 @@ from playwright.sync_api import Page, expect
 from accounts.models import User
 from checkins.models import CheckIn
 from network.models import Contact, Invitation, Role, Tie
+from tests.factories import PASSWORD
 
-from ..conftest import PASSWORD
 from .browser import tab_to
 from .steps import log_in, sign_up
 

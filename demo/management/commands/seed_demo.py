@@ -47,6 +47,13 @@ SAMS_NETWORK = [
 ]
 
 
+# How the demo's contacts with a group or a therapist happen (others: a call or a text).
+CONTACT_METHOD_BY_ROLE: dict[str, ContactMethod] = {
+    Role.GROUP: ContactMethod.MEETING,
+    Role.THERAPIST: ContactMethod.VIDEO,
+}
+
+
 class Command(BaseCommand):
     help = "Create demo accounts and data (deterministic, safe to re-run)."
 
@@ -80,11 +87,12 @@ def seed() -> list[tuple[str, str]]:
     password_hash = make_password(DEMO_PASSWORD)  # hashing is slow on purpose: do it once
     sam = demo_user("sam", "Sam", password_hash)
     ReminderPreference.objects.get_or_create(member=sam)
-    people = {}
+    people: dict[str, User] = {}  # the supporters with an account
     ties = {}
     for n, (key, name, role, label, ease, reach, has_account) in enumerate(SAMS_NETWORK):
         supporter = demo_user(key, name, password_hash) if has_account else None
-        people[key] = supporter
+        if supporter is not None:
+            people[key] = supporter
         tie = Tie.objects.filter(member=sam, relationship_label=label).first()
         if tie is None:
             tie = Tie.objects.create(
@@ -223,10 +231,9 @@ def seed_history(member: User, ties: dict[str, Tie], days: int) -> None:
         if connected_today and tie_list:
             tie = rng.choice(tie_list)
             at = datetime.combine(day, time(rng.randint(8, 20), rng.choice((0, 15, 30, 45))))
-            method = {
-                Role.GROUP: ContactMethod.MEETING,
-                Role.THERAPIST: ContactMethod.VIDEO,
-            }.get(tie.role, rng.choice([ContactMethod.CALL, ContactMethod.TEXT]))
+            method = CONTACT_METHOD_BY_ROLE.get(
+                tie.role, rng.choice([ContactMethod.CALL, ContactMethod.TEXT])
+            )
             contact = Contact(
                 member=member,
                 tie=tie,
@@ -295,5 +302,5 @@ def seed_inbox() -> None:
     note = Notification.objects.filter(
         recipient=jordan, kind=Kind.SOS, data__sos_id=str(alert.pk)
     ).first()
-    if note is not None and not note.response:
+    if jordan is not None and note is not None and not note.response:
         sos_kind_words(supporter=jordan, notification=note, message="I'm here. Calling you at 8.")
