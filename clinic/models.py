@@ -26,7 +26,7 @@ class SessionNote(models.Model):
     ciphertext = models.BinaryField()
     created_at = models.DateTimeField(default=timezone.now)
 
-    # Not a column: the decrypted note, set by ``selectors.own_notes`` for its author's page.
+    # Not a column: the decrypted note, set by ``notes.own_notes`` for its author's page.
     text: str
 
     class Meta:

@@ -21,7 +21,7 @@ from network.consents import REDISCLOSURE_NOTICE, REDISCLOSURE_PLAIN
 from network.models import DisclosureAction, Scope
 from network.services.disclosure import record_disclosures_for_tie, record_disclosures_for_ties
 
-from . import charts, exports, history, markup, selectors, services
+from . import charts, exports, history, markup, notes, organisations, selectors, services
 from .access import therapist_required
 from .crypto import NotesUnavailable
 from .forms import NoteForm
@@ -118,14 +118,14 @@ def client(request: AuthenticatedHttpRequest, tie_id) -> HttpResponse:
             "Scope": Scope,
             "notes": _own_notes(request, access),
             "note_form": NoteForm(initial={"session_on": end}),
-            "discussed": selectors.discussed_days(request.user, access.tie.member_id, start, end),
+            "discussed": notes.discussed_days(request.user, access.tie.member_id, start, end),
         },
     )
 
 
 def _own_notes(request: AuthenticatedHttpRequest, access) -> list | None:
     try:
-        return selectors.own_notes(request.user, access.tie.member_id)
+        return notes.own_notes(request.user, access.tie.member_id)
     except NotesUnavailable:
         return None
 
@@ -242,10 +242,10 @@ def export_fhir(request: AuthenticatedHttpRequest, tie_id) -> HttpResponseBase:
 
 @login_required
 def organisation(request: AuthenticatedHttpRequest, org_id) -> HttpResponse:
-    org = selectors.administered_organisation(request.user, org_id)
+    org = organisations.administered_organisation(request.user, org_id)
     if org is None:
         return render(request, "clinic/no_organisation.html", status=404)
-    roster = selectors.organisation_roster(org)
+    roster = organisations.organisation_roster(org)
     return render(request, "clinic/organisation.html", {"org": org, "roster": roster})
 
 
