@@ -242,7 +242,7 @@ def scenario_lines(base: str, people: list[tuple[User, User, Tie]]) -> dict[str,
         lines["network"].append(f"GET\t{reverse('network:home')}\t{cookie}")
         path = reverse("network:supporting_member", kwargs={"tie_id": tie.pk})
         lines["supporter_view"].append(f"GET\t{path}\t{session_cookie(supporter)}")
-        lines["inbox"].append(f"GET\t{reverse('nudges:inbox')}\t{cookie}")
+        lines["inbox"].append(f"GET\t{reverse('notifications:inbox')}\t{cookie}")
     return lines
 
 
@@ -273,7 +273,7 @@ def query_counts(people: dict[int, list[tuple[User, User, Tie]]]) -> dict[tuple[
                 "get",
                 reverse("network:supporting_member", kwargs={"tie_id": tie.pk}),
             ),
-            "inbox": (member, "get", reverse("nudges:inbox")),
+            "inbox": (member, "get", reverse("notifications:inbox")),
         }
         for name, (user, method, path) in requests.items():
             client = Client(headers={"X-Forwarded-Proto": "https", "X-Forwarded-For": "1.2.3.4"})

@@ -28,9 +28,9 @@ MEMBER_DATA_VIEWS = frozenset(
         "network:encourage",
         "checkins:shared",
         "checkins:therapist_schedule",
-        "nudges:inbox",
-        "nudges:detail",
-        "nudges:respond",
+        "notifications:inbox",
+        "notifications:detail",
+        "notifications:respond",
     }
 )
 

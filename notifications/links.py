@@ -31,7 +31,7 @@ def _absolute(path: str, absolute: bool) -> str:
 
 
 def open_url(notification: Notification, *, absolute: bool) -> str:
-    return _absolute(reverse("nudges:detail", args=[notification.pk]), absolute)
+    return _absolute(reverse("notifications:detail", args=[notification.pk]), absolute)
 
 
 def actions_for(
@@ -46,7 +46,7 @@ def actions_for(
     def token_link(action: str, label: str) -> dict[str, str]:
         if not signed:
             return {"action": action, "label": label, "url": ""}
-        path = reverse("nudges:act", args=[action_token(notification.pk, action)])
+        path = reverse("notifications:act", args=[action_token(notification.pk, action)])
         return {"action": action, "label": label, "url": _absolute(path, absolute)}
 
     actions: list[dict[str, str]] = []

@@ -4,6 +4,9 @@ This app knows no rule, and sits below the apps that call it, so it imports none
 The channels and quiet hours a person accepts are their contact preferences
 (``accounts.ContactPreferences``), read through ``accounts.selectors``. The deliveries made
 here are sent by this app's ``tasks.deliver`` (``delivery.deliver_one``).
+
+What a one-tap answer means beyond being recorded is a higher app's, named by dotted path in
+``ANSWER_HANDLERS`` (the registry mechanism of docs/architecture.md), resolved when used.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from accounts.models import User
 from accounts.selectors import contact_preferences_of, quiet_hours_of
@@ -29,6 +33,38 @@ logger = logging.getLogger(__name__)
 # Kinds a person cannot stop: an SOS contact ends the role instead, and account, consent and
 # network notices carry changes to what is shared about them.
 UNSTOPPABLE_KINDS = frozenset({Kind.SOS, Kind.NETWORK, Kind.CONSENT})
+
+
+# By answer: (notification, now) -> None, run in the answer's transaction. "I reached out"
+# logs a contact in the network app; "snooze" pauses the nudges app's prompts for a day.
+ANSWER_HANDLERS: dict[str, str] = {
+    "reached_out": "nudges.services.log_reach_out",
+    "snooze": "nudges.services.snooze_prompts",
+}
+
+
+@transaction.atomic
+def notification_respond(*, notification: Notification, action: str) -> bool:
+    """Record the recipient's one-tap answer; return False if it was already answered.
+
+    "stop" stops this kind altogether (no new ones, on any channel, the inbox included),
+    except the kinds nobody can stop; the other answers do what ``ANSWER_HANDLERS`` says.
+    """
+    if action == "stop" and notification.kind in UNSTOPPABLE_KINDS:
+        return False
+    now = timezone.now()
+    updated = Notification.objects.filter(pk=notification.pk, response="").update(
+        response=action, responded_at=now, read_at=now
+    )
+    if action == "stop":
+        Mute.objects.get_or_create(
+            user=notification.recipient, kind=notification.kind, channel=Mute.ALL
+        )
+    if not updated:
+        return False
+    if action in ANSWER_HANDLERS:
+        import_string(ANSWER_HANDLERS[action])(notification, now)
+    return True
 
 
 def stopped(recipient: User, kind: str) -> bool:

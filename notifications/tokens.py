@@ -47,10 +47,10 @@ def read_unsubscribe_token(token: str) -> tuple[int, str]:
 
 
 def action_url(notification_id: uuid.UUID | str, action: str) -> str:
-    path = reverse("nudges:act", args=[action_token(notification_id, action)])
+    path = reverse("notifications:act", args=[action_token(notification_id, action)])
     return f"{settings.SITE_URL}{path}"
 
 
 def unsubscribe_url(user_id: int, kind: str) -> str:
-    path = reverse("nudges:unsubscribe", args=[unsubscribe_token(user_id, kind)])
+    path = reverse("notifications:unsubscribe", args=[unsubscribe_token(user_id, kind)])
     return f"{settings.SITE_URL}{path}"

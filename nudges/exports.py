@@ -9,6 +9,7 @@ from django.db.models import Exists, OuterRef
 from accounts.models import User
 from network.models import Tie
 from notifications.models import Kind, Mute, Notification, PushSubscription
+from notifications.selectors import WITHHELD_BODY, WITHHELD_TITLE
 
 from .models import NudgePreference, SosAlert
 
@@ -69,7 +70,7 @@ def export_user_data(user: User) -> dict[str, Any]:
     only the words addressed to the user are included (see ``_message``). Push keys are left
     out too: they are secrets of the user's devices, not data about the user.
     """
-    from .selectors import WITHHELD_BODY, WITHHELD_TITLE, with_access
+    from .selectors import with_access
 
     notifications = (
         with_access(Notification.objects.filter(recipient=user))

@@ -1,11 +1,11 @@
-"""Reads of notifications: what a detail page may show (only after login, only within
-scopes). What other apps may read of a member's own notifications is in
-``notifications.selectors``."""
+"""Reads of notifications: which messages may still be shown (``with_access``) and what a
+detail page may show (only after login, only within scopes); the inbox views reach both
+through ``notifications.views``' registries. What other apps may read of a member's own
+notifications is in ``notifications.selectors``."""
 
 from __future__ import annotations
 
 import datetime
-import uuid
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -35,20 +35,8 @@ from network.services.access import Access, access_for_tie
 from notifications.models import ABOUT_A_MEMBER, Kind, Notification, PushSubscription
 
 if TYPE_CHECKING:
-    from typing import TypeAlias, TypedDict
+    from notifications.selectors import ShownNotification
 
-    from django_stubs_ext import WithAnnotations
-
-    class MayShow(TypedDict):
-        may_show: bool
-
-    # A notification read through ``with_access``: it knows whether it may be shown.
-    ShownNotification: TypeAlias = WithAnnotations[Notification, MayShow]
-
-WITHHELD_TITLE = "A message about someone you support"
-WITHHELD_BODY = (
-    "This message is no longer shown: what they share with you, or your role, has changed."
-)
 DIGEST_WINDOW_DAYS = 7
 # The scopes the digest's columns show, in the order they are logged as disclosures.
 DIGEST_SCOPES = ("checkin_status", "mood_craving", "use", "contacts")
@@ -72,28 +60,6 @@ def with_access(
             output_field=BooleanField(),
         )
     )
-
-
-def inbox_cursor_for(notification: Notification) -> str:
-    """Where the inbox's next page starts: after this message (``older_than``)."""
-    return f"{notification.created_at.isoformat()}_{notification.pk}"
-
-
-def inbox_cursor(value: str) -> tuple[datetime.datetime, uuid.UUID] | None:
-    """The ``?older=`` cursor read back; anything malformed is ignored (the first page)."""
-    at, _, pk = value.partition("_")
-    try:
-        when = datetime.datetime.fromisoformat(at)
-        return (when, uuid.UUID(pk)) if when.tzinfo is not None else None
-    except ValueError:
-        return None
-
-
-def older_than(
-    notifications: QuerySet[Notification], created_at: datetime.datetime, pk: uuid.UUID
-) -> QuerySet[Notification]:
-    """The messages after (created_at, pk) in the inbox's order (newest first, then by id)."""
-    return notifications.filter(Q(created_at__lt=created_at) | Q(created_at=created_at, id__lt=pk))
 
 
 def details_for(notification: ShownNotification) -> tuple[dict[str, Any], list[Access]]:

@@ -1,6 +1,7 @@
-"""Answering notifications (the one-tap actions), SOS, and web push sign-up.
+"""What the one-tap answers mean, a message's details, SOS, and web push sign-up.
 
-Creating a notification is ``notifications.services.notify``.
+Creating a notification is ``notifications.services.notify``; recording an answer is
+``notifications.services.notification_respond``.
 """
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ import logging
 from datetime import datetime as dt
 from typing import TYPE_CHECKING, Any
 
-from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
@@ -20,8 +20,8 @@ from checkins.services import risk_event_claim
 from network.selectors import sos_ties
 from network.services.contacts import contact_log_from_nudge
 from network.services.disclosure import record_disclosures_for_ties
-from notifications.models import Kind, Mute, Notification, PushSubscription
-from notifications.services import UNSTOPPABLE_KINDS, notify, quiet_hours_end
+from notifications.models import Kind, Notification, PushSubscription
+from notifications.services import notify, quiet_hours_end
 
 from . import selectors
 from .models import NudgePreference, SosAlert
@@ -32,37 +32,9 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 
-@transaction.atomic
-def notification_respond(*, notification: Notification, action: str) -> bool:
-    """Record the recipient's one-tap answer; return False if it was already answered.
-
-    "reached_out" logs a contact (so tomorrow brings no reach-out prompt), "snooze" pauses
-    prompts for a day, "stop" stops this kind altogether (no new ones, on any channel, the
-    inbox included), except the kinds nobody can stop.
-    """
-    if action == "stop" and notification.kind in UNSTOPPABLE_KINDS:
-        return False
-    now = timezone.now()
-    updated = Notification.objects.filter(pk=notification.pk, response="").update(
-        response=action, responded_at=now, read_at=now
-    )
-    if action == "stop":
-        Mute.objects.get_or_create(
-            user=notification.recipient, kind=notification.kind, channel=Mute.ALL
-        )
-    if not updated:
-        return False
-    recipient = notification.recipient
-    if action == "reached_out":
-        _log_reach_out(notification, now)
-    elif action == "snooze":
-        NudgePreference.objects.update_or_create(
-            member=recipient, defaults={"snoozed_until": now + datetime.timedelta(days=1)}
-        )
-    return True
-
-
-def _log_reach_out(notification: Notification, now: dt) -> None:
+def log_reach_out(notification: Notification, now: dt) -> None:
+    """ "I reached out" on a prompt: log the contact, so tomorrow brings no reach-out prompt
+    (``notifications.services.ANSWER_HANDLERS``)."""
     contact_log_from_nudge(
         member=notification.recipient,
         tie_id=notification.data.get("tie_id"),
@@ -70,11 +42,23 @@ def _log_reach_out(notification: Notification, now: dt) -> None:
     )
 
 
+def snooze_prompts(notification: Notification, now: dt) -> None:
+    """ "Snooze": a day without prompts (``notifications.services.ANSWER_HANDLERS``)."""
+    NudgePreference.objects.update_or_create(
+        member=notification.recipient, defaults={"snoozed_until": now + datetime.timedelta(days=1)}
+    )
+
+
 SOS_REPEAT_MINUTES = 15  # a second press within this reuses the alert: no second wave
 
 
+# Draws a shown message and its details on its page (``notifications.views.DETAILS``).
+DETAILS_TEMPLATE = "nudges/_notification_details.html"
+
+
 def notification_details(notification: selectors.ShownNotification) -> dict[str, Any]:
-    """What the notification's page shows beyond its title and text.
+    """What the notification's page shows beyond its title and text
+    (``notifications.views.DETAILS``), and the template that draws it.
 
     Every part of a member's shared data it shows (a nudge's facts, the digest's caseload, an
     SOS card's phone number) is recorded in that member's access log: one batched append.
@@ -82,7 +66,7 @@ def notification_details(notification: selectors.ShownNotification) -> dict[str,
     """
     details, shown = selectors.details_for(notification)
     record_disclosures_for_ties(shown, viewer=notification.recipient)
-    return details
+    return {**details, "details_template": DETAILS_TEMPLATE}
 
 
 def caseload_summary(therapist: User, *, now: dt | None = None) -> list[dict[str, Any]]:

@@ -1,17 +1,12 @@
+"""The nudges app's URLs under ``/nudges/``: SOS, preferences and web push (the inbox's are
+``notifications.urls``, under the same prefix)."""
+
 from django.urls import path
 
 from . import settings_views, views
 
 app_name = "nudges"
 urlpatterns = [
-    path("", views.inbox, name="inbox"),
-    path("unread/", views.unread_count, name="unread_count"),
-    path("read-all/", views.mark_all_read, name="mark_all_read"),
-    path("<uuid:pk>/", views.detail, name="detail"),
-    path("<uuid:pk>/read/", views.mark_read, name="mark_read"),
-    path("<uuid:pk>/respond/<str:action>/", views.respond, name="respond"),
-    path("a/<str:token>/", views.act, name="act"),
-    path("u/<str:token>/", views.unsubscribe, name="unsubscribe"),
     path("sos/", views.sos, name="sos"),
     path("sos/sent/", views.sos_sent, name="sos_sent"),
     path("sos/<uuid:pk>/", views.sos_status, name="sos_status"),

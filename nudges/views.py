@@ -1,4 +1,4 @@
-"""The inbox, one-tap answers (signed links or logged in), SOS, preferences and web push."""
+"""SOS, turning a stopped kind back on, and web push (the inbox is ``notifications.views``)."""
 
 from __future__ import annotations
 
@@ -8,28 +8,22 @@ from http import HTTPStatus
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core import signing
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.cache import never_cache
-from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import User
 from accounts.types import AuthenticatedHttpRequest
 from checkins.selectors import member_checkin
 from network.selectors import sos_ties
-from notifications import links
-from notifications import services as notifications_services
 from notifications.models import Channel, Kind, Mute, Notification, PushSubscription
-from notifications.tokens import ACTIONS, read_action_token, read_unsubscribe_token
+from notifications.views import get_notification_for_user
 from recovery.jsonbody import json_text_fields
 
-from . import markup, selectors, services
+from . import services
 from . import sos as sos_module
 from .forms import (
     PushSubscriptionForm,
@@ -39,173 +33,6 @@ from .forms import (
     SosReachingOutForm,
 )
 from .models import SosAlert
-
-# A page of the inbox: the same cost with 30 messages kept or 3,000 (older ones page on).
-INBOX_SIZE = 20
-ACTION_DONE = {
-    "reached_out": "Thank you for reaching out. We've added it to your contact log.",
-    "snooze": "Done. We'll give you a day's quiet from prompts.",
-    "stop": "Done. You won't get this kind of message any more. You can turn it back on in "
-    "your settings.",
-}
-ACTION_PROMPT = {
-    "reached_out": "Log that you reached out",
-    "snooze": "Pause prompts for a day",
-    "stop": "Stop this kind of message",
-}
-
-
-def _get_notification_for_user(
-    request: AuthenticatedHttpRequest, pk
-) -> selectors.ShownNotification:
-    """The one access helper: a notification is only ever its recipient's."""
-    notification = (
-        selectors.with_access(Notification.objects.filter(pk=pk, recipient=request.user))
-        .select_related("subject_member")
-        .first()
-    )
-    if notification is None:
-        raise Http404("No such notification.")
-    return notification
-
-
-@login_required
-@require_GET
-def inbox(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """The newest ``INBOX_SIZE`` messages, then older ones a page at a time (``?older=``, the
-    last one shown): one bounded query whatever the number kept."""
-    mine = Notification.objects.for_recipient(request.user).order_by("-created_at", "-id")
-    older = selectors.inbox_cursor(request.GET.get("older", ""))
-    if older is not None:
-        mine = selectors.older_than(mine, *older)
-    notifications = list(
-        selectors.with_access(mine).select_related("subject_member")[: INBOX_SIZE + 1]
-    )
-    more = len(notifications) > INBOX_SIZE
-    notifications = notifications[:INBOX_SIZE]
-    # The inbox answers with forms, so its actions need no signed links.
-    items = [(n, links.actions_for(n, absolute=False, signed=False)) for n in notifications]
-    withheld = {"title": selectors.WITHHELD_TITLE, "body": selectors.WITHHELD_BODY}
-    context = {
-        "items": items,
-        "items_html": markup.inbox_items_html(
-            items, csrf_token=get_token(request), withheld=withheld
-        ),
-        "older": selectors.inbox_cursor_for(notifications[-1]) if more else "",
-        "is_older_page": older is not None,
-    }
-    return render(request, "nudges/inbox.html", context)
-
-
-@login_required
-@require_GET
-@never_cache
-def unread_count(request: AuthenticatedHttpRequest) -> HttpResponse:
-    count = Notification.objects.for_recipient(request.user).unread().count()
-    return render(request, "nudges/_unread_count.html", {"unread": count})
-
-
-@login_required
-@require_POST
-def mark_read(request: AuthenticatedHttpRequest, pk) -> HttpResponse:
-    notification = _get_notification_for_user(request, pk)
-    Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(
-        read_at=timezone.now()
-    )
-    if request.htmx:
-        return HttpResponse(status=HTTPStatus.NO_CONTENT, headers={"HX-Trigger": "unread"})
-    return redirect("nudges:inbox")
-
-
-@login_required
-@require_POST
-def mark_all_read(request: AuthenticatedHttpRequest) -> HttpResponse:
-    Notification.objects.for_recipient(request.user).unread().update(read_at=timezone.now())
-    messages.success(request, "All caught up.")
-    return redirect("nudges:inbox")
-
-
-@login_required
-@require_GET
-def detail(request: AuthenticatedHttpRequest, pk) -> HttpResponse:
-    notification = _get_notification_for_user(request, pk)
-    if notification.read_at is None:
-        Notification.objects.filter(pk=notification.pk).update(read_at=timezone.now())
-    context = {
-        "notification": notification,
-        "actions": links.actions_for(notification, absolute=False),
-        "withheld": {"title": selectors.WITHHELD_TITLE, "body": selectors.WITHHELD_BODY},
-    }
-    context.update(services.notification_details(notification))
-    return render(request, "nudges/detail.html", context)
-
-
-@login_required
-@require_POST
-def respond(request: AuthenticatedHttpRequest, pk, action: str) -> HttpResponse:
-    notification = _get_notification_for_user(request, pk)
-    if action not in ACTIONS:
-        raise Http404("Unknown action.")
-    services.notification_respond(notification=notification, action=action)
-    messages.success(request, ACTION_DONE[action])
-    return redirect("nudges:inbox")
-
-
-@require_http_methods(["GET", "POST"])
-def act(request: HttpRequest, token: str) -> HttpResponse:
-    """A signed link from an email or push: one action, no login, then a friendly page.
-
-    GET shows one button and POST performs it, so link scanners in mail systems that fetch
-    every URL cannot log a contact or stop reminders on the member's behalf.
-    """
-    try:
-        notification_id, action = read_action_token(token)
-    except signing.SignatureExpired:
-        return _link_problem(request, "This link has expired. Log in to see your messages.")
-    except signing.BadSignature:
-        return _link_problem(request, "This link isn't valid. Log in to see your messages.")
-    notification = Notification.objects.filter(pk=notification_id).first()
-    if notification is None:
-        return _link_problem(request, "This message no longer exists.")
-    if request.method == "POST":
-        services.notification_respond(notification=notification, action=action)
-        return render(request, "nudges/act_done.html", {"message": ACTION_DONE[action]})
-    return render(
-        request, "nudges/act_confirm.html", {"label": ACTION_PROMPT[action], "action": action}
-    )
-
-
-def _link_problem(request: HttpRequest, message: str) -> HttpResponse:
-    return render(
-        request, "nudges/act_done.html", {"message": message, "problem": True}, status=400
-    )
-
-
-@csrf_exempt  # RFC 8058 one-click unsubscribe: mail providers POST without a session
-@require_http_methods(["GET", "POST"])
-def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
-    try:
-        user_id, kind = read_unsubscribe_token(token)
-    except signing.BadSignature:
-        return _link_problem(request, "This unsubscribe link isn't valid.")
-    if kind not in Kind.values:
-        return _link_problem(request, "This unsubscribe link isn't valid.")
-    user = User.objects.filter(pk=user_id).first()
-    if user is None:
-        return _link_problem(request, "This account no longer exists.")
-    label = Kind(kind).label.lower()
-    if request.method == "POST":
-        notifications_services.unsubscribe(user=user, kind=kind)
-        return render(
-            request,
-            "nudges/act_done.html",
-            {"message": f"You won't get {label} emails any more."},
-        )
-    return render(
-        request,
-        "nudges/act_confirm.html",
-        {"label": f"Stop {label} emails", "action": "unsubscribe"},
-    )
 
 
 @login_required
@@ -293,7 +120,7 @@ def sos_sent(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 def _answer_target(request: AuthenticatedHttpRequest, pk) -> tuple[Notification, User]:
     """The SOS notification the supporter answers, and the member who asked for help."""
-    notification = _get_notification_for_user(request, pk)
+    notification = get_notification_for_user(request, pk)
     member = notification.subject_member
     # An SOS always names its member (and goes with them when they leave).
     if notification.kind != Kind.SOS or member is None:

@@ -21,6 +21,7 @@ urlpatterns = [
     path("checkins/reminders/", views.moved, {"to": "nudges:preferences"}),
     path("checkins/", include("checkins.urls")),
     path("nudges/", include("nudges.urls")),
+    path("nudges/", include("notifications.urls")),
     path("clinic/", include("clinic.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -43,7 +43,7 @@ class EmailChannel(BaseChannel):
         }
         message = EmailMultiAlternatives(
             subject=notification.title,
-            body=render_to_string("nudges/email/notification.txt", context),
+            body=render_to_string("notifications/email/notification.txt", context),
             to=[recipient.email],
             headers={
                 # A stable Message-ID: if a worker dies after sending but before recording it,
@@ -54,7 +54,7 @@ class EmailChannel(BaseChannel):
             },
         )
         message.attach_alternative(
-            render_to_string("nudges/email/notification.html", context), "text/html"
+            render_to_string("notifications/email/notification.html", context), "text/html"
         )
         try:
             message.send(fail_silently=False)

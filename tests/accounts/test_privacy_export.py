@@ -87,7 +87,7 @@ def test_the_export_shows_sos_words_on_the_same_terms_as_the_page(client, member
     tie = _sos_from(ana, member)
     client.force_login(member)
     alert = member.notifications.get(kind=Kind.SOS)
-    detail = reverse("nudges:detail", args=[alert.pk])
+    detail = reverse("notifications:detail", args=[alert.pk])
     assert "ANA-WORDS" in client.get(detail).content.decode()
 
     # Ana takes Sam off her SOS contacts: the page stops showing her words, and so does the export.

@@ -32,7 +32,7 @@ SELF_ARGS = {
 # Views that take a POST without a CSRF token on purpose.
 CSRF_EXEMPT = {
     # RFC 8058 one-click unsubscribe: mail providers POST the signed link without a session.
-    "nudges:unsubscribe",
+    "notifications:unsubscribe",
 }
 
 
@@ -192,5 +192,5 @@ def test_a_post_with_its_token_gets_through(world):
     client = _client(world, "member", enforce_csrf_checks=True)
     page = client.get(reverse("nudges:preferences"))
     token = page.cookies["csrftoken"].value
-    response = client.post(reverse("nudges:mark_all_read"), {"csrfmiddlewaretoken": token})
+    response = client.post(reverse("notifications:mark_all_read"), {"csrfmiddlewaretoken": token})
     assert response.status_code != HTTPStatus.FORBIDDEN

@@ -190,9 +190,9 @@ SWEEP: dict[str, Build | str] = {
         for answer in ("confirm", "dismiss")
     ],
     "checkins:questionnaire_result": lambda w: [Target("sam's", {"pk": w.result.pk}, MEMBER)],
-    "nudges:detail": _notification,
-    "nudges:mark_read": _notification,
-    "nudges:respond": lambda w: _notification(w, action=ACTIONS[0]),
+    "notifications:detail": _notification,
+    "notifications:mark_read": _notification,
+    "notifications:respond": lambda w: _notification(w, action=ACTIONS[0]),
     "nudges:sos_status": lambda w: [
         Target("sam's", {"pk": w.sos_alert.pk}, MEMBER, owner_get=HTTPStatus.OK)
     ],
@@ -242,8 +242,8 @@ SWEEP: dict[str, Build | str] = {
             ("truncated", w.invitation_token[:-1]),
         ]
     ],
-    "nudges:act": _forged_action_tokens,
-    "nudges:unsubscribe": _forged_unsubscribe_tokens,
+    "notifications:act": _forged_action_tokens,
+    "notifications:unsubscribe": _forged_unsubscribe_tokens,
     "account_confirm_email": lambda w: [
         Target(
             "forged",

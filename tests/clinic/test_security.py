@@ -79,7 +79,7 @@ def test_a_verified_therapist_without_a_second_factor_sees_no_client_data_anywhe
         reverse("network:supporting_member", args=[tie.pk]),
         reverse("network:supporting_export", args=[tie.pk]),
         reverse("checkins:shared", args=[tie.pk]),
-        reverse("nudges:inbox"),
+        reverse("notifications:inbox"),
         reverse("clinic:caseload"),
         reverse("clinic:client", args=[tie.pk]),
     ):

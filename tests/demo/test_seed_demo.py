@@ -65,7 +65,7 @@ def test_the_demo_shows_the_sos_loop_and_kind_words_at_once(client, capsys):
     assert "Sam asked for support" in today
     assert 'href="tel:+1-555-0199"' in today
     assert client.login(email="sam@demo.ratpark.local", password="ratpark-demo-2026")
-    inbox = client.get(reverse("nudges:inbox")).content.decode()
+    inbox = client.get(reverse("notifications:inbox")).content.decode()
     assert "A message from Alex" in inbox
     assert "Who could you reach out to today?" in inbox
     sos_page = client.get(reverse("nudges:sos_sent"), follow=True).content.decode()

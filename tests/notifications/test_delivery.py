@@ -316,5 +316,5 @@ def test_the_inbox_gets_a_message_exactly_once_however_often_it_is_delivered(mem
     assert again.pk == notification.pk
     assert Notification.objects.filter(recipient=member).count() == 1
     client.force_login(member)
-    inbox = client.get(reverse("nudges:inbox")).content.decode()
+    inbox = client.get(reverse("notifications:inbox")).content.decode()
     assert inbox.count("Robin accepted your invitation") == 1

@@ -49,7 +49,7 @@ def _nothing_happened(*notifications: Notification) -> None:
 
 
 def _post(client, token: str):
-    return client.post(reverse("nudges:act", args=[token]))
+    return client.post(reverse("notifications:act", args=[token]))
 
 
 def _parts(token: str) -> tuple[str, str, str, str]:
@@ -124,7 +124,7 @@ def test_a_link_older_than_its_lifetime_has_expired(client, notes):
     response = _post(client, old)
     assert response.status_code == HTTPStatus.BAD_REQUEST
     assert "expired" in response.content.decode()
-    assert "expired" in client.get(reverse("nudges:act", args=[old])).content.decode()
+    assert "expired" in client.get(reverse("notifications:act", args=[old])).content.decode()
     _nothing_happened(mine, theirs)
 
 
@@ -150,6 +150,6 @@ def test_an_unsubscribe_token_for_another_person_or_kind_is_refused(client, memb
         token.replace(Kind.CHECKIN_REMINDER, Kind.SOS),
     ):
         assert forged != token
-        url = reverse("nudges:unsubscribe", args=[forged])
+        url = reverse("notifications:unsubscribe", args=[forged])
         assert client.post(url).status_code == HTTPStatus.BAD_REQUEST
     assert not Mute.objects.exists()

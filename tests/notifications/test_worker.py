@@ -102,7 +102,7 @@ def test_a_due_member_gets_exactly_one_message_on_each_channel(
     assert headers["authorization"].startswith("vapid t=")
     payload = decrypt_push(body, browser_key, auth)
     assert payload["title"] == notification.title
-    assert payload["url"] == reverse("nudges:detail", args=[notification.pk])
+    assert payload["url"] == reverse("notifications:detail", args=[notification.pk])
 
 
 def test_smtp_4xx_is_retried_and_5xx_marks_failed(make_user, smtp_server, start_worker):

@@ -190,7 +190,7 @@ def test_the_digest_names_only_clients_whose_tie_is_receivable(client, make_user
     _sweep_at_noon()
     digest = Notification.objects.get(recipient=therapist, kind=Kind.THERAPIST_DIGEST)
     client.force_login(therapist)
-    page = client.get(reverse("nudges:detail", args=[digest.pk])).content.decode()
+    page = client.get(reverse("notifications:detail", args=[digest.pk])).content.decode()
     assert f"Sam {SURNAME}" in page
     assert "Olive" not in page
     # Only the client shown is in the access log.
@@ -241,12 +241,12 @@ def test_notification_pages_withhold_what_is_about_the_member_once_access_is_los
 
     # A fresh sign-in (a therapist signed in before the withdrawal is signed out: clinic tests).
     client.force_login(User.objects.get(pk=clinic.invalid.pk))
-    inbox = client.get(reverse("nudges:inbox")).content.decode()
+    inbox = client.get(reverse("notifications:inbox")).content.decode()
     assert SURNAME not in inbox
     assert "hello today" not in inbox
     assert "no longer shown" in inbox
     for notification in lost.values():
-        response = client.get(reverse("nudges:detail", args=[notification.pk]))
+        response = client.get(reverse("notifications:detail", args=[notification.pk]))
         assert response.status_code == HTTPStatus.OK
         page = response.content.decode()
         assert SURNAME not in page, notification.kind
@@ -256,12 +256,12 @@ def test_notification_pages_withhold_what_is_about_the_member_once_access_is_los
 
     # The valid therapist still reads all of it.
     client.force_login(clinic.valid)
-    sos = client.get(reverse("nudges:detail", args=[kept[Kind.SOS].pk])).content.decode()
+    sos = client.get(reverse("notifications:detail", args=[kept[Kind.SOS].pk])).content.decode()
     assert f"Sam {SURNAME} asked for support" in sos
     assert SOS_WORDS in sos
-    nudge = client.get(reverse("nudges:detail", args=[kept[Kind.SUPPORTER_NUDGE].pk]))
+    nudge = client.get(reverse("notifications:detail", args=[kept[Kind.SUPPORTER_NUDGE].pk]))
     assert "could use a hello today" in nudge.content.decode()
-    digest = client.get(reverse("nudges:detail", args=[kept[Kind.THERAPIST_DIGEST].pk]))
+    digest = client.get(reverse("notifications:detail", args=[kept[Kind.THERAPIST_DIGEST].pk]))
     assert f"Sam {SURNAME}" in digest.content.decode()
 
 
@@ -399,7 +399,7 @@ def test_closing_an_account_tells_each_supporter_and_therapist_exactly_once(clie
     assert {m.subject for m in mail.outbox if m.to == [friend.email]} == {named}
     # The supporter's inbox still has it after the account is gone.
     client.force_login(friend)
-    assert named in client.get(reverse("nudges:inbox")).content.decode()
+    assert named in client.get(reverse("notifications:inbox")).content.decode()
 
 
 # --- Reasons state facts, never words ------------------------------------------------------------

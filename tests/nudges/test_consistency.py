@@ -20,8 +20,9 @@ from network.consents import REDISCLOSURE_PLAIN, consent_sign_part2
 from network.models import Role, Tie
 from notifications.delivery import deliver_one
 from notifications.models import Delivery, Kind, Mute, Notification
+from notifications.services import notification_respond
 from nudges.models import NudgePreference, SweepState
-from nudges.services import caseload_summary, notification_respond, notify
+from nudges.services import caseload_summary, notify
 from nudges.sweep import run_sweep
 from tests.factories import TherapistFactory
 
@@ -218,7 +219,7 @@ def test_sos_pages_use_the_deployments_crisis_lines_and_emergency_number(client,
     assert "988" not in html
     client.force_login(contact)
     alert = Notification.objects.get(recipient=contact, kind=Kind.SOS)
-    html = client.get(reverse("nudges:detail", args=[alert.pk])).content.decode()
+    html = client.get(reverse("notifications:detail", args=[alert.pk])).content.decode()
     assert "call 999" in html
     assert "116 123" in html
     assert "911" not in html
@@ -257,7 +258,7 @@ def test_supporter_nudge_and_digest_details_carry_the_redisclosure_notice(client
         body="b",
     )
     client.force_login(supporter)
-    html = client.get(reverse("nudges:detail", args=[nudge.pk])).content.decode()
+    html = client.get(reverse("notifications:detail", args=[nudge.pk])).content.decode()
     assert "Checked in today" in html
     assert NOTICE in html
     assert 'aria-label="Redisclosure notice"' in html
@@ -267,11 +268,11 @@ def test_supporter_nudge_and_digest_details_carry_the_redisclosure_notice(client
         recipient=therapist, kind=Kind.THERAPIST_DIGEST, idempotency_key="d", title="t", body="b"
     )
     client.force_login(therapist)
-    html = client.get(reverse("nudges:detail", args=[digest.pk])).content.decode()
+    html = client.get(reverse("notifications:detail", args=[digest.pk])).content.decode()
     assert "No one in your caseload" in html
     assert NOTICE not in html  # nothing shared
     _consent(member, therapist, ["checkin_status"])
-    html = client.get(reverse("nudges:detail", args=[digest.pk])).content.decode()
+    html = client.get(reverse("notifications:detail", args=[digest.pk])).content.decode()
     assert "Sam" in html
     assert NOTICE in html
 

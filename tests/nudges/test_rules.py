@@ -14,9 +14,9 @@ from checkins.models import CheckIn, ReminderPreference
 from network.consents import consent_sign_part2
 from network.models import Contact, Role, Tie
 from notifications.models import Kind, Notification
+from notifications.services import notification_respond
 from nudges import rules
 from nudges.models import NudgePreference, SweepState
-from nudges.services import notification_respond
 from nudges.sweep import ADVISORY_LOCK_KEY, run_sweep
 from tests.factories import THERAPIST_TOTP_SECRET, CheckinFactory, ContactFactory
 

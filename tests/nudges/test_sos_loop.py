@@ -305,7 +305,7 @@ def test_the_sos_detail_page_offers_the_answers_too(client, sam, maria, sos_tie)
     _ask(client, sam)
     note = _alert_to(maria)
     client.force_login(maria)
-    page = client.get(reverse("nudges:detail", args=[note.pk])).content.decode()
+    page = client.get(reverse("notifications:detail", args=[note.pk])).content.decode()
     assert reverse("nudges:sos_reaching_out", args=[note.pk]) in page
     assert reverse("nudges:sos_kind_words", args=[note.pk]) in page
 

@@ -38,10 +38,10 @@ def other(make_user):
 def test_the_inbox_needs_a_login_and_shows_only_mine(client, member, other):
     mine = _note(member, "a")
     theirs = _note(other, "b")
-    response = client.get(reverse("nudges:inbox"))
+    response = client.get(reverse("notifications:inbox"))
     assert response.status_code == HTTPStatus.FOUND
     client.force_login(member)
-    response = client.get(reverse("nudges:inbox"))
+    response = client.get(reverse("notifications:inbox"))
     assert response.status_code == HTTPStatus.OK
     assert str(mine.pk) in response.content.decode()
     assert str(theirs.pk) not in response.content.decode()
@@ -52,11 +52,11 @@ def test_inbox_queries_stay_constant(client, member, django_assert_max_num_queri
     for i in range(3):
         _note(member, f"a{i}")
     with django_assert_max_num_queries(8):
-        client.get(reverse("nudges:inbox"))
+        client.get(reverse("notifications:inbox"))
     for i in range(30):
         _note(member, f"b{i}")
     with django_assert_max_num_queries(8):
-        assert client.get(reverse("nudges:inbox")).status_code == HTTPStatus.OK
+        assert client.get(reverse("notifications:inbox")).status_code == HTTPStatus.OK
 
 
 def test_the_inbox_shows_a_page_at_a_time_and_costs_the_same_with_ten_times_more(
@@ -65,17 +65,17 @@ def test_the_inbox_shows_a_page_at_a_time_and_costs_the_same_with_ten_times_more
     """A page of the inbox is one bounded query: 30 messages kept or 300, the same page."""
     import re
 
-    from nudges.views import INBOX_SIZE
+    from notifications.views import INBOX_SIZE
 
     client.force_login(member)
     for i in range(30):
         _note(member, f"p{i}")
     with django_assert_max_num_queries(8) as few:
-        page = client.get(reverse("nudges:inbox")).content.decode()
+        page = client.get(reverse("notifications:inbox")).content.decode()
     baseline = len(few)  # now: the log restarts with the next request
     assert page.count('class="inbox-item') == INBOX_SIZE
     older = re.search(r'href="\?older=([^"]+)"', page)[1]
-    rest = client.get(reverse("nudges:inbox") + "?older=" + older).content.decode()
+    rest = client.get(reverse("notifications:inbox") + "?older=" + older).content.decode()
     assert rest.count('class="inbox-item') == 30 - INBOX_SIZE
     assert "?older=" not in rest
     shown = set(re.findall(r'href="/nudges/([0-9a-f-]{36})/"', page + rest))
@@ -83,10 +83,10 @@ def test_the_inbox_shows_a_page_at_a_time_and_costs_the_same_with_ten_times_more
     for i in range(270):
         _note(member, f"q{i}")
     with django_assert_max_num_queries(baseline):
-        page = client.get(reverse("nudges:inbox")).content.decode()
+        page = client.get(reverse("notifications:inbox")).content.decode()
     assert page.count('class="inbox-item') == INBOX_SIZE
     for bad in ("garbage", "2026-01-01T00:00:00_nope", "2026-01-01T00:00:00_" + "0" * 32):
-        response = client.get(reverse("nudges:inbox") + "?older=" + bad)
+        response = client.get(reverse("notifications:inbox") + "?older=" + bad)
         assert response.status_code == HTTPStatus.OK
 
 
@@ -100,24 +100,24 @@ def test_the_inbox_escapes_what_it_shows_and_answers_with_forms(client, member):
         data={"name": "<i>Ann</i>", "phone": "555-0100"},
     )[0]
     client.force_login(member)
-    page = client.get(reverse("nudges:inbox")).content.decode()
+    page = client.get(reverse("notifications:inbox")).content.decode()
     assert "<script>alert(1)</script>" not in page
     assert "&lt;script&gt;alert(1)" in page
     assert "<b>wave</b>" not in page
     assert "&quot;hi&quot; &amp; &lt;b&gt;" in page
     assert "Call &lt;i&gt;Ann&lt;/i&gt;" in page
     assert 'href="tel:555-0100"' in page
-    assert f'action="{reverse("nudges:respond", args=[note.pk, "reached_out"])}"' in page
-    assert f'action="{reverse("nudges:mark_read", args=[note.pk])}"' in page
+    assert f'action="{reverse("notifications:respond", args=[note.pk, "reached_out"])}"' in page
+    assert f'action="{reverse("notifications:mark_read", args=[note.pk])}"' in page
     assert page.count('name="csrfmiddlewaretoken"') >= 4  # mark all, 2 answers, mark read
 
 
 def test_another_persons_notification_is_404_everywhere(client, member, other):
     theirs = _note(other)
     client.force_login(member)
-    assert client.get(reverse("nudges:detail", args=[theirs.pk])).status_code == 404
-    assert client.post(reverse("nudges:mark_read", args=[theirs.pk])).status_code == 404
-    url = reverse("nudges:respond", args=[theirs.pk, "reached_out"])
+    assert client.get(reverse("notifications:detail", args=[theirs.pk])).status_code == 404
+    assert client.post(reverse("notifications:mark_read", args=[theirs.pk])).status_code == 404
+    url = reverse("notifications:respond", args=[theirs.pk, "reached_out"])
     assert client.post(url).status_code == 404
     theirs.refresh_from_db()
     assert theirs.read_at is None
@@ -127,22 +127,26 @@ def test_another_persons_notification_is_404_everywhere(client, member, other):
 def test_unread_count_for_the_header(client, member):
     client.force_login(member)
     note = _note(member)
-    response = client.get(reverse("nudges:unread_count"), HTTP_HX_REQUEST="true")
+    response = client.get(reverse("notifications:unread_count"), HTTP_HX_REQUEST="true")
     assert ">1<" in response.content.decode()
-    response = client.post(reverse("nudges:mark_read", args=[note.pk]), HTTP_HX_REQUEST="true")
+    response = client.post(
+        reverse("notifications:mark_read", args=[note.pk]), HTTP_HX_REQUEST="true"
+    )
     assert response.status_code == HTTPStatus.NO_CONTENT
-    assert client.get(reverse("nudges:unread_count")).content.decode().strip() == ""
-    page = client.get(reverse("nudges:inbox")).content.decode()
+    assert client.get(reverse("notifications:unread_count")).content.decode().strip() == ""
+    page = client.get(reverse("notifications:inbox")).content.decode()
     assert 'hx-get="/nudges/unread/"' in page
 
 
 def test_responding_in_the_inbox_logs_a_contact(client, member):
     client.force_login(member)
     note = _note(member)
-    response = client.post(reverse("nudges:respond", args=[note.pk, "reached_out"]))
+    response = client.post(reverse("notifications:respond", args=[note.pk, "reached_out"]))
     assert response.status_code == HTTPStatus.FOUND
     assert Contact.objects.filter(member=member, source="nudge").count() == 1
-    assert client.post(reverse("nudges:respond", args=[note.pk, "explode"])).status_code == 404
+    assert (
+        client.post(reverse("notifications:respond", args=[note.pk, "explode"])).status_code == 404
+    )
 
 
 def test_kind_words_show_on_the_detail_page_to_the_recipient_only(client, member, other):
@@ -153,17 +157,17 @@ def test_kind_words_show_on_the_detail_page_to_the_recipient_only(client, member
     )
     assert "Proud of you" not in note.title + note.body
     client.force_login(member)
-    inbox = client.get(reverse("nudges:inbox")).content.decode()
+    inbox = client.get(reverse("notifications:inbox")).content.decode()
     assert "Proud of you" not in inbox  # the list stays as discreet as the lock screen
-    page = client.get(reverse("nudges:detail", args=[note.pk])).content.decode()
+    page = client.get(reverse("notifications:detail", args=[note.pk])).content.decode()
     assert "Proud of you, truly." in page
     client.force_login(other)
-    assert client.get(reverse("nudges:detail", args=[note.pk])).status_code == 404
+    assert client.get(reverse("notifications:detail", args=[note.pk])).status_code == 404
 
 
 def test_a_signed_link_acts_once_without_a_login(client, member):
     note = _note(member)
-    url = reverse("nudges:act", args=[action_token(note.pk, "snooze")])
+    url = reverse("notifications:act", args=[action_token(note.pk, "snooze")])
     page = client.get(url)
     assert page.status_code == HTTPStatus.OK
     assert not NudgePreference.objects.filter(member=member).exists()  # GET changes nothing
@@ -171,7 +175,7 @@ def test_a_signed_link_acts_once_without_a_login(client, member):
     assert done.status_code == HTTPStatus.OK
     assert "a day" in done.content.decode()
     assert NudgePreference.objects.get(member=member).snoozed_until is not None
-    stop = reverse("nudges:act", args=[action_token(note.pk, "stop")])
+    stop = reverse("notifications:act", args=[action_token(note.pk, "stop")])
     client.post(stop)
     assert Mute.objects.filter(user=member, kind=Kind.ISOLATION_PROMPT, channel="all").exists()
 
@@ -180,11 +184,13 @@ def test_bad_or_expired_links_get_a_friendly_page(client, member):
     note = _note(member)
     token = action_token(note.pk, "reached_out")
     tampered = token[:-2] + ("AA" if not token.endswith("AA") else "BB")
-    response = client.post(reverse("nudges:act", args=[tampered]))
+    response = client.post(reverse("notifications:act", args=[tampered]))
     assert response.status_code == HTTPStatus.BAD_REQUEST
     assert "This link isn" in response.content.decode()
-    with mock.patch("nudges.views.read_action_token", side_effect=signing.SignatureExpired()):
-        response = client.post(reverse("nudges:act", args=[token]))
+    with mock.patch(
+        "notifications.views.read_action_token", side_effect=signing.SignatureExpired()
+    ):
+        response = client.post(reverse("notifications:act", args=[token]))
     assert response.status_code == HTTPStatus.BAD_REQUEST
     assert "expired" in response.content.decode()
     assert not Contact.objects.exists()
@@ -194,10 +200,12 @@ def test_one_click_unsubscribe_needs_no_session_or_csrf(member):
     from django.test import Client
 
     client = Client(enforce_csrf_checks=True)
-    url = reverse("nudges:unsubscribe", args=[unsubscribe_token(member.pk, Kind.CHECKIN_REMINDER)])
+    url = reverse(
+        "notifications:unsubscribe", args=[unsubscribe_token(member.pk, Kind.CHECKIN_REMINDER)]
+    )
     assert client.post(url, {"List-Unsubscribe": "One-Click"}).status_code == HTTPStatus.OK
     assert Mute.objects.filter(user=member, kind=Kind.CHECKIN_REMINDER, channel="email").exists()
-    forged = reverse("nudges:unsubscribe", args=[f"{member.pk}:sos:forged"])
+    forged = reverse("notifications:unsubscribe", args=[f"{member.pk}:sos:forged"])
     assert client.post(forged).status_code == HTTPStatus.BAD_REQUEST
 
 
@@ -274,11 +282,12 @@ def test_sos_words_only_for_current_sos_contacts(client, member, make_user):
     alert = Notification.objects.get(kind=Kind.SOS)
     client.force_login(maria)
     assert (
-        "Please call me." in client.get(reverse("nudges:detail", args=[alert.pk])).content.decode()
+        "Please call me."
+        in client.get(reverse("notifications:detail", args=[alert.pk])).content.decode()
     )
     tie.is_sos_contact = False
     tie.save()
-    page = client.get(reverse("nudges:detail", args=[alert.pk])).content.decode()
+    page = client.get(reverse("notifications:detail", args=[alert.pk])).content.decode()
     assert "Please call me." not in page
 
 
@@ -294,10 +303,12 @@ def test_supporter_nudge_details_respect_scopes(client, member, make_user):
         for s in (with_consent, without)
     }
     client.force_login(with_consent)
-    page = client.get(reverse("nudges:detail", args=[notes[with_consent].pk])).content.decode()
+    page = client.get(
+        reverse("notifications:detail", args=[notes[with_consent].pk])
+    ).content.decode()
     assert "Checked in today" in page
     client.force_login(without)
-    page = client.get(reverse("nudges:detail", args=[notes[without].pk])).content.decode()
+    page = client.get(reverse("notifications:detail", args=[notes[without].pk])).content.decode()
     assert "Checked in today" not in page
 
 
@@ -316,7 +327,7 @@ def test_therapist_digest_shows_only_consenting_caseload(client, make_user):
     Tie.objects.create(member=private, supporter=therapist, role=Role.THERAPIST)
     note = _note(therapist, kind=Kind.THERAPIST_DIGEST)
     client.force_login(therapist)
-    page = client.get(reverse("nudges:detail", args=[note.pk])).content.decode()
+    page = client.get(reverse("notifications:detail", args=[note.pk])).content.decode()
     assert "Alex" in page
     assert "Blair" not in page
 
@@ -472,7 +483,7 @@ def test_admin_shows_dwell_percentiles_and_failed_notifications(client, make_use
 def test_notifications_from_other_apps_link_to_their_page(client, member):
     note = _note(member, kind=Kind.ENCOURAGEMENT, action_url="/network/encouragements/")
     client.force_login(member)
-    page = client.get(reverse("nudges:detail", args=[note.pk])).content.decode()
+    page = client.get(reverse("notifications:detail", args=[note.pk])).content.decode()
     assert 'href="/network/encouragements/"' in page
 
 
@@ -483,12 +494,12 @@ def test_pages_have_one_h1_and_no_inline_code(client, member):
     alert = SosAlert.objects.create(member=member, message="Call me")
     client.force_login(member)
     for url in [
-        reverse("nudges:inbox"),
-        reverse("nudges:detail", args=[note.pk]),
+        reverse("notifications:inbox"),
+        reverse("notifications:detail", args=[note.pk]),
         reverse("nudges:preferences"),
         reverse("nudges:sos"),
         reverse("nudges:sos_status", args=[alert.pk]),
-        reverse("nudges:act", args=[action_token(note.pk, "snooze")]),
+        reverse("notifications:act", args=[action_token(note.pk, "snooze")]),
     ]:
         html = client.get(url).content.decode()
         assert html.count("<h1") == 1, url

@@ -61,7 +61,7 @@ def facts(html: str) -> ListFacts:
 
 def test_a_flash_message_is_in_a_live_region_and_a_real_list(client, member):
     client.force_login(member)
-    response = client.post(reverse("nudges:mark_all_read"), follow=True)
+    response = client.post(reverse("notifications:mark_all_read"), follow=True)
     page = facts(response.content.decode())
     assert "All caught up." in page.live_text
     assert page.roled_lists == []

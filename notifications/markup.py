@@ -19,12 +19,12 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.timesince import timesince
 
-from notifications.models import Notification
+from .models import Notification
 
 if TYPE_CHECKING:
     from .selectors import ShownNotification
 
-# Answered with a form to ``nudges:respond`` (the signed link is for emails and pushes).
+# Answered with a form to ``notifications:respond`` (the signed link is for emails and pushes).
 ANSWERS = frozenset({"reached_out", "snooze", "stop"})
 _PLACEHOLDER = uuid.UUID(int=0)
 
@@ -33,9 +33,11 @@ class _Urls:
     """The inbox's per-message URLs, each reversed once and filled in per message."""
 
     def __init__(self) -> None:
-        self.detail = reverse("nudges:detail", args=[_PLACEHOLDER])
-        self.read = reverse("nudges:mark_read", args=[_PLACEHOLDER])
-        self.respond = {a: reverse("nudges:respond", args=[_PLACEHOLDER, a]) for a in ANSWERS}
+        self.detail = reverse("notifications:detail", args=[_PLACEHOLDER])
+        self.read = reverse("notifications:mark_read", args=[_PLACEHOLDER])
+        self.respond = {
+            a: reverse("notifications:respond", args=[_PLACEHOLDER, a]) for a in ANSWERS
+        }
 
     @staticmethod
     def fill(url: str, pk: uuid.UUID) -> str:
@@ -84,7 +86,7 @@ def inbox_items_html(
     withheld: dict[str, str],
 ) -> SafeString:
     """The ``<li>`` of each message, in order. ``items`` pairs each message (from
-    ``selectors.with_access``) with its actions (``notifications.links.actions_for``)."""
+    ``views.WITH_ACCESS``) with its actions (``links.actions_for``)."""
     urls = _Urls()
     csrf = _csrf_input(csrf_token)
     now = timezone.now()
