@@ -22,6 +22,7 @@ from django.utils.module_loading import import_string
 
 from accounts.models import User
 from accounts.selectors import contact_preferences_of, quiet_hours_of
+from accounts.services import contact_push_enable
 from recovery import quiet_hours
 
 from .models import Channel, Delivery, Kind, Mute, Notification, PushSubscription
@@ -184,3 +185,16 @@ def publish_deliveries(delivery_ids: list[int]) -> bool:
 def unsubscribe(*, user: User, kind: str, channel: str = Channel.EMAIL) -> None:
     """Stop ``kind`` on one channel (the email footer's one-click link)."""
     Mute.objects.get_or_create(user=user, kind=kind, channel=channel)
+
+
+def push_subscribe(*, user: User, endpoint: str, p256dh: str, auth: str) -> PushSubscription:
+    """Remember a device for web push and turn push on for its owner.
+
+    Without saved contact preferences push is on already (the default); with them, subscribing
+    a device is the owner asking for push, so it turns a saved "off" back on.
+    """
+    subscription, _ = PushSubscription.objects.update_or_create(
+        endpoint=endpoint, defaults={"user": user, "p256dh": p256dh, "auth": auth}
+    )
+    contact_push_enable(user=user)
+    return subscription

@@ -1,5 +1,6 @@
-"""The inbox's URLs, mounted under ``/nudges/`` (their address before this app existed) next
-to the nudges app's own (SOS, preferences, push)."""
+"""The inbox's URLs, turning a stopped kind back on and web push subscriptions, mounted under
+``/nudges/`` (their address before this app existed) next to the nudges app's own (SOS,
+preferences, the service worker)."""
 
 from django.urls import path
 
@@ -15,4 +16,7 @@ urlpatterns = [
     path("<uuid:pk>/respond/<str:action>/", views.respond, name="respond"),
     path("a/<str:token>/", views.act, name="act"),
     path("u/<str:token>/", views.unsubscribe, name="unsubscribe"),
+    path("preferences/unmute/<str:kind>/<str:channel>/", views.unmute, name="unmute"),
+    path("push/subscribe/", views.push_subscribe, name="push_subscribe"),
+    path("push/unsubscribe/", views.push_unsubscribe, name="push_unsubscribe"),
 ]

@@ -1,4 +1,5 @@
-"""The inbox, a message's page, and the one-tap answers (logged in, or by a signed link).
+"""The inbox, a message's page, the one-tap answers (logged in, or by a signed link), turning
+a stopped kind back on, and a device's web push subscription.
 
 Two names of higher apps reach these views as dotted paths (the registry mechanism of
 docs/architecture.md), resolved when used:
@@ -21,7 +22,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core import signing
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -32,9 +33,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.models import User
 from accounts.types import AuthenticatedHttpRequest
+from recovery.jsonbody import json_text_fields
 
 from . import links, markup, selectors, services
-from .models import Kind, Notification
+from .forms import PushSubscriptionForm, PushUnsubscribeForm
+from .models import Channel, Kind, Mute, Notification, PushSubscription
 from .tokens import ACTIONS, read_action_token, read_unsubscribe_token
 
 # (notifications) -> the same queryset annotated with ``may_show``.
@@ -210,3 +213,47 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
         "notifications/act_confirm.html",
         {"label": f"Stop {label} emails", "action": "unsubscribe"},
     )
+
+
+@login_required
+@require_POST
+def unmute(request: AuthenticatedHttpRequest, kind: str, channel: str) -> HttpResponse:
+    """Turn a stopped kind of message back on."""
+    # Only names a mute can have reach the database (a NUL byte in the path would not).
+    if kind not in Kind.values or channel not in (Mute.ALL, *Channel.values):
+        raise Http404("Nothing to turn back on.")
+    deleted, _ = Mute.objects.filter(user=request.user, kind=kind, channel=channel).delete()
+    if not deleted:
+        raise Http404("Nothing to turn back on.")
+    messages.success(request, "Turned back on.")
+    return redirect("nudges:preferences")
+
+
+PUSH_SUBSCRIPTION = {
+    "endpoint": ("endpoint",),
+    "p256dh": ("keys", "p256dh"),
+    "auth": ("keys", "auth"),
+}
+NOT_A_SUBSCRIPTION = "Not a push subscription."
+
+
+@login_required
+@require_POST
+def push_subscribe(request: AuthenticatedHttpRequest) -> HttpResponse:
+    form = PushSubscriptionForm(json_text_fields(request.body, PUSH_SUBSCRIPTION))
+    if not form.is_valid():
+        return JsonResponse({"error": NOT_A_SUBSCRIPTION}, status=400)
+    services.push_subscribe(user=request.user, **form.cleaned_data)
+    return JsonResponse({"ok": True}, status=201)
+
+
+@login_required
+@require_POST
+def push_unsubscribe(request: AuthenticatedHttpRequest) -> HttpResponse:
+    form = PushUnsubscribeForm(json_text_fields(request.body, {"endpoint": ("endpoint",)}))
+    if not form.is_valid():
+        return JsonResponse({"error": NOT_A_SUBSCRIPTION}, status=400)
+    PushSubscription.objects.filter(
+        user=request.user, endpoint=form.cleaned_data["endpoint"]
+    ).delete()
+    return JsonResponse({"ok": True})

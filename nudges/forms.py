@@ -81,13 +81,3 @@ class SosReachingOutForm(forms.Form):
 
 class SosKindWordsForm(forms.Form):
     message = forms.CharField(label="Kind words", max_length=280)
-
-
-class PushSubscriptionForm(forms.Form):
-    endpoint = forms.URLField(max_length=500, assume_scheme="https")
-    p256dh = forms.CharField(max_length=200)
-    auth = forms.CharField(max_length=100)
-
-
-class PushUnsubscribeForm(forms.Form):
-    endpoint = forms.URLField(max_length=500, assume_scheme="https")

@@ -14,13 +14,12 @@ from typing import TYPE_CHECKING, Any
 from django.utils import timezone
 
 from accounts.models import User
-from accounts.services import contact_push_enable
 from checkins.models import CheckIn
 from checkins.services import risk_event_claim
 from network.selectors import sos_ties
 from network.services.contacts import contact_log_from_nudge
 from network.services.disclosure import record_disclosures_for_ties
-from notifications.models import Kind, Notification, PushSubscription
+from notifications.models import Kind, Notification
 from notifications.services import notify, quiet_hours_end
 
 from . import selectors
@@ -157,16 +156,3 @@ def sos_alert_send(alert: SosAlert) -> list[Notification]:
         if checkin is not None:
             risk_event_claim(checkin=checkin, now=now)
     return sent
-
-
-def push_subscribe(*, user: User, endpoint: str, p256dh: str, auth: str) -> PushSubscription:
-    """Remember a device for web push and turn push on for its owner.
-
-    Without saved contact preferences push is on already (the default); with them, subscribing
-    a device is the owner asking for push, so it turns a saved "off" back on.
-    """
-    subscription, _ = PushSubscription.objects.update_or_create(
-        endpoint=endpoint, defaults={"user": user, "p256dh": p256dh, "auth": auth}
-    )
-    contact_push_enable(user=user)
-    return subscription

@@ -1,4 +1,5 @@
-"""SOS, turning a stopped kind back on, and web push (the inbox is ``notifications.views``)."""
+"""SOS, the service worker and the web app manifest (the inbox, turning a stopped kind back
+on and web push subscriptions are ``notifications.views``)."""
 
 from __future__ import annotations
 
@@ -19,19 +20,12 @@ from accounts.models import User
 from accounts.types import AuthenticatedHttpRequest
 from checkins.selectors import member_checkin
 from network.selectors import sos_ties
-from notifications.models import Channel, Kind, Mute, Notification, PushSubscription
+from notifications.models import Kind, Notification
 from notifications.views import get_notification_for_user
-from recovery.jsonbody import json_text_fields
 
 from . import services
 from . import sos as sos_module
-from .forms import (
-    PushSubscriptionForm,
-    PushUnsubscribeForm,
-    SosForm,
-    SosKindWordsForm,
-    SosReachingOutForm,
-)
+from .forms import SosForm, SosKindWordsForm, SosReachingOutForm
 from .models import SosAlert
 
 
@@ -168,50 +162,6 @@ def sos_kind_words(request: AuthenticatedHttpRequest, pk) -> HttpResponse:
     else:
         messages.success(request, f"Sent to {member.display_name}.")
     return redirect("dashboard")
-
-
-@login_required
-@require_POST
-def unmute(request: AuthenticatedHttpRequest, kind: str, channel: str) -> HttpResponse:
-    """Turn a stopped kind of message back on."""
-    # Only names a mute can have reach the database (a NUL byte in the path would not).
-    if kind not in Kind.values or channel not in (Mute.ALL, *Channel.values):
-        raise Http404("Nothing to turn back on.")
-    deleted, _ = Mute.objects.filter(user=request.user, kind=kind, channel=channel).delete()
-    if not deleted:
-        raise Http404("Nothing to turn back on.")
-    messages.success(request, "Turned back on.")
-    return redirect("nudges:preferences")
-
-
-PUSH_SUBSCRIPTION = {
-    "endpoint": ("endpoint",),
-    "p256dh": ("keys", "p256dh"),
-    "auth": ("keys", "auth"),
-}
-NOT_A_SUBSCRIPTION = "Not a push subscription."
-
-
-@login_required
-@require_POST
-def push_subscribe(request: AuthenticatedHttpRequest) -> HttpResponse:
-    form = PushSubscriptionForm(json_text_fields(request.body, PUSH_SUBSCRIPTION))
-    if not form.is_valid():
-        return JsonResponse({"error": NOT_A_SUBSCRIPTION}, status=400)
-    services.push_subscribe(user=request.user, **form.cleaned_data)
-    return JsonResponse({"ok": True}, status=201)
-
-
-@login_required
-@require_POST
-def push_unsubscribe(request: AuthenticatedHttpRequest) -> HttpResponse:
-    form = PushUnsubscribeForm(json_text_fields(request.body, {"endpoint": ("endpoint",)}))
-    if not form.is_valid():
-        return JsonResponse({"error": NOT_A_SUBSCRIPTION}, status=400)
-    PushSubscription.objects.filter(
-        user=request.user, endpoint=form.cleaned_data["endpoint"]
-    ).delete()
-    return JsonResponse({"ok": True})
 
 
 @require_GET

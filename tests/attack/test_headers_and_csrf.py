@@ -27,7 +27,7 @@ from .test_idor_sweep import SWEEP, _patterns
 SELF_ARGS = {
     "checkins:day": lambda w: {"date": timezone.now().date().isoformat()},
     "checkins:questionnaire_take": lambda w: {"instrument": "ucla3"},
-    "nudges:unmute": lambda w: {"kind": "checkin_reminder", "channel": "email"},
+    "notifications:unmute": lambda w: {"kind": "checkin_reminder", "channel": "email"},
 }
 # Views that take a POST without a CSRF token on purpose.
 CSRF_EXEMPT = {

@@ -244,7 +244,7 @@ push_body = st.one_of(
 )
 
 
-@pytest.mark.parametrize("name", ["nudges:push_subscribe", "nudges:push_unsubscribe"])
+@pytest.mark.parametrize("name", ["notifications:push_subscribe", "notifications:push_unsubscribe"])
 def test_the_push_endpoints_answer_malformed_json_with_400(world, clients, name):
 
     client = clients["member"]
@@ -265,7 +265,7 @@ def test_the_push_endpoints_answer_malformed_json_with_400(world, clients, name)
 def test_a_nul_byte_in_push_unsubscribe_is_a_400(world, clients):
 
     response = clients["member"].post(
-        reverse("nudges:push_unsubscribe"),
+        reverse("notifications:push_unsubscribe"),
         json.dumps({"endpoint": "https://x/\u0000"}),
         content_type="application/json",
     )

@@ -263,7 +263,7 @@ SWEEP: dict[str, Build | str] = {
     # --- arguments that name nothing of anyone else's ------------------------------------------
     "checkins:day": "a date of the signed-in member's own check-ins; nobody else's data",
     "checkins:questionnaire_take": "an instrument name; the answers are always the caller's",
-    "nudges:unmute": "a kind and channel of the caller's own mute settings",
+    "notifications:unmute": "a kind and channel of the caller's own mute settings",
 }
 
 # The admin: every model's change, delete and history pages, and the password form, are

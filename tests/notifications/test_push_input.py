@@ -43,9 +43,9 @@ SUBSCRIBE_ONLY = {
     "keys a list": b'{"endpoint": "https://push.example/abc", "keys": ["k", "a"]}',
     "no keys": b'{"endpoint": "https://push.example/new"}',
 }
-CASES = [("nudges:push_subscribe", name, body) for name, body in SUBSCRIBE_ONLY.items()] + [
+CASES = [("notifications:push_subscribe", name, body) for name, body in SUBSCRIBE_ONLY.items()] + [
     (route, name, body)
-    for route in ("nudges:push_subscribe", "nudges:push_unsubscribe")
+    for route in ("notifications:push_subscribe", "notifications:push_unsubscribe")
     for name, body in MALFORMED.items()
 ]
 
@@ -70,7 +70,7 @@ def test_a_malformed_body_answers_400_and_changes_nothing(client, subscribed, ro
 def test_unsubscribe_removes_only_the_callers_own_device(client, subscribed, make_user):
     other = make_user()
     PushSubscription.objects.create(user=other, endpoint="https://push.example/o", p256dh="k")
-    url = reverse("nudges:push_unsubscribe")
+    url = reverse("notifications:push_unsubscribe")
     body = json.dumps({"endpoint": "https://push.example/o"})
     assert client.post(url, body, content_type="application/json").status_code == HTTPStatus.OK
     assert PushSubscription.objects.filter(user=other).exists()

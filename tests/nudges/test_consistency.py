@@ -109,7 +109,7 @@ def _subscribe(client, user, n=1):
     client.force_login(user)
     body = {"endpoint": f"https://push.example/{user.pk}/{n}", "keys": {"p256dh": "k", "auth": "a"}}
     response = client.post(
-        reverse("nudges:push_subscribe"), json.dumps(body), content_type="application/json"
+        reverse("notifications:push_subscribe"), json.dumps(body), content_type="application/json"
     )
     assert response.status_code == HTTPStatus.CREATED
 

@@ -418,7 +418,7 @@ def test_push_subscription_endpoint(client, member, other):
 
     ContactPreferences.objects.create(user=member, channel_push=False)
     client.force_login(member)
-    url = reverse("nudges:push_subscribe")
+    url = reverse("notifications:push_subscribe")
     bad = client.post(url, "not json", content_type="application/json")
     assert bad.status_code == HTTPStatus.BAD_REQUEST
     body = {"endpoint": "https://push.example/abc", "keys": {"p256dh": "k", "auth": "a"}}
@@ -510,12 +510,15 @@ def test_pages_have_one_h1_and_no_inline_code(client, member):
 def test_a_stopped_kind_can_be_turned_back_on_only_by_its_owner(client, member, other):
     mute = Mute.objects.create(user=member, kind=Kind.CHECKIN_REMINDER)
     client.force_login(other)
-    assert client.post(reverse("nudges:unmute", args=[mute.kind, mute.channel])).status_code == 404
+    assert (
+        client.post(reverse("notifications:unmute", args=[mute.kind, mute.channel])).status_code
+        == 404
+    )
     client.force_login(member)
     page = client.get(reverse("nudges:preferences")).content.decode()
     assert "Turn check-in reminder back on" in page
     assert (
-        client.post(reverse("nudges:unmute", args=[mute.kind, mute.channel])).status_code
+        client.post(reverse("notifications:unmute", args=[mute.kind, mute.channel])).status_code
         == HTTPStatus.FOUND
     )
     assert not Mute.objects.exists()
