@@ -1,7 +1,11 @@
-"""Steps the journeys share: signing up (with the mailed verification link) and logging in."""
+"""Steps the journeys share: signing up (with the mailed verification link), logging in, a TOTP
+code that will still be good when it arrives."""
 
 from __future__ import annotations
 
+import time
+
+import pyotp
 from playwright.sync_api import Page, expect
 
 from tests.factories import PASSWORD
@@ -43,3 +47,19 @@ def sign_up(page: Page, live: Stack, email: str, name: str, time_zone: str = "UT
     expect(
         page.get_by_role("link", name="Log out").or_(page.get_by_role("button", name="Sign out"))
     )
+
+
+# The server accepts a code only in its own 30-second step (no tolerance): a code typed in the
+# last seconds of its step can reach the server in the next one, on a slow machine.
+SECONDS_LEFT_IN_STEP = 8
+
+
+def fresh_code(totp: pyotp.TOTP, used: set[str] | None = None) -> str:
+    """A code with time left in its step, and not used before (the server refuses a code twice)."""
+    used = used if used is not None else set()
+    while (
+        code := totp.now()
+    ) in used or totp.interval - time.time() % totp.interval < SECONDS_LEFT_IN_STEP:
+        time.sleep(1)
+    used.add(code)
+    return code

@@ -23,7 +23,7 @@ from network.consents import consent_sign_part2
 from network.models import Consent, Role, Scope, Tie
 from tests.factories import PASSWORD
 
-from .steps import log_in
+from .steps import fresh_code, log_in
 
 THERAPIST = "dr.lee@example.org"
 CLINICAL_PAGES = [
@@ -55,19 +55,11 @@ def enrol_totp(page: Page, check) -> pyotp.TOTP:
     check(page, "activate TOTP")
     secret = page.locator("#authenticator_secret").input_value()
     totp = pyotp.TOTP(secret)
-    page.fill("[name=code]", totp.now())
+    page.fill("[name=code]", fresh_code(totp))
     page.get_by_role("button", name="Activate").click()
     page.wait_for_load_state("load")
     check(page, "after TOTP activation")
     return totp
-
-
-def fresh_code(totp: pyotp.TOTP, used: set[str]) -> str:
-    """A code not used before: the server refuses a code twice, so wait for the next step."""
-    while (code := totp.now()) in used:
-        time.sleep(1)
-    used.add(code)
-    return code
 
 
 def add_virtual_authenticator(page: Page) -> None:
